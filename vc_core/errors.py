@@ -1,0 +1,123 @@
+"""One error hierarchy for all of ecert, split by who is at fault.
+
+Every error carries a stable ``code`` (an upper-case identifier that never changes meaning), a
+human message, and optionally the ``field`` it concerns. The edges map these once: the HTTP edge
+turns them into RFC 9457 problem details (see :mod:`vc_core.problems`), the CLI edge into a
+message and an exit code.
+
+- :class:`MalformedError`: the caller's input cannot be parsed or is out of bounds (exit 2, HTTP 400/422).
+- :class:`VerificationError`: untrusted data was parsed but failed a check (exit 1).
+- :class:`TrustError`: the data is sound, but policy does not trust it (exit 1).
+- :class:`RegistryError`: transport or infrastructure failed; the answer is "could not check",
+  never "invalid" and never "valid" (exit 3).
+
+Example:
+    >>> try:
+    ...     raise MalformedError("not JSON", code="NOT_JSON")
+    ... except VCError as e:
+    ...     e.diagnostics()
+    'NOT_JSON: not JSON'
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+
+class VCError(Exception):
+    """Base of every error ecert raises on purpose."""
+
+    default_code: ClassVar[str] = "VC_ERROR"
+    exit_code: ClassVar[int] = 1
+    http_status: ClassVar[int] = 400
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        code: str | None = None,
+        field: str | None = None,
+        details: dict[str, Any] | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.code = code or self.default_code
+        self.field = field
+        self.details: dict[str, Any] = dict(details or {})
+
+    def diagnostics(self) -> str:
+        """A one-line explanation for a person: code, field (if any) and message."""
+        where = f" [{self.field}]" if self.field else ""
+        return f"{self.code}{where}: {self.message}"
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready form used in reports and problem details."""
+        out: dict[str, Any] = {"code": self.code, "message": self.message}
+        if self.field:
+            out["field"] = self.field
+        if self.details:
+            out["details"] = self.details
+        return out
+
+
+class MalformedError(VCError):
+    """The caller's input is not well formed: not JSON, too large, missing fields, bad encoding."""
+
+    default_code = "MALFORMED"
+    exit_code = 2
+    http_status = 400
+
+
+class NotFoundError(MalformedError):
+    """The thing asked for does not exist (HTTP 404)."""
+
+    default_code = "NOT_FOUND"
+    http_status = 404
+
+
+class VerificationError(VCError):
+    """Untrusted data was well formed but failed a check (a signature, a rule, a status)."""
+
+    default_code = "VERIFICATION_FAILED"
+    exit_code = 1
+    http_status = 422
+
+
+class ProofError(VerificationError):
+    """A Data Integrity proof failed to verify (W3C VC-DI 4.4 "Verify Proof")."""
+
+    default_code = "PROOF_VERIFICATION_ERROR"
+
+
+class CanonicalizationError(VerificationError):
+    """JSON-LD processing would lose data or refer outside the local contexts (VC-DI 2.4.3)."""
+
+    default_code = "DATA_LOSS_DETECTION_ERROR"
+
+
+class SchemaError(VerificationError):
+    """A credential does not satisfy its type's JSON Schema or identifier rules."""
+
+    default_code = "SCHEMA_INVALID"
+
+
+class IdentifierError(SchemaError):
+    """An identifier (USCC, resident ID, division code, property number) is invalid."""
+
+    default_code = "IDENTIFIER_INVALID"
+
+
+class TrustError(VCError):
+    """The data verified, but policy or the trust store does not trust its author."""
+
+    default_code = "NOT_TRUSTED"
+    exit_code = 1
+    http_status = 403
+
+
+class RegistryError(VCError):
+    """Transport or infrastructure failure: the check could not run ("could not check")."""
+
+    default_code = "REGISTRY_UNAVAILABLE"
+    exit_code = 3
+    http_status = 503

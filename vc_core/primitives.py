@@ -1,0 +1,86 @@
+"""Low-level primitives: base58btc, multibase, multicodec prefixes and raw Ed25519.
+
+Not for service code: services call the recipes in :mod:`vc_core.keys`, :mod:`vc_core.did` and
+:mod:`vc_core.dataintegrity`, which choose the right primitive and check its inputs.
+
+Example:
+    >>> multibase_decode(multibase_encode(b"\\x00hi"))
+    b'\\x00hi'
+"""
+
+from __future__ import annotations
+
+import base58
+import nacl.exceptions
+import nacl.signing
+
+from vc_core.errors import MalformedError, ProofError
+
+# Multicodec varint prefixes (https://github.com/multiformats/multicodec, table.csv).
+ED25519_PUB_PREFIX = b"\xed\x01"  # 0xed  ed25519-pub
+ED25519_PRIV_PREFIX = b"\x80\x26"  # 0x1300 ed25519-priv
+ED25519_KEY_LENGTH = 32
+ED25519_SIG_LENGTH = 64
+_B58_ALPHABET = frozenset("123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz")
+
+
+def multibase_encode(data: bytes) -> str:
+    """Multibase base58btc: header ``z`` then the Bitcoin-alphabet encoding (CID 2.4)."""
+    return "z" + base58.b58encode(data).decode("ascii")
+
+
+def multibase_decode(value: str, *, field: str = "multibase") -> bytes:
+    """Decode a ``z``-prefixed base58btc multibase string.
+
+    Raises:
+        MalformedError: the header is not ``z`` or a character is outside the alphabet.
+    """
+    if not isinstance(value, str) or not value.startswith("z") or len(value) < 2:
+        raise MalformedError(
+            f"{field} must be a base58btc multibase string starting with 'z'",
+            code="INVALID_MULTIBASE",
+            field=field,
+        )
+    body = value[1:]
+    bad = sorted(set(body) - _B58_ALPHABET)
+    if bad:
+        raise MalformedError(
+            f"{field} contains characters outside the base58btc alphabet: {''.join(bad)!r}",
+            code="INVALID_MULTIBASE",
+            field=field,
+        )
+    return base58.b58decode(body)
+
+
+def ed25519_sign(seed: bytes, message: bytes) -> bytes:
+    """Pure Ed25519 (RFC 8032 §5.1.6) signature of ``message`` with a 32-byte seed."""
+    if len(seed) != ED25519_KEY_LENGTH:
+        raise MalformedError("an Ed25519 secret key is 32 bytes", code="INVALID_KEY_LENGTH")
+    return bytes(nacl.signing.SigningKey(seed).sign(message).signature)
+
+
+def ed25519_verify(public_key: bytes, message: bytes, signature: bytes) -> None:
+    """Verify a pure Ed25519 signature (RFC 8032 §5.1.7).
+
+    Raises:
+        MalformedError: wrong key or signature length.
+        ProofError: the signature does not verify.
+    """
+    if len(public_key) != ED25519_KEY_LENGTH:
+        raise MalformedError("an Ed25519 public key is 32 bytes", code="INVALID_KEY_LENGTH")
+    if len(signature) != ED25519_SIG_LENGTH:
+        raise ProofError(
+            f"an Ed25519 signature is 64 bytes, got {len(signature)}",
+            code="PROOF_VERIFICATION_ERROR",
+        )
+    try:
+        nacl.signing.VerifyKey(public_key).verify(message, signature)
+    except (nacl.exceptions.BadSignatureError, nacl.exceptions.ValueError) as exc:
+        raise ProofError("the Ed25519 signature does not verify") from exc
+
+
+def ed25519_public_from_seed(seed: bytes) -> bytes:
+    """The public key derived from a 32-byte seed (RFC 8032 §5.1.5)."""
+    if len(seed) != ED25519_KEY_LENGTH:
+        raise MalformedError("an Ed25519 secret key is 32 bytes", code="INVALID_KEY_LENGTH")
+    return bytes(nacl.signing.SigningKey(seed).verify_key)
