@@ -5,7 +5,8 @@ human message, and optionally the ``field`` it concerns. The edges map these onc
 turns them into RFC 9457 problem details (see :mod:`vc_core.problems`), the CLI edge into a
 message and an exit code.
 
-- :class:`MalformedError`: the caller's input cannot be parsed or is out of bounds (exit 2, HTTP 400/422).
+- :class:`MalformedError`: the caller's input cannot be parsed or is out of bounds
+  (exit 2, HTTP 400).
 - :class:`VerificationError`: untrusted data was parsed but failed a check (exit 1).
 - :class:`TrustError`: the data is sound, but policy does not trust it (exit 1).
 - :class:`RegistryError`: transport or infrastructure failed; the answer is "could not check",

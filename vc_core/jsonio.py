@@ -24,7 +24,9 @@ def _reject_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for key, value in pairs:
         if key in out:
-            raise MalformedError(f"duplicate key {key!r} in a JSON object", code="DUPLICATE_KEY", field=key)
+            raise MalformedError(
+                f"duplicate key {key!r} in a JSON object", code="DUPLICATE_KEY", field=key
+            )
         out[key] = value
     return out
 
@@ -66,7 +68,9 @@ def parse_json(data: str | bytes, *, max_bytes: int = MAX_BYTES, max_depth: int 
             raw, object_pairs_hook=_reject_duplicates, parse_constant=_reject_constant
         )
     except RecursionError as exc:
-        raise MalformedError(f"input nests deeper than {max_depth} levels", code="TOO_DEEP") from exc
+        raise MalformedError(
+            f"input nests deeper than {max_depth} levels", code="TOO_DEEP"
+        ) from exc
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise MalformedError(f"input is not JSON: {exc}", code="NOT_JSON") from exc
     if depth_of(value) > max_depth:
@@ -74,7 +78,9 @@ def parse_json(data: str | bytes, *, max_bytes: int = MAX_BYTES, max_depth: int 
     return value
 
 
-def parse_object(data: str | bytes, *, max_bytes: int = MAX_BYTES, max_depth: int = MAX_DEPTH) -> dict[str, Any]:
+def parse_object(
+    data: str | bytes, *, max_bytes: int = MAX_BYTES, max_depth: int = MAX_DEPTH
+) -> dict[str, Any]:
     """Parse bounded JSON text that must be an object."""
     value = parse_json(data, max_bytes=max_bytes, max_depth=max_depth)
     if not isinstance(value, dict):

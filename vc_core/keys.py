@@ -123,7 +123,10 @@ class KeyPair:
     def to_json(self) -> str:
         """The key-file form: ``{"publicKeyMultibase", "secretKeyMultibase"}``."""
         return json.dumps(
-            {"publicKeyMultibase": self.public_multibase, "secretKeyMultibase": self.secret_multibase},
+            {
+                "publicKeyMultibase": self.public_multibase,
+                "secretKeyMultibase": self.secret_multibase,
+            },
             indent=2,
         )
 

@@ -30,9 +30,7 @@ CREDENTIALS_V2 = "https://www.w3.org/ns/credentials/v2"
 
 # XML Schema dateTimeStamp as VCDM 2.0 §4.9 requires for validFrom/validUntil: a timezone is
 # mandatory. Data Integrity §2.1 uses the same lexical form for created/expires.
-_DATETIME_STAMP = re.compile(
-    r"^-?\d{4,}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$"
-)
+_DATETIME_STAMP = re.compile(r"^-?\d{4,}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$")
 
 
 def parse_datetime_stamp(value: str, *, field: str) -> datetime:
@@ -72,7 +70,9 @@ class _Wire(BaseModel):
             first = exc.errors()[0]
             where = ".".join(str(p) for p in first["loc"]) or cls.__name__
             raise MalformedError(
-                f"{cls.__name__}.{where}: {first['msg']}", code="MALFORMED_" + cls.__name__.upper(), field=where
+                f"{cls.__name__}.{where}: {first['msg']}",
+                code="MALFORMED_" + cls.__name__.upper(),
+                field=where,
             ) from exc
 
     @classmethod
@@ -185,7 +185,9 @@ class Credential(_Secured):
 
     @property
     def valid_until(self) -> datetime | None:
-        return parse_datetime_stamp(self.validUntil, field="validUntil") if self.validUntil else None
+        return (
+            parse_datetime_stamp(self.validUntil, field="validUntil") if self.validUntil else None
+        )
 
 
 class Presentation(_Secured):

@@ -28,9 +28,27 @@ Vector = Callable[[str], Any]
 
 # (folder, unsigned document, proof config file, file-name suffix, signed file)
 CASES = [
-    ("eddsa-rdfc-2022", "eddsa-rdfc-2022/unsigned.json", "proofConfigDataInt.json", "DataInt", "signedDataInt.json"),
-    ("eddsa-rdfc-2022/employ", "eddsa-rdfc-2022/employ/employmentAuth.json", "proofConfigDataInt.json", "DataInt", "signedDataInt.json"),
-    ("eddsa-jcs-2022", "eddsa-jcs-2022/unsigned.json", "proofConfigJCS.json", "JCS", "signedJCS.json"),
+    (
+        "eddsa-rdfc-2022",
+        "eddsa-rdfc-2022/unsigned.json",
+        "proofConfigDataInt.json",
+        "DataInt",
+        "signedDataInt.json",
+    ),
+    (
+        "eddsa-rdfc-2022/employ",
+        "eddsa-rdfc-2022/employ/employmentAuth.json",
+        "proofConfigDataInt.json",
+        "DataInt",
+        "signedDataInt.json",
+    ),
+    (
+        "eddsa-jcs-2022",
+        "eddsa-jcs-2022/unsigned.json",
+        "proofConfigJCS.json",
+        "JCS",
+        "signedJCS.json",
+    ),
 ]
 IDS = ["rdfc", "rdfc-employ", "jcs"]
 
@@ -41,7 +59,13 @@ def _key(vector: Vector, name: str = "eddsa-rdfc-2022/keyPair.json") -> KeyPair:
 
 @pytest.mark.parametrize(("folder", "unsigned", "config", "sfx", "signed"), CASES, ids=IDS)
 def test_every_intermediate_step(
-    vector: Vector, w3c_contexts: LocalContexts, folder: str, unsigned: str, config: str, sfx: str, signed: str
+    vector: Vector,
+    w3c_contexts: LocalContexts,
+    folder: str,
+    unsigned: str,
+    config: str,
+    sfx: str,
+    signed: str,
 ) -> None:
     cfg = vector(f"{folder}/{config}")
     options = ProofOptions.from_dict(cfg)
@@ -85,7 +109,9 @@ def _kwargs(cfg: dict[str, Any]) -> dict[str, Any]:
         "eddsa-rdfc-2022/proof-set-chain/signedProofChain2.json",
     ],
 )
-def test_every_signed_vector_verifies(vector: Vector, w3c_contexts: LocalContexts, signed: str) -> None:
+def test_every_signed_vector_verifies(
+    vector: Vector, w3c_contexts: LocalContexts, signed: str
+) -> None:
     report = verify_proofs(vector(signed), contexts=w3c_contexts)
     assert report and all(r.verified for r in report.results)
     # The W3C vectors' issuer does not control the signing key; the report says so.
@@ -95,18 +121,58 @@ def test_every_signed_vector_verifies(vector: Vector, w3c_contexts: LocalContext
 PSC = "eddsa-rdfc-2022/proof-set-chain"
 KEYS = {1: "keyPair1", 2: "keyPair2", 3: "keyPair3", 4: "keyPair4"}
 
-# Each step of EdDSA B.5: (document before, proof config, key, signed proof, document after, temp doc).
+# Each step of EdDSA B.5: (document before, proof config, key, signed proof, document after,
+# temp doc).
 STEPS = [
-    ("unsigned.json", "proofSetConfig1.json", 1, "proofSetConfigSigned1.json", "signedProofSet1.json", None),
-    ("signedProofSet1.json", "proofSetConfig2.json", 2, "proofSetConfigSigned2.json", "signedProofSet2.json", None),
-    ("signedProofSet2.json", "proofChainConfig1.json", 3, "proofChainConfigSigned1.json", "signedProofChain1.json", "proofChainTempDoc1.json"),
-    ("signedProofChain1.json", "proofChainConfig2.json", 4, "proofChainConfigSigned2.json", "signedProofChain2.json", "proofChainTempDoc2.json"),
+    (
+        "unsigned.json",
+        "proofSetConfig1.json",
+        1,
+        "proofSetConfigSigned1.json",
+        "signedProofSet1.json",
+        None,
+    ),
+    (
+        "signedProofSet1.json",
+        "proofSetConfig2.json",
+        2,
+        "proofSetConfigSigned2.json",
+        "signedProofSet2.json",
+        None,
+    ),
+    (
+        "signedProofSet2.json",
+        "proofChainConfig1.json",
+        3,
+        "proofChainConfigSigned1.json",
+        "signedProofChain1.json",
+        "proofChainTempDoc1.json",
+    ),
+    (
+        "signedProofChain1.json",
+        "proofChainConfig2.json",
+        4,
+        "proofChainConfigSigned2.json",
+        "signedProofChain2.json",
+        "proofChainTempDoc2.json",
+    ),
 ]
 
 
-@pytest.mark.parametrize(("before", "config", "key", "signed_proof", "after", "temp"), STEPS, ids=["set1", "set2", "chain1", "chain2"])
+@pytest.mark.parametrize(
+    ("before", "config", "key", "signed_proof", "after", "temp"),
+    STEPS,
+    ids=["set1", "set2", "chain1", "chain2"],
+)
 def test_proof_sets_and_chains_reproduce(
-    vector: Vector, w3c_contexts: LocalContexts, before: str, config: str, key: int, signed_proof: str, after: str, temp: str | None
+    vector: Vector,
+    w3c_contexts: LocalContexts,
+    before: str,
+    config: str,
+    key: int,
+    signed_proof: str,
+    after: str,
+    temp: str | None,
 ) -> None:
     doc = vector(f"{PSC}/{before}")
     cfg = vector(f"{PSC}/{config}")
@@ -123,7 +189,9 @@ def test_proof_sets_and_chains_reproduce(
     assert new_proof == vector(f"{PSC}/{signed_proof}")
 
 
-def test_chain_with_missing_previous_proof_fails(vector: Vector, w3c_contexts: LocalContexts) -> None:
+def test_chain_with_missing_previous_proof_fails(
+    vector: Vector, w3c_contexts: LocalContexts
+) -> None:
     doc = vector(f"{PSC}/signedProofChain1.json")
     doc["proof"] = doc["proof"][1:]  # drop a proof that the chained proof depends on
     report = check_proofs(doc, contexts=w3c_contexts)

@@ -35,7 +35,9 @@ def _read_json(path: Path) -> dict[str, Any]:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, json.JSONDecodeError) as exc:
-        raise MalformedError(f"cannot read context file {path}: {exc}", code="BAD_CONTEXT_FILE") from exc
+        raise MalformedError(
+            f"cannot read context file {path}: {exc}", code="BAD_CONTEXT_FILE"
+        ) from exc
     if not isinstance(data, dict) or "@context" not in data:
         raise MalformedError(f"{path} is not a JSON-LD context document", code="BAD_CONTEXT_FILE")
     return data
@@ -114,10 +116,9 @@ def ecert_context_document() -> dict[str, Any]:
 
 @lru_cache(maxsize=1)
 def default_contexts() -> LocalContexts:
-    """pyld's frozen bundle plus the ecert context (if it is installed)."""
-    docs = {url: json.loads(path.read_text(encoding="utf-8")) for url, path in BUNDLED_CONTEXTS.items()}
-    try:
-        docs[ECERT_CONTEXT_URL] = ecert_context_document()
-    except FileNotFoundError:
-        pass
+    """pyld's frozen bundle plus the ecert context."""
+    docs = {
+        url: json.loads(path.read_text(encoding="utf-8")) for url, path in BUNDLED_CONTEXTS.items()
+    }
+    docs[ECERT_CONTEXT_URL] = ecert_context_document()
     return LocalContexts(docs)

@@ -27,7 +27,7 @@ from typing import Any
 from vc_core import primitives
 from vc_core.canon import LocalContexts, default_contexts
 from vc_core.dataintegrity.suites import DATA_INTEGRITY_PROOF, CanonicalForms, suite_named
-from vc_core.did import controller_of, resolve_verification_method
+from vc_core.did import resolve_verification_method
 from vc_core.errors import MalformedError, ProofError, VCError
 from vc_core.keys import KeyPair, PublicKey
 from vc_core.models import parse_datetime_stamp
@@ -48,7 +48,9 @@ def did_key_resolver(vm: str, purpose: str) -> PublicKey:
 def format_created(value: datetime) -> str:
     """An XML Schema dateTimeStamp in UTC with second precision, as the vectors write it."""
     if value.tzinfo is None:
-        raise MalformedError("created must be timezone-aware", code="INVALID_DATETIME", field="created")
+        raise MalformedError(
+            "created must be timezone-aware", code="INVALID_DATETIME", field="created"
+        )
     return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
@@ -94,7 +96,11 @@ class ProofOptions:
             out["expires"] = self.expires
         out["verificationMethod"] = self.verification_method
         out["proofPurpose"] = self.proof_purpose
-        for key, value in (("previousProof", self.previous_proof), ("challenge", self.challenge), ("domain", self.domain)):
+        for key, value in (
+            ("previousProof", self.previous_proof),
+            ("challenge", self.challenge),
+            ("domain", self.domain),
+        ):
             if value is not None:
                 out[key] = value
         return out
@@ -106,12 +112,18 @@ def _existing_proofs(document: Mapping[str, Any]) -> list[dict[str, Any]]:
         return []
     proofs = proof if isinstance(proof, list) else [proof]
     if not all(isinstance(p, dict) for p in proofs):
-        raise MalformedError("every proof must be a JSON object", code="MALFORMED_PROOF_ERROR", field="proof")
+        raise MalformedError(
+            "every proof must be a JSON object", code="MALFORMED_PROOF_ERROR", field="proof"
+        )
     return [dict(p) for p in proofs]
 
 
 def document_to_sign(
-    unsecured: Mapping[str, Any], proofs: Sequence[Mapping[str, Any]], previous: list[str], *, code: str
+    unsecured: Mapping[str, Any],
+    proofs: Sequence[Mapping[str, Any]],
+    previous: list[str],
+    *,
+    code: str,
 ) -> dict[str, Any]:
     """VC-DI §4.3 step 5 / §4.5 step 3.1: a chained proof signs the document plus only the proofs
     its ``previousProof`` names; a proof without ``previousProof`` signs the document alone."""
@@ -137,8 +149,14 @@ def canonical_forms_for_signing(
     ctx = contexts or default_contexts()
     suite = suite_named(options.cryptosuite, code="PROOF_GENERATION_ERROR")
     unsecured = {k: v for k, v in document.items() if k != "proof"}
-    previous = [options.previous_proof] if isinstance(options.previous_proof, str) else list(options.previous_proof or [])
-    signed_doc = document_to_sign(unsecured, _existing_proofs(document), previous, code="PROOF_GENERATION_ERROR")
+    previous = (
+        [options.previous_proof]
+        if isinstance(options.previous_proof, str)
+        else list(options.previous_proof or [])
+    )
+    signed_doc = document_to_sign(
+        unsecured, _existing_proofs(document), previous, code="PROOF_GENERATION_ERROR"
+    )
     proof = options.as_dict()
     if suite.proof_carries_context and "@context" in document:
         # EdDSA §3.3.1 step 2: the JCS proof carries the document's @context.
@@ -183,7 +201,8 @@ def add_proof(
         previous_proof=previous_proof,
     )
     proof, forms = canonical_forms_for_signing(document, options, contexts=contexts)
-    # EdDSA §3.2.6 / §3.3.6 Proof Serialization: Ed25519 over hashData; proofValue = "z" + base58btc.
+    # EdDSA §3.2.6 / §3.3.6 Proof Serialization: Ed25519 over hashData, then
+    # proofValue = "z" + base58btc(signature).
     proof["proofValue"] = primitives.multibase_encode(key.sign(forms.hash_data))
     existing = _existing_proofs(document)
     out = copy.deepcopy(dict(document))

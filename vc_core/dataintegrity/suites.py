@@ -25,12 +25,8 @@ Canonicalizer = Callable[[Mapping[str, Any], LocalContexts], str]
 
 
 def _rdfc() -> Canonicalizer:
-    """The RDFC-1.0 implementation in use: the fast path when present, else the pyld reference."""
-    try:
-        from vc_core.canon.fast import rdfc_fast
-    except ImportError:
-        return rdfc_reference
-    return rdfc_fast
+    """The RDFC-1.0 implementation in use."""
+    return rdfc_reference
 
 
 @dataclass(frozen=True)
@@ -51,11 +47,11 @@ class CanonicalForms:
 def _check_options(options: Mapping[str, Any], suite: str, code: str) -> None:
     """EdDSA §3.2.5 / §3.3.5 step 1–2: the proof must be a DataIntegrityProof of this suite."""
     if options.get("type") != DATA_INTEGRITY_PROOF:
-        raise ProofError(f"proof type must be {DATA_INTEGRITY_PROOF}", code=code, field="proof.type")
-    if options.get("cryptosuite") != suite:
         raise ProofError(
-            f"proof cryptosuite must be {suite}", code=code, field="proof.cryptosuite"
+            f"proof type must be {DATA_INTEGRITY_PROOF}", code=code, field="proof.type"
         )
+    if options.get("cryptosuite") != suite:
+        raise ProofError(f"proof cryptosuite must be {suite}", code=code, field="proof.cryptosuite")
 
 
 class EddsaRdfc2022:
@@ -72,7 +68,12 @@ class EddsaRdfc2022:
         return self._canonicalize(document, contexts).encode("utf-8")
 
     def proof_configuration(
-        self, options: Mapping[str, Any], document: Mapping[str, Any], contexts: LocalContexts, *, code: str
+        self,
+        options: Mapping[str, Any],
+        document: Mapping[str, Any],
+        contexts: LocalContexts,
+        *,
+        code: str,
     ) -> bytes:
         """EdDSA §3.2.5 Proof Configuration: options with the document's @context, canonicalized."""
         _check_options(options, self.name, code)
@@ -81,7 +82,12 @@ class EddsaRdfc2022:
         return self._canonicalize(config, contexts).encode("utf-8")
 
     def canonical_forms(
-        self, options: Mapping[str, Any], document: Mapping[str, Any], contexts: LocalContexts, *, code: str
+        self,
+        options: Mapping[str, Any],
+        document: Mapping[str, Any],
+        contexts: LocalContexts,
+        *,
+        code: str,
     ) -> CanonicalForms:
         config = self.proof_configuration(options, document, contexts, code=code)
         doc = self.transform(document, contexts)
@@ -106,14 +112,24 @@ class EddsaJcs2022:
         return jcs(dict(document))
 
     def proof_configuration(
-        self, options: Mapping[str, Any], document: Mapping[str, Any], contexts: LocalContexts, *, code: str
+        self,
+        options: Mapping[str, Any],
+        document: Mapping[str, Any],
+        contexts: LocalContexts,
+        *,
+        code: str,
     ) -> bytes:
         """EdDSA §3.3.5 Proof Configuration: JCS of the proof options including ``@context``."""
         _check_options(options, self.name, code)
         return jcs({k: v for k, v in options.items() if k != "proofValue"})
 
     def canonical_forms(
-        self, options: Mapping[str, Any], document: Mapping[str, Any], contexts: LocalContexts, *, code: str
+        self,
+        options: Mapping[str, Any],
+        document: Mapping[str, Any],
+        contexts: LocalContexts,
+        *,
+        code: str,
     ) -> CanonicalForms:
         config = self.proof_configuration(options, document, contexts, code=code)
         doc = self.transform(document, contexts)

@@ -34,8 +34,8 @@ from vc_core.dataintegrity.proofs import (
     ProofReport,
     ProofResult,
     Resolver,
-    document_to_sign,
     did_key_resolver,
+    document_to_sign,
 )
 from vc_core.dataintegrity.suites import DATA_INTEGRITY_PROOF, CanonicalForms, suite_named
 from vc_core.did import controller_of
@@ -52,12 +52,18 @@ def _sha256(data: bytes) -> bytes:
 def _check_shape(proof: Any) -> dict[str, Any]:
     """Step (1)–(2)."""
     if not isinstance(proof, dict):
-        raise ProofError("a proof must be a JSON object", code="MALFORMED_PROOF_ERROR", field="proof")
+        raise ProofError(
+            "a proof must be a JSON object", code="MALFORMED_PROOF_ERROR", field="proof"
+        )
     for name in _REQUIRED:
         if not isinstance(proof.get(name), str):
-            raise ProofError(f"the proof has no {name}", code="MALFORMED_PROOF_ERROR", field=f"proof.{name}")
+            raise ProofError(
+                f"the proof has no {name}", code="MALFORMED_PROOF_ERROR", field=f"proof.{name}"
+            )
     if proof["type"] != DATA_INTEGRITY_PROOF:
-        raise ProofError(f"proof type {proof['type']!r} is not {DATA_INTEGRITY_PROOF}", field="proof.type")
+        raise ProofError(
+            f"proof type {proof['type']!r} is not {DATA_INTEGRITY_PROOF}", field="proof.type"
+        )
     return proof
 
 
@@ -73,18 +79,26 @@ def _check_expectations(proof: Mapping[str, Any], expect: Expectations) -> None:
         domain = proof.get("domain")
         domains = domain if isinstance(domain, list) else [domain]
         if expect.domain not in domains:
-            raise ProofError("the proof's domain is not the expected one", code="INVALID_DOMAIN_ERROR", field="proof.domain")
+            raise ProofError(
+                "the proof's domain is not the expected one",
+                code="INVALID_DOMAIN_ERROR",
+                field="proof.domain",
+            )
     if expect.challenge is not None and proof.get("challenge") != expect.challenge:
         raise ProofError(
-            "the proof's challenge is not the expected one", code="INVALID_CHALLENGE_ERROR", field="proof.challenge"
+            "the proof's challenge is not the expected one",
+            code="INVALID_CHALLENGE_ERROR",
+            field="proof.challenge",
         )
     for name in ("created", "expires"):
         if name in proof:
             try:
                 parse_datetime_stamp(proof[name], field=f"proof.{name}")
             except MalformedError as exc:
-                raise ProofError(exc.message, code="MALFORMED_PROOF_ERROR", field=exc.field) from exc
-    if expect.now is not None and "expires" in proof:
+                raise ProofError(
+                    exc.message, code="MALFORMED_PROOF_ERROR", field=exc.field
+                ) from exc
+    if expect.now is not None and "expires" in proof:  # noqa: SIM102 (the two conditions read apart)
         if parse_datetime_stamp(proof["expires"], field="proof.expires") <= expect.now:
             raise ProofError("the proof has expired", code="PROOF_EXPIRED", field="proof.expires")
 
@@ -94,7 +108,9 @@ def _signature(proof: Mapping[str, Any]) -> bytes:
     try:
         sig = primitives.multibase_decode(proof.get("proofValue", ""), field="proof.proofValue")
     except MalformedError as exc:
-        raise ProofError(exc.message, code="MALFORMED_PROOF_ERROR", field="proof.proofValue") from exc
+        raise ProofError(
+            exc.message, code="MALFORMED_PROOF_ERROR", field="proof.proofValue"
+        ) from exc
     if len(sig) != primitives.ED25519_SIG_LENGTH:
         raise ProofError(
             f"proofValue decodes to {len(sig)} bytes; an Ed25519 signature is 64",
@@ -107,10 +123,14 @@ def _signature(proof: Mapping[str, Any]) -> bytes:
 class _Checker:
     """Verifies the proofs of one document, sharing the unchained document hash between them."""
 
-    def __init__(self, document: Mapping[str, Any], contexts: LocalContexts, resolver: Resolver) -> None:
+    def __init__(
+        self, document: Mapping[str, Any], contexts: LocalContexts, resolver: Resolver
+    ) -> None:
         self.unsecured = {k: v for k, v in document.items() if k != "proof"}
         proof = document.get("proof")
-        self.proofs: list[Any] = proof if isinstance(proof, list) else ([] if proof is None else [proof])
+        self.proofs: list[Any] = (
+            proof if isinstance(proof, list) else ([] if proof is None else [proof])
+        )
         self.contexts = contexts
         self.resolver = resolver
         self._doc_hash: dict[str, tuple[bytes, bytes]] = {}
@@ -121,22 +141,35 @@ class _Checker:
         _check_expectations(proof, expect)
         signature = _signature(proof)
         unsecured = self.unsecured
-        if suite.proof_carries_context and "@context" in proof:
-            # Step (5).
-            if proof["@context"] != unsecured.get("@context"):
-                raise ProofError("the proof's @context differs from the document's", field="proof.@context")
+        # Step (5).
+        if suite.proof_carries_context and proof.get(
+            "@context", unsecured.get("@context")
+        ) != unsecured.get("@context"):
+            raise ProofError(
+                "the proof's @context differs from the document's", field="proof.@context"
+            )
         previous = proof.get("previousProof")
         previous_ids = [previous] if isinstance(previous, str) else list(previous or [])
         if not all(isinstance(p, str) for p in previous_ids):
-            raise ProofError("previousProof must be a string or strings", code="MALFORMED_PROOF_ERROR", field="proof.previousProof")
-        signed_doc = document_to_sign(unsecured, self.proofs, previous_ids, code="PROOF_VERIFICATION_ERROR")
+            raise ProofError(
+                "previousProof must be a string or strings",
+                code="MALFORMED_PROOF_ERROR",
+                field="proof.previousProof",
+            )
+        signed_doc = document_to_sign(
+            unsecured, self.proofs, previous_ids, code="PROOF_VERIFICATION_ERROR"
+        )
         forms = self._forms(suite.name, proof, signed_doc, chained=bool(previous_ids))
         key = self.resolver(proof["verificationMethod"], proof["proofPurpose"])
         key.verify(forms.hash_data, signature)
 
-    def _forms(self, suite_name: str, proof: Mapping[str, Any], doc: Mapping[str, Any], *, chained: bool) -> CanonicalForms:
+    def _forms(
+        self, suite_name: str, proof: Mapping[str, Any], doc: Mapping[str, Any], *, chained: bool
+    ) -> CanonicalForms:
         suite = suite_named(suite_name)
-        config = suite.proof_configuration(proof, doc, self.contexts, code="PROOF_VERIFICATION_ERROR")
+        config = suite.proof_configuration(
+            proof, doc, self.contexts, code="PROOF_VERIFICATION_ERROR"
+        )
         if chained or suite_name not in self._doc_hash:
             canonical = suite.transform(doc, self.contexts)
             pair = (canonical, _sha256(canonical))
@@ -172,7 +205,9 @@ def check_proofs(
     errors: list[VCError] = []
     if not checker.proofs:
         error = ProofError("the document has no proof", code="PROOF_MISSING", field="proof")
-        return ProofReport((ProofResult(0, None, None, None, False, None, error.to_dict()),), (error,))
+        return ProofReport(
+            (ProofResult(0, None, None, None, False, None, error.to_dict()),), (error,)
+        )
     for index, proof in enumerate(checker.proofs):
         p = proof if isinstance(proof, dict) else {}
         vm = p.get("verificationMethod") if isinstance(p.get("verificationMethod"), str) else None
@@ -187,9 +222,13 @@ def check_proofs(
                 index=index,
                 cryptosuite=p.get("cryptosuite") if isinstance(p.get("cryptosuite"), str) else None,
                 verification_method=vm,
-                proof_purpose=p.get("proofPurpose") if isinstance(p.get("proofPurpose"), str) else None,
+                proof_purpose=p.get("proofPurpose")
+                if isinstance(p.get("proofPurpose"), str)
+                else None,
                 verified=error_dict is None,
-                issuer_controls_method=(controller_of(vm) == controller) if vm and controller else None,
+                issuer_controls_method=(controller_of(vm) == controller)
+                if vm and controller
+                else None,
                 error=error_dict,
             )
         )

@@ -1,0 +1,1 @@
+"""Operator command groups; each module holds a ``typer.Typer`` named ``app``."""
