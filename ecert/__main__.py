@@ -1,0 +1,5 @@
+"""``python -m ecert``."""
+
+from ecert.cli import main
+
+main()

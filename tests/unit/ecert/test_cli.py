@@ -1,0 +1,205 @@
+"""The operator CLI as a person runs it: real processes, real files, exit codes, no tracebacks."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from collections.abc import Callable
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from vc_core.dataintegrity import CRYPTOSUITES
+
+Run = Callable[..., subprocess.CompletedProcess[str]]
+EXAMPLES = sorted(
+    p.name
+    for p in resources.files("schemas").joinpath("examples").iterdir()
+    if p.name.endswith(".json")
+)
+
+
+def _example(name: str) -> dict[str, Any]:
+    data: dict[str, Any] = json.loads(
+        resources.files("schemas").joinpath("examples", name).read_text(encoding="utf-8")
+    )
+    return data
+
+
+@pytest.fixture
+def ecert(tmp_path: Path) -> Run:
+    def run(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+        proc = subprocess.run(
+            [sys.executable, "-m", "ecert", *args],
+            input=stdin,
+            capture_output=True,
+            text=True,
+            cwd=tmp_path,
+            timeout=120,
+        )
+        assert "Traceback" not in proc.stderr, proc.stderr
+        return proc
+
+    return run
+
+
+@pytest.fixture
+def key_file(ecert: Run, tmp_path: Path) -> Path:
+    proc = ecert("key", "new")
+    assert proc.returncode == 0
+    key = json.loads(proc.stdout)
+    assert key["publicKeyMultibase"].startswith("z6Mk")
+    assert key["secretKeyMultibase"].startswith("z3u2")
+    path = tmp_path / "key.json"
+    path.write_text(proc.stdout)
+    return path
+
+
+def _write(tmp_path: Path, name: str, value: Any) -> Path:
+    path = tmp_path / name
+    path.write_text(value if isinstance(value, str) else json.dumps(value, ensure_ascii=False))
+    return path
+
+
+@pytest.mark.parametrize("suite", CRYPTOSUITES)
+@pytest.mark.parametrize("example", EXAMPLES)
+def test_each_example_signs_and_verifies(
+    ecert: Run, key_file: Path, tmp_path: Path, example: str, suite: str
+) -> None:
+    src = _write(tmp_path, "in.json", _example(example))
+    signed = ecert("credential", "sign", "--key", str(key_file), "--suite", suite, str(src))
+    assert signed.returncode == 0, signed.stderr
+    doc = json.loads(signed.stdout)
+    assert doc["issuer"].startswith("did:key:z6Mk")
+    assert doc["proof"]["cryptosuite"] == suite
+    checked = ecert("credential", "verify-proof", "-", stdin=signed.stdout)
+    assert checked.returncode == 0, checked.stderr
+    report = json.loads(checked.stdout)
+    assert report["verified"] is True
+    assert report["proofs"][0]["issuerControlsVerificationMethod"] is True
+
+
+def test_created_is_honoured(ecert: Run, key_file: Path, tmp_path: Path) -> None:
+    src = _write(tmp_path, "in.json", _example(EXAMPLES[0]))
+    out = ecert(
+        "credential", "sign", "--key", str(key_file), "--created", "2025-03-04T05:06:07Z", str(src)
+    )
+    assert json.loads(out.stdout)["proof"]["created"] == "2025-03-04T05:06:07Z"
+    bad = ecert("credential", "sign", "--key", str(key_file), "--created", "tomorrow", str(src))
+    assert bad.returncode == 2
+    assert "--created" in bad.stderr
+
+
+def test_w3c_vectors_through_the_cli(ecert: Run, conformance_dir: Path) -> None:
+    ctx = conformance_dir / "contexts"
+    extra = [
+        "--context", f"https://www.w3.org/ns/credentials/examples/v2={ctx / 'credentials-examples-v2.jsonld'}",
+        "--context", f"https://w3id.org/citizenship/v4rc1={ctx / 'citizenship-v4rc1.jsonld'}",
+    ]  # fmt: skip
+    for name in (
+        "eddsa-rdfc-2022/signedDataInt.json",
+        "eddsa-rdfc-2022/employ/signedDataInt.json",
+        "eddsa-jcs-2022/signedJCS.json",
+        "eddsa-rdfc-2022/proof-set-chain/signedProofChain2.json",
+    ):
+        proc = ecert("credential", "verify-proof", *extra, str(conformance_dir / name))
+        assert proc.returncode == 0, (name, proc.stderr)
+        report = json.loads(proc.stdout)
+        assert report["verified"] is True
+        assert all(p["issuerControlsVerificationMethod"] is False for p in report["proofs"])
+    # Without the examples context held locally it is refused, never fetched.
+    refused = ecert(
+        "credential", "verify-proof", str(conformance_dir / "eddsa-jcs-2022/signedJCS.json")
+    )
+    assert refused.returncode == 1
+    assert "CONTEXT_NOT_LOCAL" in refused.stderr
+
+
+@pytest.mark.parametrize(
+    ("stdin", "code", "needle"),
+    [
+        ("not json", 2, "NOT_JSON"),
+        ("[1]", 2, "NOT_AN_OBJECT"),
+        ('{"a":' * 50 + "1" + "}" * 50, 2, "TOO_DEEP"),
+        ('{"a": 1, "a": 2}', 2, "DUPLICATE_KEY"),
+        ("x" * 1_100_000, 2, "TOO_LARGE"),
+        (
+            '{"@context": ["https://www.w3.org/ns/credentials/v2"], "type": ["VerifiableCredential"]}',
+            1,
+            "PROOF_MISSING",
+        ),
+    ],
+)
+def test_verify_proof_bad_input(ecert: Run, stdin: str, code: int, needle: str) -> None:
+    proc = ecert("credential", "verify-proof", "-", stdin=stdin)
+    assert proc.returncode == code
+    assert needle in proc.stderr
+
+
+def _signed(
+    ecert: Run, key_file: Path, tmp_path: Path, suite: str = "eddsa-rdfc-2022"
+) -> dict[str, Any]:
+    src = _write(tmp_path, "in.json", _example(EXAMPLES[0]))
+    out: dict[str, Any] = json.loads(
+        ecert("credential", "sign", "--key", str(key_file), "--suite", suite, str(src)).stdout
+    )
+    return out
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "needle"),
+    [
+        ("cryptosuite", "eddsa-2099", "unknown cryptosuite"),
+        ("proofValue", "not-multibase", "MALFORMED_PROOF_ERROR"),
+        ("proofValue", "z3", "64"),
+        ("verificationMethod", "did:key:z6MkTooShort#z6MkTooShort", "verificationMethod"),
+    ],
+)
+def test_verify_proof_failures_name_the_step(
+    ecert: Run, key_file: Path, tmp_path: Path, field: str, value: str, needle: str
+) -> None:
+    doc = _signed(ecert, key_file, tmp_path)
+    doc["proof"][field] = value
+    proc = ecert("credential", "verify-proof", "-", stdin=json.dumps(doc))
+    assert proc.returncode == 1
+    assert needle in proc.stderr
+    assert json.loads(proc.stdout)["verified"] is False
+
+
+def test_remote_context_is_refused(ecert: Run, key_file: Path, tmp_path: Path) -> None:
+    doc = _signed(ecert, key_file, tmp_path)
+    doc["@context"].append("https://evil.example/context.jsonld")
+    proc = ecert("credential", "verify-proof", "-", stdin=json.dumps(doc))
+    assert proc.returncode == 1
+    assert "CONTEXT_NOT_LOCAL" in proc.stderr
+
+
+def test_sign_refuses_undefined_terms(ecert: Run, key_file: Path, tmp_path: Path) -> None:
+    doc = _example(EXAMPLES[0])
+    doc["credentialSubject"]["favouriteColour"] = "blue"
+    proc = ecert(
+        "credential", "sign", "--key", str(key_file), str(_write(tmp_path, "in.json", doc))
+    )
+    assert proc.returncode == 1
+    assert "favouriteColour" in proc.stderr
+
+
+@pytest.mark.parametrize(
+    "key_text",
+    ['{"secretKeyMultibase": "z3u2"}', "{}", "nope", '{"secretKeyMultibase": "zz"}'],
+)
+def test_sign_with_bad_key_file(ecert: Run, tmp_path: Path, key_text: str) -> None:
+    key = _write(tmp_path, "bad-key.json", key_text)
+    src = _write(tmp_path, "in.json", _example(EXAMPLES[0]))
+    proc = ecert("credential", "sign", "--key", str(key), str(src))
+    assert proc.returncode == 2
+    assert "error:" in proc.stderr
+
+
+def test_missing_input_file(ecert: Run, key_file: Path) -> None:
+    proc = ecert("credential", "sign", "--key", str(key_file), "nope.json")
+    assert proc.returncode == 2
+    assert "FILE_NOT_FOUND" in proc.stderr
