@@ -1,0 +1,168 @@
+"""``MemoryLedger``: the in-memory :class:`~vc_core.ledger.interface.Ledger` backend.
+
+The reference backend for the contract suite and a base for replicas: it keeps the blocks and
+two :class:`~vc_core.ledger.state.LedgerState` values, the committed one and the one with the
+pending transactions folded on top. Both are immutable, so nothing is ever half applied.
+
+Example:
+    >>> from datetime import UTC, datetime
+    >>> from vc_core.keys import KeyPair
+    >>> from vc_core.ledger.builders import genesis_tx
+    >>> k, t = KeyPair.generate(), datetime(2024, 1, 1, tzinfo=UTC)
+    >>> ledger = MemoryLedger.create(genesis_tx("demo", [k], 1, k.public, t), k, t)
+    >>> ledger.head().height
+    0
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from vc_core.errors import NotFoundError
+from vc_core.keys import KeyPair
+from vc_core.ledger.blocks import (
+    Block,
+    BlockHeader,
+    Checkpoint,
+    apply_block,
+    make_block,
+    make_checkpoint,
+)
+from vc_core.ledger.errors import LedgerRuleError, RuleCode
+from vc_core.ledger.fold import apply
+from vc_core.ledger.records import (
+    Accreditation,
+    AnchorRecord,
+    Council,
+    CredentialStatus,
+    KeyRecord,
+    LeafAnchor,
+)
+from vc_core.ledger.rules import DEFAULT_PARAMS, LedgerParams
+from vc_core.ledger.state import LedgerState
+from vc_core.ledger.tx import Transaction
+
+
+class MemoryLedger:
+    """A single-producer chain held in memory."""
+
+    def __init__(
+        self, genesis_block: Block, producer_key: KeyPair, params: LedgerParams = DEFAULT_PARAMS
+    ) -> None:
+        self._params = params
+        self._producer = producer_key
+        self._blocks: list[Block] = [genesis_block]
+        self._state = apply_block(LedgerState.empty(genesis_block.header.chain_id), genesis_block)
+        self._pending: list[Transaction] = []
+        self._pending_state = self._state
+        self._tx_index: dict[str, tuple[Transaction, int]] = {
+            tx.hash: (tx, 0) for tx in genesis_block.transactions
+        }
+
+    @classmethod
+    def create(
+        cls,
+        genesis: Transaction,
+        producer_key: KeyPair,
+        now: datetime,
+        params: LedgerParams = DEFAULT_PARAMS,
+    ) -> MemoryLedger:
+        """A new chain whose block 0 holds ``genesis``, produced at ``now``."""
+        return cls(make_block(None, [genesis], now, producer_key), producer_key, params)
+
+    @property
+    def chain_id(self) -> str:
+        return self._state.chain_id
+
+    @property
+    def state(self) -> LedgerState:
+        """The committed state (immutable)."""
+        return self._state
+
+    @property
+    def blocks(self) -> tuple[Block, ...]:
+        return tuple(self._blocks)
+
+    def submit(self, tx: Transaction, now: datetime) -> str:
+        if tx.hash in self._tx_index:
+            raise LedgerRuleError(
+                f"transaction {tx.hash} is already on chain", code=RuleCode.REPLAYED_TRANSACTION
+            )
+        self._pending_state = apply(self._pending_state, tx, now, self._params)
+        self._pending.append(tx)
+        return tx.hash
+
+    def produce_block(self, now: datetime) -> Block | None:
+        state, kept = self._state, []
+        for tx in self._pending:
+            try:
+                state = apply(state, tx, now, self._params)
+            except LedgerRuleError:
+                continue
+            kept.append(tx)
+        self._pending, self._pending_state = [], self._state
+        if not kept:
+            return None
+        block = make_block(self._blocks[-1].header, kept, now, self._producer)
+        self._state = apply_block(self._state, block, self._params)
+        self._pending_state = self._state
+        self._blocks.append(block)
+        for tx in kept:
+            self._tx_index[tx.hash] = (tx, block.height)
+        return block
+
+    def head(self) -> BlockHeader:
+        return self._blocks[-1].header
+
+    def block(self, height: int) -> Block:
+        if not 0 <= height < len(self._blocks):
+            raise NotFoundError(f"no block at height {height}", code="BLOCK_NOT_FOUND")
+        return self._blocks[height]
+
+    def checkpoint(self, now: datetime) -> Checkpoint:
+        return make_checkpoint(self._state, self._producer, now)
+
+    def transaction(self, tx_hash: str) -> tuple[Transaction, int]:
+        found = self._tx_index.get(tx_hash)
+        if found is None:
+            raise NotFoundError(f"no committed transaction {tx_hash}", code="TX_NOT_FOUND")
+        return found
+
+    def council(self) -> Council:
+        if self._state.council is None:
+            raise NotFoundError("the chain has no council", code="NO_COUNCIL")
+        return self._state.council
+
+    def accreditation(self, office: str, at: datetime) -> Accreditation | None:
+        return self._state.accreditation(office, at)
+
+    def office_keys(self, office: str) -> tuple[KeyRecord, ...]:
+        return self._state.office_keys(office)
+
+    def key(self, public_multikey: str) -> KeyRecord | None:
+        return self._state.key(public_multikey)
+
+    def batch(self, batch_root: str) -> AnchorRecord | None:
+        return self._state.batch(batch_root)
+
+    def leaf_anchor(self, leaf: str) -> LeafAnchor | None:
+        return self._state.leaf_anchor(leaf)
+
+    def credential_status(
+        self,
+        office: str,
+        *,
+        credential_id: str | None = None,
+        status_index: int | None = None,
+        as_of: datetime,
+    ) -> CredentialStatus:
+        return self._state.credential_status(
+            office, credential_id=credential_id, status_index=status_index, as_of=as_of
+        )
+
+    def next_seq(self, author: str) -> int:
+        return self._pending_state.next_seq(author)
+
+    def did_document(self, office: str, version_time: datetime | None = None) -> dict[str, Any]:
+        return self._state.did_document(office, version_time)

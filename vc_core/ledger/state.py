@@ -1,0 +1,178 @@
+"""``LedgerState``: the immutable result of folding transactions, and every query over it.
+
+The state is a frozen dataclass of persistent hash-array-mapped tries (``rpds.HashTrieMap``):
+applying a transaction (:func:`vc_core.ledger.fold.apply`) returns a NEW state that shares all
+untouched structure with the old one, in O(log₃₂ n) per changed entry, and a failed transaction
+leaves the old state exactly as it was (DESIGN §2: every fact is the fold of signed history).
+
+Queries answer "as of a time" where DESIGN §5 needs it (accreditation, key state, credential
+status); all times are parameters.
+
+Example:
+    >>> s = LedgerState.empty("demo")
+    >>> s.next_seq("did:ecert:demo:tp"), s.council is None
+    (1, True)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from typing import Any
+
+from rpds import HashTrieMap
+
+from vc_core.ledger.did import did_document
+from vc_core.ledger.records import (
+    Accreditation,
+    AccreditationEntry,
+    AnchorRecord,
+    ChainHead,
+    Council,
+    CredentialStatus,
+    KeyRecord,
+    LeafAnchor,
+    StatusRecord,
+)
+from vc_core.ledger.status import fold_status
+
+StatusKey = tuple[str, str]
+"""``(office DID, "id:<credential id>" | "idx:<status index>")``."""
+
+
+def status_keys(
+    office: str, credential_id: str | None, status_index: int | None
+) -> list[StatusKey]:
+    """The keys under which a credential's status events are filed."""
+    keys: list[StatusKey] = []
+    if credential_id is not None:
+        keys.append((office, "id:" + credential_id))
+    if status_index is not None:
+        keys.append((office, f"idx:{status_index}"))
+    return keys
+
+
+@dataclass(frozen=True, slots=True)
+class LedgerState:
+    """Everything the chain says, as of its last applied transaction (immutable).
+
+    Build the first one with :meth:`empty`, then fold with :func:`~vc_core.ledger.fold.apply` or
+    :func:`~vc_core.ledger.blocks.apply_block`. Never construct the maps by hand.
+    """
+
+    chain_id: str
+    council: Council | None = None
+    head: ChainHead | None = None
+    genesis_hash: str | None = None
+    tx_count: int = 0
+    seqs: HashTrieMap[str, int] = field(default_factory=HashTrieMap)
+    offices: HashTrieMap[str, tuple[AccreditationEntry, ...]] = field(default_factory=HashTrieMap)
+    keys: HashTrieMap[str, KeyRecord] = field(default_factory=HashTrieMap)
+    office_key_ids: HashTrieMap[str, tuple[str, ...]] = field(default_factory=HashTrieMap)
+    batches: HashTrieMap[str, AnchorRecord] = field(default_factory=HashTrieMap)
+    batch_ids: HashTrieMap[tuple[str, str], str] = field(default_factory=HashTrieMap)
+    leaves: HashTrieMap[str, tuple[str, int]] = field(default_factory=HashTrieMap)
+    statuses: HashTrieMap[StatusKey, tuple[StatusRecord, ...]] = field(default_factory=HashTrieMap)
+
+    @classmethod
+    def empty(cls, chain_id: str) -> LedgerState:
+        """The state before genesis: only a ``genesis`` transaction applies to it."""
+        return cls(chain_id=chain_id)
+
+    def evolve(self, **changes: Any) -> LedgerState:
+        """A copy with ``changes`` (used by the fold; O(1), the maps are shared)."""
+        return replace(self, **changes)
+
+    # Queries -------------------------------------------------------------------------------
+
+    def next_seq(self, author: str) -> int:
+        """The ``seq`` the author's next transaction must carry (1 for a new author)."""
+        return self.seqs.get(author, 0) + 1
+
+    def accreditation_history(self, office: str) -> tuple[AccreditationEntry, ...]:
+        """Every accreditation change of ``office``, in ledger order (empty if unknown)."""
+        return self.offices.get(office, ())
+
+    def accreditation(self, office: str, at: datetime) -> Accreditation | None:
+        """The office's accreditation as it stood at ``at``; ``None`` if not accredited by then.
+
+        Changes count from their transaction time. A withdrawn or suspended office is returned
+        with that ``state``; the window is reported, not applied (see ``allows_issuing``).
+        """
+        current: Accreditation | None = None
+        for entry in self.offices.get(office, ()):
+            if entry.time > at:
+                break
+            if entry.kind == "accredit" and entry.terms is not None:
+                current = Accreditation(
+                    office=office,
+                    as_of=at,
+                    state="active",
+                    terms=entry.terms,
+                    accredited_at=entry.time,
+                    changed_at=entry.time,
+                )
+            elif current is not None:
+                state = "suspended" if entry.kind == "suspend" else "withdrawn"
+                current = current.model_copy(
+                    update={"state": state, "changed_at": entry.time, "reason": entry.reason}
+                )
+        return current
+
+    def office_keys(self, office: str) -> tuple[KeyRecord, ...]:
+        """Every key the office ever held, in the order they were added."""
+        return tuple(self.keys[k] for k in self.office_key_ids.get(office, ()))
+
+    def key(self, public_multikey: str) -> KeyRecord | None:
+        """The record of one key (keys belong to one office only), or ``None``."""
+        return self.keys.get(public_multikey)
+
+    def key_active(self, office: str, public_multikey: str, at: datetime) -> bool:
+        """Whether ``public_multikey`` was an active key of ``office`` at ``at``."""
+        record = self.keys.get(public_multikey)
+        return record is not None and record.office == office and record.active_at(at)
+
+    def batch(self, batch_root: str) -> AnchorRecord | None:
+        """The anchor of a batch by its Merkle root (hex), or ``None``."""
+        return self.batches.get(batch_root)
+
+    def batch_by_id(self, office: str, batch_id: str) -> AnchorRecord | None:
+        """The anchor of an office's batch by its batch id, or ``None``."""
+        root = self.batch_ids.get((office, batch_id))
+        return None if root is None else self.batches.get(root)
+
+    def leaf_anchor(self, leaf: str) -> LeafAnchor | None:
+        """Where a published leaf digest (hex) was anchored, or ``None``."""
+        found = self.leaves.get(leaf)
+        if found is None:
+            return None
+        root, index = found
+        return LeafAnchor(leaf=leaf, index=index, batch=self.batches[root])
+
+    def status_history(
+        self, office: str, *, credential_id: str | None = None, status_index: int | None = None
+    ) -> tuple[StatusRecord, ...]:
+        """Every status event of a credential (by id, else by status-list index)."""
+        for key in status_keys(office, credential_id, status_index):
+            found = self.statuses.get(key)
+            if found:
+                return found
+        return ()
+
+    def credential_status(
+        self,
+        office: str,
+        *,
+        credential_id: str | None = None,
+        status_index: int | None = None,
+        as_of: datetime,
+    ) -> CredentialStatus:
+        """The credential's status at ``as_of`` (DESIGN §5 step 6), with its history."""
+        history = self.status_history(
+            office, credential_id=credential_id, status_index=status_index
+        )
+        return fold_status(office, credential_id, status_index, history, as_of)
+
+    def did_document(self, office: str, version_time: datetime | None = None) -> dict[str, Any]:
+        """The office's DID document derived from the chain (see :mod:`vc_core.ledger.did`)."""
+        return did_document(self, office, version_time)

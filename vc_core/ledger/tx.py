@@ -1,0 +1,251 @@
+"""The transaction envelope: parse once, make the signed bytes in one place, sign, hash.
+
+A transaction is ``{chain_id, type, author, seq, time, body, signatures}`` (DESIGN §3):
+
+- ``author`` is an office DID (``did:ecert:<chain>:<office>``) or, for council transactions, the
+  proposing council member's public Multikey (``z6Mk…``).
+- ``seq`` is the author's sequence number: the first is 1 and each next one is exactly last + 1,
+  so every transaction applies once only (replay protection).
+- ``time`` is UTC; the ledger only accepts it within a window around the block time.
+- ``signatures`` are ``{signer, signature}`` pairs, Ed25519 over :meth:`Transaction.signing_bytes`
+  = RFC 8785 JCS of the envelope without ``signatures``. They are kept sorted by signer, so the
+  order in which council members sign does not matter.
+
+Hashes: :attr:`Transaction.hash` is the hex SHA-256 of the JCS of the whole signed transaction;
+it is what blocks commit to (their ``tx_root``) and what ``submit`` returns. It is stable: the
+model serializes one way only, Ed25519 signatures are deterministic, and signatures are sorted.
+:attr:`Transaction.payload_hash` hashes only the signed bytes; replay protection itself rests on
+``(author, seq)``, so the same payload with a different set of signatures is still applied once.
+
+Example:
+    >>> from datetime import UTC, datetime
+    >>> from vc_core.keys import KeyPair
+    >>> from vc_core.ledger.bodies import GenesisBody
+    >>> k = KeyPair.generate()
+    >>> body = GenesisBody(council=(k.public_multibase,), threshold=1, producer=k.public_multibase)
+    >>> t = datetime(2024, 1, 1, tzinfo=UTC)
+    >>> u = unsigned_tx(chain_id="demo", tx_type="genesis", author=k.public_multibase, seq=1,
+    ...                 time=t, body=body)
+    >>> tx = sign_tx(u, [k])
+    >>> Transaction.from_json(tx.to_json()).hash == tx.hash
+    True
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable
+from datetime import datetime
+from functools import cached_property
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from vc_core import primitives
+from vc_core.canon.jcs import jcs
+from vc_core.errors import MalformedError, ProofError
+from vc_core.keys import KeyPair, PublicKey
+from vc_core.ledger.bodies import BODY_TYPES, TxBody, TxType
+from vc_core.ledger.errors import LedgerRuleError, RuleCode
+from vc_core.ledger.fields import ChainId, Multikey, UtcTime
+
+MAX_TX_BYTES = 64 * 1024 * 1024
+_DUMP: dict[str, Any] = {"mode": "json", "by_alias": True, "exclude_none": True}
+
+
+class TxSignature(BaseModel):
+    """One author signature: the signer's public Multikey and a multibase Ed25519 signature."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    signer: Multikey
+    signature: str = Field(pattern=r"^z[1-9A-HJ-NP-Za-km-z]{60,100}$")
+
+    def signature_bytes(self) -> bytes:
+        """The 64 raw signature bytes."""
+        return primitives.multibase_decode(self.signature, field="signature")
+
+
+class Transaction(BaseModel):
+    """A ledger transaction (DESIGN §3): :func:`unsigned_tx` builds one, :func:`sign_tx` signs."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    chain_id: ChainId
+    type: TxType
+    author: str = Field(min_length=1, max_length=256)
+    seq: int = Field(ge=1)
+    time: UtcTime
+    body: TxBody
+    signatures: tuple[TxSignature, ...] = ()
+
+    @model_validator(mode="before")
+    @classmethod
+    def _typed_body(cls, data: Any) -> Any:
+        """Parse ``body`` with the model its ``type`` selects (never by guessing)."""
+        if not isinstance(data, dict):
+            return data
+        kind, body = data.get("type"), data.get("body")
+        model = BODY_TYPES.get(kind) if isinstance(kind, str) else None
+        if model is None:
+            return data
+        if isinstance(body, BaseModel):
+            if not isinstance(body, model):
+                raise ValueError(f"a {kind} transaction needs a {model.__name__} body")
+            return data
+        return {**data, "body": model.model_validate(body)}
+
+    @field_validator("signatures")
+    @classmethod
+    def _sorted_signers(cls, value: tuple[TxSignature, ...]) -> tuple[TxSignature, ...]:
+        ordered = tuple(sorted(value, key=lambda s: s.signer))
+        if len({s.signer for s in ordered}) != len(ordered):
+            raise ValueError("a signer appears twice")
+        return ordered
+
+    @classmethod
+    def from_dict(cls, data: Any) -> Transaction:
+        """The only way in from untrusted JSON values.
+
+        Raises:
+            LedgerRuleError: ``UNKNOWN_TRANSACTION_TYPE`` for a ``type`` this ledger does not know.
+            MalformedError: anything else that does not fit the envelope or the typed body.
+        """
+        if not isinstance(data, dict):
+            raise MalformedError("a transaction is a JSON object", code="MALFORMED_TRANSACTION")
+        kind = data.get("type")
+        if not isinstance(kind, str) or kind not in BODY_TYPES:
+            raise LedgerRuleError(
+                f"unknown transaction type {kind!r}",
+                code=RuleCode.UNKNOWN_TRANSACTION_TYPE,
+                field="type",
+            )
+        try:
+            return cls.model_validate(data)
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            where = ".".join(str(p) for p in first["loc"]) or None
+            raise MalformedError(
+                f"invalid {kind} transaction: {first['msg']}",
+                code="MALFORMED_TRANSACTION",
+                field=where,
+            ) from exc
+
+    @classmethod
+    def from_json(cls, text: str | bytes) -> Transaction:
+        """Parse a transaction from JSON text (see :meth:`from_dict`)."""
+        if len(text) > MAX_TX_BYTES:
+            raise MalformedError("the transaction is too large", code="TOO_LARGE")
+        try:
+            data = json.loads(text)
+        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            raise MalformedError("a transaction must be JSON", code="NOT_JSON") from exc
+        return cls.from_dict(data)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON value of the signed transaction (the one serialized form)."""
+        return self.model_dump(**_DUMP)
+
+    def to_json(self) -> str:
+        """Canonical JSON text (RFC 8785) of the signed transaction."""
+        return self.canonical_bytes.decode("utf-8")
+
+    def payload(self) -> dict[str, Any]:
+        """The JSON value that is signed: the envelope without ``signatures``."""
+        return self.model_dump(exclude={"signatures"}, **_DUMP)
+
+    @cached_property
+    def signing_bytes(self) -> bytes:
+        """JCS (RFC 8785) of :meth:`payload`: the bytes every signature covers."""
+        return jcs(self.payload())
+
+    @cached_property
+    def canonical_bytes(self) -> bytes:
+        """JCS (RFC 8785) of the whole signed transaction."""
+        return jcs(self.to_dict())
+
+    @cached_property
+    def hash(self) -> str:
+        """Hex SHA-256 of :attr:`canonical_bytes`: the id blocks and receipts use."""
+        return hashlib.sha256(self.canonical_bytes).hexdigest()
+
+    @cached_property
+    def payload_hash(self) -> str:
+        """Hex SHA-256 of :attr:`signing_bytes` (the same for any set of signatures)."""
+        return hashlib.sha256(self.signing_bytes).hexdigest()
+
+    @property
+    def signers(self) -> tuple[str, ...]:
+        """The signers' Multikeys, sorted."""
+        return tuple(s.signer for s in self.signatures)
+
+
+def unsigned_tx(
+    *, chain_id: str, tx_type: str, author: str, seq: int, time: datetime, body: TxBody
+) -> Transaction:
+    """A transaction with no signatures yet (sign it with :func:`sign_tx`).
+
+    Raises:
+        MalformedError: the fields do not make a valid transaction.
+    """
+    fields = {"chain_id": chain_id, "type": tx_type, "author": author, "seq": seq, "time": time}
+    try:
+        return Transaction.model_validate({**fields, "body": body})
+    except ValidationError as exc:
+        raise MalformedError(
+            f"invalid transaction: {exc.errors()[0]['msg']}", code="MALFORMED_TRANSACTION"
+        ) from exc
+
+
+def add_signature(tx: Transaction, key: KeyPair) -> Transaction:
+    """``tx`` with one more signature, by ``key`` (council members sign one at a time).
+
+    A signature already present from the same key is replaced by the new one.
+    """
+    sig = TxSignature(
+        signer=key.public_multibase,
+        signature=primitives.multibase_encode(key.sign(tx.signing_bytes)),
+    )
+    kept = tuple(s for s in tx.signatures if s.signer != sig.signer)
+    return _with_signatures(tx, (*kept, sig))
+
+
+def _with_signatures(tx: Transaction, signatures: tuple[TxSignature, ...]) -> Transaction:
+    # Rebuilt from the fields, never model_copy: the cached hashes must not be carried over.
+    fields = {name: getattr(tx, name) for name in Transaction.model_fields}
+    return Transaction.model_validate({**fields, "signatures": signatures})
+
+
+def sign_tx(unsigned: Transaction, keys: Iterable[KeyPair]) -> Transaction:
+    """``unsigned`` signed by each of ``keys`` (any signatures it had are kept)."""
+    tx = unsigned
+    for key in keys:
+        tx = add_signature(tx, key)
+    return tx
+
+
+def verify_signatures(tx: Transaction) -> None:
+    """Check every signature on ``tx`` over its signing bytes.
+
+    Raises:
+        LedgerRuleError: ``MISSING_SIGNATURE`` when there is none, ``BAD_SIGNATURE`` when any
+            one does not verify.
+    """
+    if not tx.signatures:
+        raise LedgerRuleError("the transaction is not signed", code=RuleCode.MISSING_SIGNATURE)
+    message = tx.signing_bytes
+    for s in tx.signatures:
+        try:
+            PublicKey.from_multibase(s.signer).verify(message, s.signature_bytes())
+        except (MalformedError, ProofError) as exc:
+            raise _bad_signature(s.signer) from exc
+
+
+def _bad_signature(signer: str) -> LedgerRuleError:
+    return LedgerRuleError(
+        f"the signature by {signer} does not verify",
+        code=RuleCode.BAD_SIGNATURE,
+        field="signatures",
+        details={"signer": signer},
+    )
