@@ -39,7 +39,13 @@ def _memory(genesis: Transaction, producer: KeyPair, now: datetime) -> Ledger:
     return MemoryLedger.create(genesis, producer, now)
 
 
-BACKENDS: dict[str, LedgerFactory] = {"memory": _memory}
+def _embedded(genesis: Transaction, producer: KeyPair, now: datetime) -> Ledger:
+    from registry.testing import embedded_ledger
+
+    return embedded_ledger(genesis, producer, now)
+
+
+BACKENDS: dict[str, LedgerFactory] = {"memory": _memory, "embedded": _embedded}
 
 CHAIN = "test-chain"
 T0 = datetime(2025, 3, 1, 9, 0, tzinfo=UTC)
