@@ -1,0 +1,376 @@
+"""The five ecert credential types: their registry, and validation against schema and rules.
+
+:func:`validate_credential` runs these steps and raises the first problem, in a fixed order, with
+every problem listed in ``details["errors"]``:
+
+(1) Type: the credential has exactly one ecert type (:func:`credential_type_of`).
+(2) Schema: the JSON Schema 2020-12 of that type (``schemas/<Type>.schema.json``), with the
+    ``date``, ``date-time`` and ``uri`` formats checked; ``issuer`` is required only when asked.
+(3) Identifiers: check characters and structure of the USCC, resident ID, division code and
+    property numbers (:mod:`vc_core.identifiers`). An identifier error replaces the schema's
+    pattern error on the same field, because it says precisely what is wrong. Values must be
+    written in their normalized form, so that one identifier is always spelled one way.
+(4) Rules, once the structure is sound: ``validUntil`` after ``validFrom`` (VCDM 2.0 §4.9), a
+    property term that ends after it starts, and owners' shares that sum to exactly 1.
+
+Errors are :class:`~vc_core.errors.SchemaError` or :class:`~vc_core.errors.IdentifierError`
+whose ``field`` is a path such as ``credentialSubject.owners[1].idNumber``.
+
+Example:
+    >>> import json
+    >>> from importlib import resources
+    >>> text = resources.files("schemas").joinpath("examples/property-deed.json").read_text("utf-8")
+    >>> doc = json.loads(text)
+    >>> validate_credential(doc)
+    'PropertyDeedCredential'
+    >>> subject_region(doc)
+    '510104'
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from functools import lru_cache
+from importlib import resources
+from types import MappingProxyType
+from typing import Any, NoReturn
+
+from jsonschema import Draft202012Validator, FormatChecker
+
+from vc_core.errors import IdentifierError, SchemaError, VCError
+from vc_core.identifiers import (
+    validate_division_code,
+    validate_property_certificate_number,
+    validate_property_unit_number,
+    validate_resident_id,
+    validate_uscc,
+)
+
+# An identifier check takes the value, the field path and the reference day, and returns the
+# normalized value or raises IdentifierError.
+_Check = Callable[[str, str, date | None], str]
+_CHECKS: Mapping[str, _Check] = {
+    "resident-id": lambda value, field, today: validate_resident_id(
+        value, field=field, today=today
+    ),
+    "uscc": lambda value, field, _: validate_uscc(value, field=field),
+    "division": lambda value, field, _: validate_division_code(value, field=field),
+    "certificate": lambda value, field, _: validate_property_certificate_number(value, field=field),
+    "unit": lambda value, field, _: validate_property_unit_number(value, field=field),
+}
+# Identity documents whose numbers have a check character; other idTypes are checked by shape.
+_PARTY_ID_TYPES = ("resident-id", "uscc")
+
+
+@dataclass(frozen=True)
+class CredentialType:
+    """One ecert credential type: its files, its identifier fields and its subject's region.
+
+    ``identifiers`` maps a ``credentialSubject`` field to the check it gets; ``region_field`` is
+    the identifier field that holds the subject's division code.
+    """
+
+    name: str
+    title: str
+    example_file: str
+    identifiers: Mapping[str, str]
+    region_field: str
+
+    @property
+    def schema_file(self) -> str:
+        return f"{self.name}.schema.json"
+
+
+# fmt: off
+CREDENTIAL_TYPES: Mapping[str, CredentialType] = MappingProxyType({t.name: t for t in (
+    CredentialType("DriverLicenceCredential", "机动车驾驶证", "driver-licence.json",
+                   {"licenceNumber": "resident-id", "divisionCode": "division"}, "divisionCode"),
+    CredentialType("BusinessLicenceCredential", "营业执照", "business-licence.json",
+                   {"unifiedSocialCreditCode": "uscc"}, "unifiedSocialCreditCode"),
+    CredentialType("ProfessionalLicenceCredential", "执业资格证书", "professional-licence.json",
+                   {"divisionCode": "division"}, "divisionCode"),
+    CredentialType("PropertyDeedCredential", "不动产权证书", "property-deed.json",
+                   {"certificateNumber": "certificate", "unitNumber": "unit"}, "unitNumber"),
+    CredentialType("SocialCreditRecordCredential", "法人和其他组织信用记录",
+                   "social-credit-record.json",
+                   {"unifiedSocialCreditCode": "uscc"}, "unifiedSocialCreditCode"),
+)})
+# fmt: on
+# Where the division code starts in each kind of identifier: positions 3–8 of a USCC
+# (GB 32100-2015), positions 1–6 of a unit number (GB/T 37346-2019) or the whole division code.
+_REGION_START = {"uscc": 2, "unit": 0, "division": 0}
+
+
+def credential_type_of(doc: Mapping[str, Any]) -> str:
+    """The one ecert type named in the credential's ``type``.
+
+    Raises:
+        SchemaError: ``CREDENTIAL_TYPE_UNKNOWN`` (no ecert type) or ``CREDENTIAL_TYPE_AMBIGUOUS``.
+    """
+    found = _type_of(doc)
+    if isinstance(found, SchemaError):
+        raise found
+    return found
+
+
+def _type_of(doc: Mapping[str, Any]) -> str | SchemaError:
+    if not isinstance(doc, Mapping):
+        return SchemaError("the credential must be a JSON object", code="NOT_AN_OBJECT")
+    declared = doc.get("type")
+    names = [declared] if isinstance(declared, str) else declared
+    found = sorted({n for n in names if n in CREDENTIAL_TYPES}) if isinstance(names, list) else []
+    if len(found) == 1:
+        return str(found[0])
+    if not found:
+        message = f"type: {declared!r} names no ecert credential type"
+        expected = f" (expected one of {', '.join(CREDENTIAL_TYPES)})"
+        return SchemaError(message + expected, code="CREDENTIAL_TYPE_UNKNOWN", field="type")
+    message = f"type: names several ecert credential types ({', '.join(found)}); one is allowed"
+    return SchemaError(message, code="CREDENTIAL_TYPE_AMBIGUOUS", field="type")
+
+
+def validate_credential(
+    doc: Mapping[str, Any], *, require_issuer: bool = False, today: date | None = None
+) -> str:
+    """Validate a credential of one of the ecert types and return the type's name.
+
+    Args:
+        doc: the credential as parsed JSON; an unsigned draft or a signed credential.
+        require_issuer: refuse a credential without ``issuer`` (a signed one must have it).
+        today: when given, a resident ID whose date of birth is after this day is refused.
+
+    Raises:
+        SchemaError: the first problem; ``details["errors"]`` lists them all.
+        IdentifierError: the same, when the first problem is an identifier.
+    """
+    type_name = _type_of(doc)
+    if isinstance(type_name, SchemaError):
+        _raise_first([type_name])
+    errors = _schema_errors(doc, type_name)
+    if require_issuer and "issuer" not in doc:
+        errors.append(
+            SchemaError("issuer is required", code="SCHEMA_FIELD_MISSING", field="issuer")
+        )
+    identifier_errors = _identifier_errors(doc, type_name, today)
+    replaced = {e.field for e in identifier_errors}
+    errors = [e for e in errors if e.field not in replaced] + identifier_errors
+    if not errors:
+        errors = _rule_errors(doc)
+    if errors:
+        _raise_first(errors)
+    return type_name
+
+
+def _raise_first(errors: list[VCError]) -> NoReturn:
+    # A fixed order (by field, then code and message), so the same credential always reports
+    # the same first problem whatever the order of its keys.
+    errors.sort(key=lambda e: (e.field or "", e.code, e.message))
+    first = errors[0]
+    first.details["errors"] = [e.to_dict() for e in errors]
+    raise first
+
+
+def subject_region(doc: Mapping[str, Any]) -> str:
+    """The 6-digit division code of the credential subject, which accreditations must cover.
+
+    It is ``divisionCode`` for licences issued to persons, positions 3–8 of the USCC for business
+    licences and social credit records, and positions 1–6 of the unit number for property deeds.
+
+    Raises:
+        SchemaError: the field is missing; IdentifierError: it is malformed.
+    """
+    entry = CREDENTIAL_TYPES[credential_type_of(doc)]
+    name = entry.region_field
+    kind = entry.identifiers[name]
+    subject = doc.get("credentialSubject")
+    field = f"credentialSubject.{name}"
+    value = subject.get(name) if isinstance(subject, Mapping) else None
+    if not isinstance(value, str):
+        raise SchemaError(
+            f"{field} is required to find the subject's region",
+            code="SCHEMA_FIELD_MISSING",
+            field=field,
+        )
+    start = _REGION_START[kind]
+    return _CHECKS[kind](value, field, None)[start : start + 6]
+
+
+def credential_schema(type_name: str) -> dict[str, Any]:
+    """A fresh copy of the JSON Schema of ``type_name``, read from the ``schemas`` package."""
+    schema: dict[str, Any] = json.loads(_read_text(CREDENTIAL_TYPES[type_name].schema_file))
+    return schema
+
+
+def example_credential(type_name: str) -> dict[str, Any]:
+    """A fresh copy of the unsigned example of ``type_name`` (``schemas/examples/``)."""
+    example: dict[str, Any] = json.loads(
+        _read_text(f"examples/{CREDENTIAL_TYPES[type_name].example_file}")
+    )
+    return example
+
+
+def _read_text(name: str) -> str:
+    return resources.files("schemas").joinpath(name).read_text(encoding="utf-8")
+
+
+# Step (2): the schema.
+
+_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+_URI = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:\S+")
+_MISSING_NAME = re.compile(
+    r"^'(?P<name>[^']+)' is a (required property|dependency of '(?P<of>[^']+)')"
+)
+
+
+def _format_checker() -> FormatChecker:
+    # Only the formats the schemas use, checked here so that no optional package changes the result.
+    checker = FormatChecker(formats=())
+    checker.checks("date", raises=ValueError)(
+        lambda v: not isinstance(v, str) or bool(_DATE.fullmatch(v) and date.fromisoformat(v))
+    )
+    checker.checks("date-time", raises=ValueError)(
+        lambda v: not isinstance(v, str) or datetime.fromisoformat(v).tzinfo is not None
+    )
+    checker.checks("uri")(lambda v: not isinstance(v, str) or bool(_URI.fullmatch(v)))
+    return checker
+
+
+@lru_cache(maxsize=len(CREDENTIAL_TYPES))
+def _validator(type_name: str) -> Any:
+    schema = credential_schema(type_name)
+    Draft202012Validator.check_schema(schema)
+    return Draft202012Validator(schema, format_checker=_format_checker())
+
+
+def _path(parts: Any) -> str:
+    out = ""
+    for part in parts:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+def _schema_errors(doc: Mapping[str, Any], type_name: str) -> list[VCError]:
+    return [_from_jsonschema(error) for error in _validator(type_name).iter_errors(doc)]
+
+
+def _from_jsonschema(error: Any) -> VCError:
+    # Turn one jsonschema error into a SchemaError whose field is the property concerned.
+    field = _path(error.absolute_path)
+    missing = _MISSING_NAME.match(error.message)
+    if error.validator in ("required", "dependentRequired") and missing:
+        name = _path([*error.absolute_path, missing["name"]])
+        when = f" when {missing['of']} is given" if missing["of"] else ""
+        return SchemaError(f"{name} is required{when}", code="SCHEMA_FIELD_MISSING", field=name)
+    if error.validator == "additionalProperties":
+        allowed = error.schema.get("properties", {})
+        extra = sorted(k for k in error.instance if k not in allowed)
+        name = _path([*error.absolute_path, extra[0]]) if extra else field
+        message = f"{name} is not a property of this credential type"
+        return SchemaError(message, code="SCHEMA_FIELD_NOT_ALLOWED", field=name)
+    return SchemaError(_invalid_message(error, field), code="SCHEMA_FIELD_INVALID", field=field)
+
+
+def _invalid_message(error: Any, field: str) -> str:
+    if error.validator == "contains" and "const" in error.validator_value:
+        return f"{field} must include {error.validator_value['const']!r}"
+    if error.validator in ("pattern", "format") and "description" in error.schema:
+        form = error.schema["description"].rstrip(".")
+        return f"{field}: {error.instance!r} is not in the expected form ({form})"
+    return f"{field or 'credential'}: {error.message}"
+
+
+# Step (3): identifiers.
+
+
+def _identifier_errors(doc: Mapping[str, Any], type_name: str, today: date | None) -> list[VCError]:
+    subject = doc.get("credentialSubject")
+    if not isinstance(subject, Mapping):
+        return []
+    checks = [
+        (f"credentialSubject.{name}", subject.get(name), kind)
+        for name, kind in CREDENTIAL_TYPES[type_name].identifiers.items()
+    ]
+    for path, party in _parties(subject, type_name):
+        if party.get("idType") in _PARTY_ID_TYPES:
+            checks.append((f"{path}.idNumber", party.get("idNumber"), party["idType"]))
+    errors = [_run(_CHECKS[kind], value, path, today) for path, value, kind in checks]
+    return [e for e in errors if e is not None]
+
+
+def _parties(subject: Mapping[str, Any], type_name: str) -> list[tuple[str, Mapping[str, Any]]]:
+    if type_name == "ProfessionalLicenceCredential":
+        return [("credentialSubject", subject)]
+    owners = subject.get("owners") if type_name == "PropertyDeedCredential" else None
+    if not isinstance(owners, list):
+        return []
+    return [
+        (f"credentialSubject.owners[{i}]", o)
+        for i, o in enumerate(owners)
+        if isinstance(o, Mapping)
+    ]
+
+
+def _run(check: _Check, value: object, field: str, today: date | None) -> VCError | None:
+    if not isinstance(value, str):
+        return None  # The schema reports a missing value or a value of the wrong type.
+    try:
+        normalized = check(value, field, today)
+    except IdentifierError as error:
+        return error
+    if normalized != value:
+        return IdentifierError(
+            f"{field}: must be written in normalized form {normalized!r}",
+            code="IDENTIFIER_NOT_NORMALIZED",
+            field=field,
+        )
+    return None
+
+
+# Step (4): rules across fields, run only on a structurally valid credential.
+
+
+def _rule_errors(doc: Mapping[str, Any]) -> list[VCError]:
+    subject: Mapping[str, Any] = doc["credentialSubject"]
+    found = (
+        _validity_rule(doc),
+        _term_rule(subject.get("term")),
+        _shares_rule(subject.get("owners")),
+    )
+    return [error for error in found if error is not None]
+
+
+def _validity_rule(doc: Mapping[str, Any]) -> SchemaError | None:
+    # VCDM 2.0 §4.9: the validity period must not end before it begins (an empty one is useless).
+    if "validUntil" not in doc:
+        return None
+    if datetime.fromisoformat(doc["validUntil"]) > datetime.fromisoformat(doc["validFrom"]):
+        return None
+    problem = f"must be after validFrom ({doc['validFrom']})"
+    return SchemaError(f"validUntil {problem}", code="VALIDITY_PERIOD_INVALID", field="validUntil")
+
+
+def _term_rule(term: Mapping[str, str] | None) -> SchemaError | None:
+    if term is None or date.fromisoformat(term["until"]) > date.fromisoformat(term["from"]):
+        return None
+    field = "credentialSubject.term.until"
+    return SchemaError(
+        f"{field} must be after term.from ({term['from']})", code="TERM_INVALID", field=field
+    )
+
+
+def _shares_rule(owners: list[Mapping[str, str]] | None) -> SchemaError | None:
+    # Shares are decimal fractions (按份共有); exact Decimal arithmetic, never binary floats.
+    if owners is None:
+        return None
+    total = sum((Decimal(owner["share"]) for owner in owners), Decimal(0))
+    if total == 1:
+        return None
+    field = "credentialSubject.owners"
+    shares = " + ".join(owner["share"] for owner in owners)
+    message = f"{field}: shares must sum to exactly 1, but {shares} = {total}"
+    return SchemaError(message, code="OWNER_SHARES_INVALID", field=field)
