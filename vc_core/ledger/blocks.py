@@ -190,9 +190,9 @@ def verify_block(
     """
     header, h = block.header, block.height
     _check_link(prev, header)
-    if not block.transactions or header.tx_count != len(block.transactions):
-        raise _chain_err(ChainCode.EMPTY_BLOCK, "tx_count must match a non-empty block", h)
-    if header.tx_root != tx_root(block.transactions):
+    if not block.transactions:
+        raise _chain_err(ChainCode.EMPTY_BLOCK, "a block holds at least one transaction", h)
+    if header.tx_count != len(block.transactions) or header.tx_root != tx_root(block.transactions):
         raise _chain_err(ChainCode.TX_ROOT_MISMATCH, "tx_root does not match the transactions", h)
     expected = producer_pub if isinstance(producer_pub, str) else producer_pub.multibase
     if header.producer != expected:
