@@ -155,6 +155,10 @@ class EmbeddedLedger:
         return self._state.chain_id
 
     @property
+    def engine(self) -> Engine:
+        return self._engine
+
+    @property
     def state(self) -> LedgerState:
         """The committed state (immutable)."""
         return self._state

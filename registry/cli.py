@@ -1,0 +1,115 @@
+"""Operator commands: ``ecert registry …`` (:data:`app`) and ``ecert council …``.
+
+Commands raise :class:`~vc_core.errors.VCError`; :func:`main` (and the ``ecert`` composition
+root) turn it into ``diagnostics()`` and an exit code. Secret keys are read from files and never
+printed.
+"""
+
+from __future__ import annotations
+
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from registry.config import Settings
+from vc_core.errors import VCError
+
+app = typer.Typer(help="Run and audit an ecert registry node.", no_args_is_help=True)
+council_app = typer.Typer(
+    help="Prepare, sign and submit council transactions.", no_args_is_help=True
+)
+
+DataDir = Annotated[Path, typer.Option("--data-dir", help="The node's folder.")]
+DEFAULT_DIR = Path("registry-data")
+
+
+def _settings(data_dir: Path, **extra: object) -> Settings:
+    return Settings(data_dir=data_dir, **extra)  # type: ignore[arg-type]
+
+
+@app.command()
+def init(
+    council: Annotated[int, typer.Option("--council", min=1, max=64, help="Members (N).")],
+    threshold: Annotated[int, typer.Option("--threshold", min=1, help="Signatures needed (M).")],
+    chain_id: Annotated[str, typer.Option("--chain-id")] = "ecert",
+    data_dir: DataDir = DEFAULT_DIR,
+) -> None:
+    """Create a chain: council key files, the node key and block 0 (the genesis)."""
+    from registry.setup import init_registry
+
+    result = init_registry(
+        settings=_settings(data_dir),
+        chain_id=chain_id,
+        council_size=council,
+        threshold=threshold,
+        now=datetime.now(UTC),
+    )
+    typer.echo(f"chain id:     {result.chain_id}")
+    typer.echo(f"genesis hash: {result.genesis_hash}")
+    typer.echo(f"genesis:      {result.genesis_path}")
+    typer.echo(f"database:     {result.db_path}")
+    typer.echo(f"node key:     {result.node_key_path} (secret, mode 0600)")
+    for path in result.council_key_paths:
+        typer.echo(f"council key:  {path} (secret, mode 0600: hand to its member)")
+
+
+@app.command()
+def serve(
+    data_dir: DataDir = DEFAULT_DIR,
+    host: Annotated[str, typer.Option("--host")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port")] = 8300,
+    block_interval_ms: Annotated[int, typer.Option("--block-interval-ms")] = 200,
+    max_block_txs: Annotated[int, typer.Option("--max-block-txs")] = 4096,
+) -> None:
+    """Serve the registry API (one process: the block writer is a task inside it)."""
+    import uvicorn
+
+    from registry.app import create_app
+
+    settings = _settings(
+        data_dir,
+        host=host,
+        port=port,
+        block_interval_ms=block_interval_ms,
+        max_block_txs=max_block_txs,
+    )
+    uvicorn.run(create_app(settings), host=host, port=port, log_level="warning", access_log=False)
+
+
+@app.command()
+def audit(data_dir: DataDir = DEFAULT_DIR) -> None:
+    """Re-verify every block and transaction from genesis; exit 1 at the first bad height."""
+    from registry.audit import audit as run_audit
+    from registry.db import make_engine
+    from registry.setup import read_genesis
+
+    settings = _settings(data_dir)
+    genesis = read_genesis(settings.genesis_path)
+    engine = make_engine(settings.db_path)
+    try:
+        report = run_audit(engine, genesis_hash=genesis.hash)
+    finally:
+        engine.dispose()
+    for line in report.lines():
+        typer.echo(line)
+    if not report.ok:
+        raise typer.Exit(1)
+
+
+def main() -> None:
+    """``python -m registry``: the registry commands, with ``council`` as a subgroup."""
+    root = typer.Typer(no_args_is_help=True)
+    root.add_typer(app, name=None)
+    root.add_typer(council_app, name="council")
+    try:
+        root(standalone_mode=False)
+    except VCError as exc:
+        typer.echo(exc.diagnostics(), err=True)
+        sys.exit(exc.exit_code)
+    except typer.Exit as exc:
+        sys.exit(exc.exit_code)
+    except (typer.Abort, KeyboardInterrupt):
+        sys.exit(130)

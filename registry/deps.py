@@ -1,0 +1,40 @@
+"""FastAPI dependencies as ``Annotated`` aliases: the node, its ledger, settings and the clock.
+
+The clock is a dependency so tests can pin time with ``app.dependency_overrides[get_now]``.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from registry.config import Settings
+from registry.ledger import EmbeddedLedger
+from registry.node import Node
+
+
+def get_node(request: Request) -> Node:
+    node: Node = request.app.state.node
+    return node
+
+
+def get_ledger(request: Request) -> EmbeddedLedger:
+    return get_node(request).ledger
+
+
+def get_app_settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+def get_now() -> datetime:
+    """The request's time: the one place the API reads the clock."""
+    return datetime.now(UTC)
+
+
+NodeDep = Annotated[Node, Depends(get_node)]
+LedgerDep = Annotated[EmbeddedLedger, Depends(get_ledger)]
+SettingsDep = Annotated[Settings, Depends(get_app_settings)]
+NowDep = Annotated[datetime, Depends(get_now)]

@@ -1,0 +1,47 @@
+"""``POST /transactions`` and ``GET /transactions/{hash}``."""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated
+
+from fastapi import APIRouter, Header, Request
+from fastapi.responses import JSONResponse
+
+from registry import service
+from registry.deps import LedgerDep, NodeDep, NowDep, SettingsDep
+from registry.schemas import TxStatusPublic
+
+router = APIRouter(tags=["transactions"])
+_WAIT = re.compile(r"(?:^|[,;\s])wait=(\d+(?:\.\d+)?)")
+
+
+def wait_seconds(prefer: str | None, limit: float) -> float:
+    """``Prefer: wait=N`` (RFC 7240 §4.3), capped at ``limit``; 0 without the header."""
+    found = _WAIT.search(prefer or "")
+    return min(float(found.group(1)), limit) if found else 0.0
+
+
+@router.post("/transactions", status_code=202, response_model=TxStatusPublic)
+async def submit_transaction(
+    request: Request,
+    node: NodeDep,
+    settings: SettingsDep,
+    now: NowDep,
+    prefer: Annotated[str | None, Header()] = None,
+) -> JSONResponse:
+    """Validate and queue a signed transaction: 202 while pending, 200 once included.
+
+    With ``Prefer: wait=N`` the answer waits up to N seconds for the block's commit.
+    """
+    body = await request.body()
+    wait_s = wait_seconds(prefer, settings.max_wait_s)
+    status = await service.submit_transaction(node=node, body=body, now=now, wait_s=wait_s)
+    code = 202 if status.state == "pending" else 200
+    return JSONResponse(status.model_dump(mode="json", exclude_none=True), status_code=code)
+
+
+@router.get("/transactions/{tx_hash}", response_model_exclude_none=True)
+def get_transaction(tx_hash: str, ledger: LedgerDep) -> TxStatusPublic:
+    """State (pending, included, rejected), block and inclusion proof of a transaction."""
+    return service.transaction_status(ledger=ledger, engine=ledger.engine, tx_hash=tx_hash)

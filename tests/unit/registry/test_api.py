@@ -1,0 +1,93 @@
+"""The registry API on a running node: submit, inclusion proofs, blocks, checkpoint, DIDs,
+issuers, anchors and leaf receipts."""
+
+from __future__ import annotations
+
+from fastapi.testclient import TestClient
+
+from vc_core.keys import KeyPair
+from vc_core.ledger import Block, Checkpoint, verify_checkpoint
+from vc_core.transparency.merkle import hash_leaf, verify_inclusion
+
+from .conftest import WAIT, Chain, digest
+
+
+def _check_inclusion(tx_hash: str, inclusion: dict, tx_root: str) -> None:
+    verify_inclusion(
+        hash_leaf(bytes.fromhex(tx_hash)),
+        inclusion["index"],
+        inclusion["tree_size"],
+        [bytes.fromhex(p) for p in inclusion["path"]],
+        bytes.fromhex(tx_root),
+    )
+
+
+def test_submit_is_pending_then_included_with_a_proof(chain: Chain, client: TestClient) -> None:
+    tx = chain.accredit_tx("tp", KeyPair.generate())
+    r = client.post("/transactions", content=tx.to_json())
+    assert r.status_code == 202
+    assert r.json() == {"hash": tx.hash, "state": "pending"}
+    r = client.post("/transactions", content=tx.to_json(), headers=WAIT)
+    assert r.status_code == 200, "resubmitting returns the state, it is not an error"
+    status = client.get(f"/transactions/{tx.hash}").json()
+    assert status["state"] == "included" and status["block"]["height"] == 1
+    _check_inclusion(tx.hash, status["inclusion"], status["block"]["tx_root"])
+
+
+def test_blocks_and_checkpoint_verify(chain: Chain, client: TestClient, office: str) -> None:
+    page = client.get("/blocks", params={"from": 0, "limit": 10}).json()
+    assert page["head"] == 1 and len(page["blocks"]) == 2
+    blocks = [Block.model_validate(b) for b in page["blocks"]]
+    assert blocks[0].hash == chain.genesis_hash
+    assert blocks[1].header.prev_hash == blocks[0].hash
+    cp = Checkpoint.model_validate(client.get("/checkpoint").json())
+    assert cp.height == 1 and cp.head_hash == blocks[1].hash
+    verify_checkpoint(cp, blocks[0].header.producer)
+
+
+def test_did_document_and_issuers(
+    chain: Chain, client: TestClient, office: str, office_key: KeyPair
+) -> None:
+    doc = client.get(f"/dids/{office}").json()
+    assert doc["id"] == office
+    assert doc["verificationMethod"][0]["publicKeyMultibase"] == office_key.public_multibase
+    before = client.get(f"/dids/{office}", params={"versionTime": "2000-01-01T00:00:00Z"})
+    assert before.status_code == 404
+    assert before.headers["content-type"] == "application/problem+json"
+    issuers = client.get("/issuers").json()["issuers"]
+    assert [i["did"] for i in issuers] == [office] and issuers[0]["state"] == "active"
+
+
+def test_anchor_and_leaf_receipt(
+    chain: Chain, client: TestClient, office: str, office_key: KeyPair
+) -> None:
+    leaves = [digest(f"credential-{i}") for i in range(5)]
+    tx = chain.anchor_tx(office, office_key, leaves)
+    assert client.post("/transactions", content=tx.to_json(), headers=WAIT).status_code == 200
+    root = tx.body.batch_root  # type: ignore[union-attr]
+    anchor = client.get(f"/anchors/{root}").json()
+    assert anchor["anchor"]["office"] == office and anchor["block"]["height"] == 2
+    receipt = client.get(f"/leaves/{leaves[3]}/receipt").json()
+    assert receipt["leaf_index"] == 3 and receipt["batch_root"] == root
+    verify_inclusion(
+        hash_leaf(bytes.fromhex(leaves[3])),
+        3,
+        receipt["tree_size"],
+        [bytes.fromhex(p) for p in receipt["path"]],
+        bytes.fromhex(root),
+    )
+    _check_inclusion(tx.hash, receipt["tx_inclusion"], receipt["header"]["tx_root"])
+
+
+def test_unknown_things_are_404_problems(client: TestClient) -> None:
+    for path in (
+        f"/transactions/{'0' * 64}",
+        f"/anchors/{'0' * 64}",
+        f"/leaves/{'0' * 64}/receipt",
+        "/dids/did:ecert:unit:nobody",
+        "/no/such/route",
+    ):
+        r = client.get(path)
+        assert r.status_code == 404, path
+        assert r.headers["content-type"] == "application/problem+json"
+        assert r.json()["status"] == 404
