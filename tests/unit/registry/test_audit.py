@@ -1,0 +1,143 @@
+"""Tamper detection: changing any byte of a stored block or transaction makes the audit fail
+and name the height (``ecert registry audit`` exits 1)."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from registry.audit import audit
+from registry.cli import app
+from registry.db import make_engine
+from registry.ledger import EmbeddedLedger
+from registry.setup import read_genesis, read_key
+from vc_core.keys import KeyPair
+
+from .conftest import Chain, digest
+
+TAMPERED_HEIGHT = 3
+
+
+def _build(chain: Chain) -> Path:
+    """A chain of 6 blocks (genesis, accreditation, 4 anchor blocks) in ``chain``'s folder."""
+    engine = make_engine(chain.settings.db_path)
+    ledger = EmbeddedLedger.open(engine, read_key(chain.settings.node_key_path))
+    key = KeyPair.from_seed(bytes([7]) * 32)
+    ledger.submit(chain.accredit_tx("tp", key), chain.now)
+    ledger.produce_block(chain.now)
+    office = "did:ecert:unit:tp"
+    for block in range(4):
+        for i in range(3):
+            leaves = [digest(f"marker-{block}-{i}-{j}") for j in range(4)]
+            ledger.submit(chain.anchor_tx(office, key, leaves), chain.now)
+        ledger.produce_block(chain.now)
+    engine.dispose()  # checkpoints the WAL into the main file
+    return chain.settings.db_path
+
+
+def _sql(db: Path, statement: str, *args: object) -> None:
+    with sqlite3.connect(db) as conn:
+        conn.execute(statement, args)
+
+
+def _flip_tx_body(db: Path) -> None:
+    with sqlite3.connect(db) as conn:
+        (body,) = conn.execute(
+            "SELECT body FROM tx WHERE height = ? AND position = 1", (TAMPERED_HEIGHT,)
+        ).fetchone()
+        changed = bytearray(body)
+        changed[len(body) // 2] ^= 0x01
+        conn.execute(
+            "UPDATE tx SET body = ? WHERE height = ? AND position = 1",
+            (bytes(changed), TAMPERED_HEIGHT),
+        )
+
+
+def _flip_header(db: Path) -> None:
+    with sqlite3.connect(db) as conn:
+        (header,) = conn.execute(
+            "SELECT header FROM block WHERE height = ?", (TAMPERED_HEIGHT,)
+        ).fetchone()
+        changed = header.replace(b'"tx_count":3', b'"tx_count":2')
+        conn.execute("UPDATE block SET header = ? WHERE height = ?", (changed, TAMPERED_HEIGHT))
+
+
+def _flip_signature(db: Path) -> None:
+    with sqlite3.connect(db) as conn:
+        (sig,) = conn.execute(
+            "SELECT signature FROM block WHERE height = ?", (TAMPERED_HEIGHT,)
+        ).fetchone()
+        swapped = sig[:10] + ("2" if sig[10] != "2" else "3") + sig[11:]
+        conn.execute("UPDATE block SET signature = ? WHERE height = ?", (swapped, TAMPERED_HEIGHT))
+
+
+def _drop_tx(db: Path) -> None:
+    _sql(db, "DELETE FROM tx WHERE height = ? AND position = 2", TAMPERED_HEIGHT)
+
+
+def _move_tx(db: Path) -> None:
+    _sql(db, "UPDATE tx SET position = 9 WHERE height = ? AND position = 0", TAMPERED_HEIGHT)
+
+
+def _raw_file_byte(db: Path) -> None:
+    """Flip one byte inside the file itself, in the text of a transaction of that block."""
+    data = bytearray(db.read_bytes())
+    with sqlite3.connect(db) as conn:
+        (body,) = conn.execute(
+            "SELECT body FROM tx WHERE height = ? AND position = 1", (TAMPERED_HEIGHT,)
+        ).fetchone()
+    at = data.index(body[:120])
+    data[at + 100] ^= 0x02
+    db.write_bytes(bytes(data))
+
+
+TAMPERS: dict[str, Callable[[Path], None]] = {
+    "a byte of a transaction": _flip_tx_body,
+    "a byte of a block header": _flip_header,
+    "a character of a block signature": _flip_signature,
+    "a transaction removed": _drop_tx,
+    "a transaction moved": _move_tx,
+    "a byte of the raw file": _raw_file_byte,
+}
+
+
+@pytest.mark.parametrize("tamper", list(TAMPERS), ids=list(TAMPERS))
+def test_tampering_fails_the_audit_at_its_height(chain: Chain, tamper: str) -> None:
+    db = _build(chain)
+    genesis = read_genesis(chain.settings.genesis_path).hash
+    engine = make_engine(db)
+    assert audit(engine, genesis_hash=genesis).ok
+    engine.dispose()
+    TAMPERS[tamper](db)
+    engine = make_engine(db)
+    report = audit(engine, genesis_hash=genesis)
+    engine.dispose()
+    assert not report.ok
+    assert report.first_bad_height == TAMPERED_HEIGHT, report.lines()
+    assert report.head_height == TAMPERED_HEIGHT - 1
+
+
+def test_cli_audit_prints_head_counts_and_the_bad_height(chain: Chain) -> None:
+    db = _build(chain)
+    runner = CliRunner()
+    ok = runner.invoke(app, ["audit", "--data-dir", str(chain.settings.data_dir)])
+    assert ok.exit_code == 0, ok.output
+    assert "head: height 5" in ok.output and "transactions: 14" in ok.output
+    assert "audit: OK" in ok.output
+    _flip_tx_body(db)
+    bad = runner.invoke(app, ["audit", "--data-dir", str(chain.settings.data_dir)])
+    assert bad.exit_code == 1
+    assert f"audit: FAILED at height {TAMPERED_HEIGHT}" in bad.output
+
+
+def test_a_different_genesis_is_refused(chain: Chain) -> None:
+    _build(chain)
+    engine = make_engine(chain.settings.db_path)
+    report = audit(engine, genesis_hash="0" * 64)
+    engine.dispose()
+    assert not report.ok and report.first_bad_height == 0
+    assert report.error is not None and report.error.code == "GENESIS_MISMATCH"
