@@ -202,20 +202,18 @@ def subject_region(doc: Mapping[str, Any]) -> str:
 
 def credential_schema(type_name: str) -> dict[str, Any]:
     """A fresh copy of the JSON Schema of ``type_name``, read from the ``schemas`` package."""
-    schema: dict[str, Any] = json.loads(_read_text(CREDENTIAL_TYPES[type_name].schema_file))
-    return schema
+    return _load_json(CREDENTIAL_TYPES[type_name].schema_file)
 
 
 def example_credential(type_name: str) -> dict[str, Any]:
     """A fresh copy of the unsigned example of ``type_name`` (``schemas/examples/``)."""
-    example: dict[str, Any] = json.loads(
-        _read_text(f"examples/{CREDENTIAL_TYPES[type_name].example_file}")
-    )
-    return example
+    return _load_json(f"examples/{CREDENTIAL_TYPES[type_name].example_file}")
 
 
-def _read_text(name: str) -> str:
-    return resources.files("schemas").joinpath(name).read_text(encoding="utf-8")
+def _load_json(name: str) -> dict[str, Any]:
+    text = resources.files("schemas").joinpath(name).read_text(encoding="utf-8")
+    data: dict[str, Any] = json.loads(text)
+    return data
 
 
 # Step (2): the schema.
