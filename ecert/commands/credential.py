@@ -50,7 +50,7 @@ def sign_document(
     Credential.from_dict(draft)  # VCDM 2.0 structure, before anything is signed.
     if ECERT_CONTEXT_URL in draft.get("@context", []):
         # An ecert credential type: its JSON Schema and identifier check digits must hold.
-        validate_credential(draft)
+        validate_credential(draft, require_issuer=True, today=created.date())
     return add_proof(
         draft,
         key,

@@ -203,3 +203,54 @@ def test_missing_input_file(ecert: Run, key_file: Path) -> None:
     proc = ecert("credential", "sign", "--key", str(key_file), "nope.json")
     assert proc.returncode == 2
     assert "FILE_NOT_FOUND" in proc.stderr
+
+
+def _set(doc: dict[str, Any], dotted: str, value: Any) -> None:
+    *head, last = dotted.split(".")
+    node: Any = doc
+    for part in head:
+        node = node[part]
+    if value is None:
+        del node[last]
+    else:
+        node[last] = value
+
+
+@pytest.mark.parametrize(
+    ("example", "dotted", "value", "needle"),
+    [
+        # Wrong check character: the last character of a valid USCC changed.
+        (
+            "business-licence.json",
+            "credentialSubject.unifiedSocialCreditCode",
+            "91350100M000100Y44",
+            "credentialSubject.unifiedSocialCreditCode",
+        ),
+        # Impossible birth date (30 February), check digit recomputed so only the date is wrong.
+        (
+            "driver-licence.json",
+            "credentialSubject.licenceNumber",
+            "RESIDENT_ID_30_FEB",
+            "credentialSubject.licenceNumber",
+        ),
+        # A required field missing.
+        ("driver-licence.json", "credentialSubject.name", None, "credentialSubject.name"),
+    ],
+    ids=["wrong-check-digit", "impossible-birth-date", "missing-required-field"],
+)
+def test_sign_rejects_bad_identifiers_and_missing_fields(
+    ecert: Run, key_file: Path, tmp_path: Path, example: str, dotted: str, value: Any, needle: str
+) -> None:
+    from vc_core.identifiers.resident_id import resident_id_check_character
+
+    if value == "RESIDENT_ID_30_FEB":
+        body = "51010519920230028"
+        value = body + resident_id_check_character(body)
+    doc = _example(example)
+    _set(doc, dotted, value)
+    proc = ecert(
+        "credential", "sign", "--key", str(key_file), str(_write(tmp_path, "in.json", doc))
+    )
+    assert proc.returncode == 1
+    assert needle in proc.stderr
+    assert proc.stdout == ""
