@@ -48,7 +48,9 @@ class VCError(Exception):
 
     def diagnostics(self) -> str:
         """A one-line explanation for a person: code, field (if any) and message."""
-        where = f" [{self.field}]" if self.field else ""
+        # Messages often open with the field already; naming it twice reads as noise.
+        named = self.field is None or self.message.startswith(self.field)
+        where = "" if named else f" [{self.field}]"
         return f"{self.code}{where}: {self.message}"
 
     def to_dict(self) -> dict[str, Any]:
