@@ -32,7 +32,6 @@ from typing import Any, Self
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from vc_core import primitives
 from vc_core.canon.jcs import jcs
 from vc_core.errors import MalformedError, ProofError
 from vc_core.keys import KeyPair, PublicKey
@@ -41,6 +40,7 @@ from vc_core.ledger.fields import ChainId, Hex32, Multikey, UtcTime
 from vc_core.ledger.fold import apply
 from vc_core.ledger.records import ChainHead
 from vc_core.ledger.rules import DEFAULT_PARAMS, LedgerParams
+from vc_core.ledger.sigs import SIGNATURE_PATTERN, encode_signature, verify_signature
 from vc_core.ledger.state import LedgerState
 from vc_core.ledger.tx import Transaction
 from vc_core.transparency.merkle import MerkleTree
@@ -98,11 +98,11 @@ class BlockHeader(_Frozen):
 
 
 class Block(_Frozen):
-    """A header, its transactions in order, and the producer's multibase Ed25519 signature."""
+    """A header, its transactions in order, and the producer's Ed25519 signature (``u…``)."""
 
     header: BlockHeader
     transactions: tuple[Transaction, ...]
-    signature: str = Field(pattern=r"^z[1-9A-HJ-NP-Za-km-z]{60,100}$")
+    signature: str = Field(pattern=SIGNATURE_PATTERN)
 
     @property
     def hash(self) -> str:
@@ -125,7 +125,7 @@ class Checkpoint(_Frozen):
     head_hash: Hex32
     time: UtcTime
     signer: Multikey
-    signature: str = Field(default="", pattern=r"^(z[1-9A-HJ-NP-Za-km-z]{60,100})?$")
+    signature: str = Field(default="", pattern=r"^$|" + SIGNATURE_PATTERN)
 
     @property
     def signing_bytes(self) -> bytes:
@@ -155,7 +155,7 @@ def make_block(
         tx_count=len(txs),
         producer=producer_key.public_multibase,
     )
-    signature = primitives.multibase_encode(producer_key.sign(header.signing_bytes))
+    signature = encode_signature(producer_key.sign(header.signing_bytes))
     return Block(header=header, transactions=tuple(txs), signature=signature)
 
 
@@ -198,9 +198,7 @@ def verify_block(
     if header.producer != expected:
         raise _chain_err(ChainCode.WRONG_PRODUCER, f"the producer is {expected}", h)
     try:
-        PublicKey.from_multibase(expected).verify(
-            header.signing_bytes, primitives.multibase_decode(block.signature)
-        )
+        verify_signature(expected, header.signing_bytes, block.signature)
     except (MalformedError, ProofError) as exc:
         raise _chain_err(ChainCode.BAD_BLOCK_SIGNATURE, "the producer signature fails", h) from exc
 
@@ -300,7 +298,7 @@ def make_checkpoint(state: LedgerState, key: KeyPair, now: datetime) -> Checkpoi
         time=now,
         signer=key.public_multibase,
     )
-    sig = primitives.multibase_encode(key.sign(unsigned.signing_bytes))
+    sig = encode_signature(key.sign(unsigned.signing_bytes))
     return unsigned.model_copy(update={"signature": sig})
 
 
@@ -316,8 +314,6 @@ def verify_checkpoint(checkpoint: Checkpoint, producer_pub: PublicKey | str) -> 
             f"the checkpoint is not signed by {expected}", code=ChainCode.BAD_CHECKPOINT
         )
     try:
-        PublicKey.from_multibase(expected).verify(
-            checkpoint.signing_bytes, primitives.multibase_decode(checkpoint.signature)
-        )
+        verify_signature(expected, checkpoint.signing_bytes, checkpoint.signature)
     except (MalformedError, ProofError) as exc:
         raise ChainError("the checkpoint signature fails", code=ChainCode.BAD_CHECKPOINT) from exc

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Annotated
 
 from pydantic import AfterValidator, BeforeValidator, PlainSerializer, StringConstraints
@@ -50,6 +51,7 @@ def format_time(value: datetime) -> str:
     return utc.replace(tzinfo=None).isoformat(timespec=spec) + "Z"
 
 
+@lru_cache(maxsize=65536)
 def _check_multikey(value: str) -> str:
     try:
         decode_public_multikey(value)

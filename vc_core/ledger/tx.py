@@ -7,7 +7,8 @@ A transaction is ``{chain_id, type, author, seq, time, body, signatures}`` (DESI
 - ``seq`` is the author's sequence number: the first is 1 and each next one is exactly last + 1,
   so every transaction applies once only (replay protection).
 - ``time`` is UTC; the ledger only accepts it within a window around the block time.
-- ``signatures`` are ``{signer, signature}`` pairs, Ed25519 over :meth:`Transaction.signing_bytes`
+- ``signatures`` are ``{signer, signature}`` pairs (``signature`` is multibase base64url, see
+  :mod:`vc_core.ledger.sigs`), Ed25519 over :meth:`Transaction.signing_bytes`
   = RFC 8785 JCS of the envelope without ``signatures``. They are kept sorted by signer, so the
   order in which council members sign does not matter.
 
@@ -42,13 +43,13 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from vc_core import primitives
 from vc_core.canon.jcs import jcs
 from vc_core.errors import MalformedError, ProofError
-from vc_core.keys import KeyPair, PublicKey
+from vc_core.keys import KeyPair
 from vc_core.ledger.bodies import BODY_TYPES, TxBody, TxType
 from vc_core.ledger.errors import LedgerRuleError, RuleCode
 from vc_core.ledger.fields import ChainId, Multikey, UtcTime
+from vc_core.ledger.sigs import SIGNATURE_PATTERN, encode_signature, verify_signature
 
 MAX_TX_BYTES = 64 * 1024 * 1024
 _DUMP: dict[str, Any] = {"mode": "json", "by_alias": True, "exclude_none": True}
@@ -60,11 +61,7 @@ class TxSignature(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     signer: Multikey
-    signature: str = Field(pattern=r"^z[1-9A-HJ-NP-Za-km-z]{60,100}$")
-
-    def signature_bytes(self) -> bytes:
-        """The 64 raw signature bytes."""
-        return primitives.multibase_decode(self.signature, field="signature")
+    signature: str = Field(pattern=SIGNATURE_PATTERN)
 
 
 class Transaction(BaseModel):
@@ -156,14 +153,31 @@ class Transaction(BaseModel):
         return self.model_dump(exclude={"signatures"}, **_DUMP)
 
     @cached_property
+    def _value(self) -> dict[str, Any]:
+        # One dump for both byte strings below; never handed out, so never mutated.
+        return self.model_dump(**_DUMP)
+
+    @cached_property
     def signing_bytes(self) -> bytes:
         """JCS (RFC 8785) of :meth:`payload`: the bytes every signature covers."""
-        return jcs(self.payload())
+        return jcs({k: v for k, v in self._value.items() if k != "signatures"})
 
     @cached_property
     def canonical_bytes(self) -> bytes:
         """JCS (RFC 8785) of the whole signed transaction."""
-        return jcs(self.to_dict())
+        return jcs(self._value)
+
+    @cached_property
+    def _bad_signer(self) -> str | None:
+        # Whether the signatures verify depends on this immutable object alone, so the answer
+        # is kept: a transaction checked at submission is not checked again in its block.
+        message = self.signing_bytes
+        for s in self.signatures:
+            try:
+                verify_signature(s.signer, message, s.signature)
+            except (MalformedError, ProofError):
+                return s.signer
+        return None
 
     @cached_property
     def hash(self) -> str:
@@ -205,7 +219,7 @@ def add_signature(tx: Transaction, key: KeyPair) -> Transaction:
     """
     sig = TxSignature(
         signer=key.public_multibase,
-        signature=primitives.multibase_encode(key.sign(tx.signing_bytes)),
+        signature=encode_signature(key.sign(tx.signing_bytes)),
     )
     kept = tuple(s for s in tx.signatures if s.signer != sig.signer)
     return _with_signatures(tx, (*kept, sig))
@@ -234,18 +248,11 @@ def verify_signatures(tx: Transaction) -> None:
     """
     if not tx.signatures:
         raise LedgerRuleError("the transaction is not signed", code=RuleCode.MISSING_SIGNATURE)
-    message = tx.signing_bytes
-    for s in tx.signatures:
-        try:
-            PublicKey.from_multibase(s.signer).verify(message, s.signature_bytes())
-        except (MalformedError, ProofError) as exc:
-            raise _bad_signature(s.signer) from exc
-
-
-def _bad_signature(signer: str) -> LedgerRuleError:
-    return LedgerRuleError(
-        f"the signature by {signer} does not verify",
-        code=RuleCode.BAD_SIGNATURE,
-        field="signatures",
-        details={"signer": signer},
-    )
+    signer = tx._bad_signer
+    if signer is not None:
+        raise LedgerRuleError(
+            f"the signature by {signer} does not verify",
+            code=RuleCode.BAD_SIGNATURE,
+            field="signatures",
+            details={"signer": signer},
+        )
