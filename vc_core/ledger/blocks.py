@@ -36,7 +36,7 @@ from vc_core.canon.jcs import jcs
 from vc_core.errors import MalformedError, ProofError
 from vc_core.keys import KeyPair, PublicKey
 from vc_core.ledger.errors import ChainCode, ChainError, LedgerRuleError
-from vc_core.ledger.fields import ChainId, Hex32, Multikey, UtcTime
+from vc_core.ledger.fields import MAX_SAFE_INT, ChainId, Hex32, Multikey, UtcTime
 from vc_core.ledger.fold import apply
 from vc_core.ledger.records import ChainHead
 from vc_core.ledger.rules import DEFAULT_PARAMS, LedgerParams
@@ -75,11 +75,11 @@ class BlockHeader(_Frozen):
     """What the producer signs and what the next block's ``prev_hash`` names."""
 
     chain_id: ChainId
-    height: int = Field(ge=0)
+    height: int = Field(ge=0, le=MAX_SAFE_INT, strict=True)
     prev_hash: Hex32
     time: UtcTime
     tx_root: Hex32
-    tx_count: int = Field(ge=0)
+    tx_count: int = Field(ge=0, le=MAX_SAFE_INT, strict=True)
     producer: Multikey
 
     @cached_property
@@ -121,7 +121,7 @@ class Checkpoint(_Frozen):
     """A producer-signed statement of the chain head at ``time`` (DESIGN §3, §5 step 8)."""
 
     chain_id: ChainId
-    height: int = Field(ge=0)
+    height: int = Field(ge=0, le=MAX_SAFE_INT, strict=True)
     head_hash: Hex32
     time: UtcTime
     signer: Multikey

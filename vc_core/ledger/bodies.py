@@ -17,6 +17,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from vc_core.ledger.fields import (
+    MAX_SAFE_INT,
     DivisionPrefix,
     Hex32,
     Identifier,
@@ -38,7 +39,7 @@ class GenesisBody(_Body):
     """``genesis``: the first council (M of N) and the block producer's key."""
 
     council: tuple[Multikey, ...] = Field(min_length=1, max_length=64)
-    threshold: int = Field(ge=1)
+    threshold: int = Field(ge=1, le=64, strict=True)
     producer: Multikey
 
 
@@ -46,7 +47,7 @@ class CouncilUpdateBody(_Body):
     """``council.update``: the new member set and threshold; optionally a new block producer."""
 
     council: tuple[Multikey, ...] = Field(min_length=1, max_length=64)
-    threshold: int = Field(ge=1)
+    threshold: int = Field(ge=1, le=64, strict=True)
     producer: Multikey | None = None
 
 
@@ -129,7 +130,7 @@ class AnchorBody(_Body):
 
     batch_id: Identifier
     batch_root: Hex32
-    leaf_count: int = Field(ge=1, le=MAX_LEAVES_PER_ANCHOR)
+    leaf_count: int = Field(ge=1, le=MAX_LEAVES_PER_ANCHOR, strict=True)
     leaves: tuple[Hex32, ...] | None = None
 
 
@@ -207,7 +208,7 @@ class StatusBody(_Body):
     """
 
     credential_id: Identifier | None = None
-    status_index: int | None = Field(default=None, ge=0)
+    status_index: int | None = Field(default=None, ge=0, le=MAX_SAFE_INT, strict=True)
     event: StatusEvent
 
     @model_validator(mode="after")

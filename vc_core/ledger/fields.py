@@ -26,6 +26,8 @@ CHAIN_ID_PATTERN = r"^[a-z0-9][a-z0-9-]{0,62}$"
 OFFICE_NAME_PATTERN = r"^[a-z0-9][a-z0-9-]{0,62}$"
 OFFICE_DID_PATTERN = r"^did:ecert:[a-z0-9][a-z0-9-]{0,62}:[a-z0-9][a-z0-9-]{0,62}$"
 USCC_PATTERN = r"^[0-9A-HJ-NPQRTUWXY]{18}$"
+MAX_SAFE_INT = 2**53 - 1
+"""The largest integer JCS (RFC 8785 §3.2.2.3, IEEE 754 doubles) carries exactly."""
 
 
 def parse_time(value: object) -> datetime:

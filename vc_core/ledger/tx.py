@@ -48,7 +48,7 @@ from vc_core.errors import MalformedError, ProofError
 from vc_core.keys import KeyPair
 from vc_core.ledger.bodies import BODY_TYPES, TxBody, TxType
 from vc_core.ledger.errors import LedgerRuleError, RuleCode
-from vc_core.ledger.fields import ChainId, Multikey, UtcTime
+from vc_core.ledger.fields import MAX_SAFE_INT, ChainId, Multikey, UtcTime
 from vc_core.ledger.sigs import SIGNATURE_PATTERN, encode_signature, verify_signature
 
 MAX_TX_BYTES = 64 * 1024 * 1024
@@ -72,7 +72,7 @@ class Transaction(BaseModel):
     chain_id: ChainId
     type: TxType
     author: str = Field(min_length=1, max_length=256)
-    seq: int = Field(ge=1)
+    seq: int = Field(ge=1, le=MAX_SAFE_INT, strict=True)
     time: UtcTime
     body: TxBody
     signatures: tuple[TxSignature, ...] = ()
