@@ -1,0 +1,17 @@
+"""A verifier's replica of a registry chain: pull, verify from genesis, answer as of a time.
+
+Pure of FastAPI and SQLModel: the stdlib ``sqlite3`` keeps the verified blocks, ``httpx`` pulls
+them. See :class:`Replica` for the sync steps.
+"""
+
+from vc_core.replica.replica import ChainRewrittenError, Replica, SyncResult
+from vc_core.replica.source import BlockPage, BlockSource, HttpSource
+
+__all__ = [
+    "BlockPage",
+    "BlockSource",
+    "ChainRewrittenError",
+    "HttpSource",
+    "Replica",
+    "SyncResult",
+]

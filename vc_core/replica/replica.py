@@ -1,0 +1,257 @@
+"""A verifier's own copy of a registry chain, trusted from one genesis hash (DESIGN §2).
+
+:meth:`Replica.sync` pulls blocks from one or more sources, in order of preference. Each block
+is verified and folded with the core's :func:`~vc_core.ledger.apply_block` (producer signature,
+hash link, transaction root, every transaction's rules) before it is stored. Steps:
+
+0. Ask the source for its signed checkpoint; it must be signed by the chain's producer.
+1. Re-read the block at this replica's head: a different hash there means the source rewrote
+   history — :class:`ChainRewrittenError`, and nothing is taken from it.
+2. A source whose head is below this replica's head does not extend it either: refused.
+3. Fetch and fold the new blocks page by page, storing each verified page atomically.
+4. Keep the checkpoint once the replica holds its height with the same hash.
+
+Transport failures move on to the next source; if every source fails the sync raises
+:class:`~vc_core.errors.RegistryError` ("could not check"). A verification failure is never
+skipped over: it raises at once.
+
+Example:
+    >>> import tempfile, pathlib
+    >>> r = Replica.open(pathlib.Path(tempfile.mkdtemp()) / "replica.sqlite", genesis_hash="0" * 64)
+    >>> r.head is None
+    True
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from vc_core.errors import NotFoundError, RegistryError, VerificationError
+from vc_core.ledger import (
+    DEFAULT_PARAMS,
+    Accreditation,
+    AnchorRecord,
+    Block,
+    ChainCode,
+    ChainError,
+    ChainHead,
+    Checkpoint,
+    CredentialStatus,
+    KeyRecord,
+    LeafAnchor,
+    LedgerParams,
+    LedgerState,
+    apply_block,
+    verify_checkpoint,
+)
+from vc_core.replica.source import BlockSource
+from vc_core.replica.store import ReplicaStore
+
+PAGE = 100
+
+
+class ChainRewrittenError(VerificationError):
+    """A source's chain does not extend what this replica holds (a fork or a rewrite)."""
+
+    default_code = "CHAIN_REWRITTEN"
+
+
+@dataclass(frozen=True)
+class SyncResult:
+    """What a sync did: which source answered, blocks added, and the head now."""
+
+    source: str
+    added_blocks: int
+    added_transactions: int
+    head: ChainHead
+
+
+class Replica:
+    """A verified chain in its own SQLite file, folded into a :class:`LedgerState`."""
+
+    def __init__(self, store: ReplicaStore, genesis_hash: str, params: LedgerParams) -> None:
+        self._store = store
+        self._genesis_hash = genesis_hash
+        self._params = params
+        self._state: LedgerState | None = None
+        self._checkpoint = store.checkpoint()
+
+    @classmethod
+    def open(
+        cls, path: Path, *, genesis_hash: str, params: LedgerParams = DEFAULT_PARAMS
+    ) -> Replica:
+        """Open (or create) a replica file and re-verify what it holds from the genesis.
+
+        Raises:
+            ChainError: the file holds blocks that do not verify from ``genesis_hash``.
+        """
+        replica = cls(ReplicaStore(path), genesis_hash, params)
+        replica._fold(replica._store.blocks())
+        return replica
+
+    def close(self) -> None:
+        self._store.close()
+
+    # Syncing --------------------------------------------------------------------------------
+
+    @property
+    def head(self) -> ChainHead | None:
+        return None if self._state is None else self._state.head
+
+    @property
+    def state(self) -> LedgerState:
+        """The folded state (raises NotFoundError before the first sync)."""
+        if self._state is None:
+            raise NotFoundError("the replica holds no block yet; sync first", code="NO_CHAIN")
+        return self._state
+
+    @property
+    def checkpoint(self) -> Checkpoint | None:
+        """The newest verified checkpoint this replica holds (its freshness)."""
+        return self._checkpoint
+
+    def sync(self, sources: Sequence[BlockSource], *, now: datetime) -> SyncResult:
+        """Bring the replica up to the first source that answers (see the module's steps).
+
+        Raises:
+            ChainRewrittenError: a source's chain does not extend this replica's.
+            ChainError: a block does not verify.
+            RegistryError: no source could be reached.
+        """
+        failures = []
+        for source in sources:
+            try:
+                return self._sync_from(source, now)
+            except RegistryError as exc:
+                failures.append(f"{source.name}: {exc.message}")
+        raise RegistryError("no registry could be reached: " + "; ".join(failures))
+
+    def _sync_from(self, source: BlockSource, now: datetime) -> SyncResult:
+        checkpoint = source.checkpoint()
+        start = 0 if self.head is None else self.head.height
+        added_blocks = added_txs = 0
+        while True:
+            page = source.blocks(start, PAGE)
+            blocks = self._new_blocks(source, page.head, start, page.blocks)
+            self._extend(blocks, now)
+            added_blocks += len(blocks)
+            added_txs += sum(len(b.transactions) for b in blocks)
+            if self.head is None or self.head.height >= page.head or not page.blocks:
+                break
+            start = self.head.height + 1
+        self._accept_checkpoint(checkpoint)
+        if self.head is None:
+            raise RegistryError(f"{source.name} served no block")
+        return SyncResult(source.name, added_blocks, added_txs, self.head)
+
+    def _new_blocks(
+        self, source: BlockSource, remote_head: int, start: int, blocks: list[Block]
+    ) -> list[Block]:
+        head = self.head
+        if head is None:
+            return blocks
+        if remote_head < head.height:
+            raise ChainRewrittenError(
+                f"{source.name} reports head {remote_head}, below this replica's {head.height}:"
+                " its chain does not extend the one held here",
+                details={"height": remote_head},
+            )
+        if start == head.height:
+            if not blocks or blocks[0].hash != head.hash:
+                raise ChainRewrittenError(
+                    f"{source.name} serves a different block {head.height} than the one held"
+                    " here: its history was rewritten",
+                    details={"height": head.height},
+                )
+            return blocks[1:]
+        return blocks
+
+    def _extend(self, blocks: Iterable[Block], now: datetime | None) -> None:
+        verified = []
+        try:
+            for block in blocks:
+                self._apply(block, now)
+                verified.append(block)
+        finally:
+            self._store.append(verified)
+
+    def _fold(self, blocks: Iterable[Block]) -> None:
+        for block in blocks:
+            self._apply(block, None)
+
+    def _apply(self, block: Block, now: datetime | None) -> None:
+        if self._state is None:
+            if block.hash != self._genesis_hash:
+                raise ChainError(
+                    "block 0 is not the trusted genesis", code=ChainCode.GENESIS_MISMATCH, height=0
+                )
+            self._state = LedgerState.empty(block.header.chain_id)
+        try:
+            self._state = apply_block(self._state, block, self._params, now=now)
+        except ChainError as exc:
+            if exc.code == ChainCode.BAD_PREV_HASH:
+                raise ChainRewrittenError(
+                    f"block {block.height} does not extend this replica's head",
+                    details={"height": block.height},
+                ) from exc
+            raise
+
+    def _accept_checkpoint(self, checkpoint: Checkpoint) -> None:
+        state = self.state
+        if state.council is None:
+            return
+        verify_checkpoint(checkpoint, state.council.producer)
+        if state.head is None or checkpoint.height > state.head.height:
+            return
+        held = self._block_hash(checkpoint.height)
+        if held != checkpoint.head_hash:
+            raise ChainRewrittenError(
+                f"the checkpoint names a different block {checkpoint.height} than the one held",
+                details={"height": checkpoint.height},
+            )
+        if self._checkpoint is None or checkpoint.time >= self._checkpoint.time:
+            self._checkpoint = checkpoint
+            self._store.save_checkpoint(checkpoint)
+
+    def _block_hash(self, height: int) -> str | None:
+        head = self.head
+        if head is not None and head.height == height:
+            return head.hash
+        return self._store.block_hash(height)
+
+    # Queries --------------------------------------------------------------------------------
+
+    def office_keys(self, office: str, at: datetime) -> list[tuple[KeyRecord, str]]:
+        """The office's keys with their state at ``at`` (``active``, ``retired``, …)."""
+        return [(k, k.state_at(at)) for k in self.state.office_keys(office)]
+
+    def accreditation(self, office: str, at: datetime) -> Accreditation | None:
+        """The office's accreditation as it stood at ``at``."""
+        return self.state.accreditation(office, at)
+
+    def leaf_anchor(self, leaf: str) -> LeafAnchor | None:
+        """Whether a leaf digest is anchored: its batch (who, when, which tx) and index."""
+        return self.state.leaf_anchor(leaf)
+
+    def batch(self, batch_root: str) -> AnchorRecord | None:
+        return self.state.batch(batch_root)
+
+    def credential_status(
+        self,
+        office: str,
+        *,
+        credential_id: str | None = None,
+        status_index: int | None = None,
+        as_of: datetime,
+    ) -> CredentialStatus:
+        """A credential's status as of ``as_of``, with its event history."""
+        return self.state.credential_status(
+            office, credential_id=credential_id, status_index=status_index, as_of=as_of
+        )
+
+    def did_document(self, office: str, version_time: datetime | None = None) -> dict[str, Any]:
+        return self.state.did_document(office, version_time)

@@ -1,0 +1,85 @@
+"""Where a replica gets blocks: the ``BlockSource`` protocol and its HTTP implementation.
+
+:class:`HttpSource` reads a registry node's ``GET /blocks`` and ``GET /checkpoint``. Every
+transport failure — refused connection, timeout, an HTTP error status, a body that is not JSON —
+is a :class:`~vc_core.errors.RegistryError`: the answer is "could not check", never "invalid".
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+import httpx
+
+from vc_core.errors import MalformedError, RegistryError
+from vc_core.ledger import Block, Checkpoint
+
+
+@dataclass(frozen=True)
+class BlockPage:
+    """Blocks from some height on, and the source's head height when it answered."""
+
+    head: int
+    blocks: list[Block]
+
+
+class BlockSource(Protocol):
+    """Anything that serves a registry chain's blocks and signed checkpoints."""
+
+    name: str
+
+    def blocks(self, start: int, limit: int) -> BlockPage:
+        """Blocks ``start…`` (at most ``limit``). Raises RegistryError on transport failure."""
+        ...
+
+    def checkpoint(self) -> Checkpoint:
+        """The source's current signed checkpoint. Raises RegistryError."""
+        ...
+
+
+class HttpSource:
+    """A registry node's HTTP API (``GET /blocks``, ``GET /checkpoint``)."""
+
+    def __init__(self, url: str, *, timeout_s: float = 30.0, client: httpx.Client | None = None):
+        self.name = url.rstrip("/")
+        self._client = client or httpx.Client(timeout=timeout_s)
+
+    def close(self) -> None:
+        self._client.close()
+
+    def _get(self, path: str, params: dict[str, Any] | None = None) -> Any:
+        try:
+            response = self._client.get(self.name + path, params=params)
+        except httpx.HTTPError as exc:
+            raise RegistryError(f"{self.name} could not be reached: {exc!r}") from exc
+        if response.status_code != 200:
+            raise RegistryError(f"{self.name}{path} answered HTTP {response.status_code}")
+        try:
+            return json.loads(response.content)
+        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            raise RegistryError(f"{self.name}{path} did not answer JSON") from exc
+
+    def blocks(self, start: int, limit: int) -> BlockPage:
+        data = self._get("/blocks", {"from": start, "limit": limit})
+        if not isinstance(data, dict) or not isinstance(data.get("blocks"), list):
+            raise RegistryError(f"{self.name}/blocks answered an unexpected shape")
+        head = data.get("head")
+        if not isinstance(head, int):
+            raise RegistryError(f"{self.name}/blocks did not name its head")
+        return BlockPage(head=head, blocks=[_block(b) for b in data["blocks"]])
+
+    def checkpoint(self) -> Checkpoint:
+        data = self._get("/checkpoint")
+        try:
+            return Checkpoint.model_validate(data)
+        except ValueError as exc:
+            raise MalformedError(f"{self.name} sent a malformed checkpoint") from exc
+
+
+def _block(data: Any) -> Block:
+    try:
+        return Block.model_validate(data)
+    except ValueError as exc:
+        raise MalformedError("a registry sent a malformed block", code="MALFORMED_BLOCK") from exc
