@@ -13,6 +13,7 @@ import sys
 import typer
 
 from ecert.commands import credential, demo, key
+from registry import cli as registry_cli
 from vc_core.errors import VCError
 
 app = typer.Typer(
@@ -23,6 +24,8 @@ app = typer.Typer(
 )
 app.add_typer(key.app, name="key")
 app.add_typer(credential.app, name="credential")
+app.add_typer(registry_cli.app, name="registry")
+app.add_typer(registry_cli.council_app, name="council")
 app.command("demo")(demo.demo)
 
 
