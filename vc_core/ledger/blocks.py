@@ -35,7 +35,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from vc_core.canon.jcs import jcs
 from vc_core.errors import MalformedError, ProofError
 from vc_core.keys import KeyPair, PublicKey
-from vc_core.ledger.errors import ChainCode, ChainError, LedgerRuleError
+from vc_core.ledger.errors import ChainCode, ChainError, LedgerRuleError, RuleCode
 from vc_core.ledger.fields import MAX_SAFE_INT, ChainId, Hex32, Multikey, UtcTime
 from vc_core.ledger.fold import apply
 from vc_core.ledger.records import ChainHead
@@ -163,18 +163,20 @@ def _chain_err(code: ChainCode, message: str, height: int) -> ChainError:
     return ChainError(message, code=code, height=height)
 
 
-def _check_link(prev: BlockHeader | ChainHead | None, header: BlockHeader) -> None:
-    h = header.height
+def _check_link(prev: BlockHeader | ChainHead | None, header: BlockHeader) -> int:
+    """Check the link to ``prev``; return the height this block must have (named in errors)."""
     if prev is None:
-        if h != 0 or header.prev_hash != ZERO_HASH:
-            raise _chain_err(ChainCode.BAD_GENESIS, "block 0 has height 0 and a zero prev_hash", h)
-        return
-    if h != prev.height + 1:
-        raise _chain_err(ChainCode.BAD_HEIGHT, f"expected height {prev.height + 1}", h)
+        if header.height != 0 or header.prev_hash != ZERO_HASH:
+            raise _chain_err(ChainCode.BAD_GENESIS, "block 0 has height 0 and a zero prev_hash", 0)
+        return 0
+    h = prev.height + 1
+    if header.height != h:
+        raise _chain_err(ChainCode.BAD_HEIGHT, f"the block claims height {header.height}", h)
     if header.prev_hash != prev.hash:
         raise _chain_err(ChainCode.BAD_PREV_HASH, f"prev_hash is not {prev.hash}", h)
     if header.time < prev.time:
         raise _chain_err(ChainCode.BLOCK_TIME_REGRESSION, "the block time goes backwards", h)
+    return h
 
 
 def verify_block(
@@ -188,8 +190,8 @@ def verify_block(
         ChainError: ``BAD_GENESIS``, ``BAD_HEIGHT``, ``BAD_PREV_HASH``, ``BLOCK_TIME_REGRESSION``,
             ``EMPTY_BLOCK``, ``TX_ROOT_MISMATCH``, ``WRONG_PRODUCER`` or ``BAD_BLOCK_SIGNATURE``.
     """
-    header, h = block.header, block.height
-    _check_link(prev, header)
+    header = block.header
+    h = _check_link(prev, header)
     if not block.transactions:
         raise _chain_err(ChainCode.EMPTY_BLOCK, "a block holds at least one transaction", h)
     if header.tx_count != len(block.transactions) or header.tx_root != tx_root(block.transactions):
@@ -220,9 +222,9 @@ def apply_block(
         ChainError: the block is bad, or a transaction in it breaks a rule (``code`` is then the
             rule's code, ``tx_index`` its position, the LedgerRuleError its ``__cause__``).
     """
-    h = block.height
+    h = 0 if state.head is None else state.head.height + 1
     if state.chain_id != block.header.chain_id:
-        raise _chain_err(ChainCode.BAD_GENESIS, "the block is for another chain", h)
+        raise ChainError("the block is for another chain", code=RuleCode.WRONG_CHAIN_ID, height=h)
     if now is not None and block.time > now + params.max_future_skew:
         raise _chain_err(ChainCode.BLOCK_IN_FUTURE, f"the block is dated after {now}", h)
     producer = _expected_producer(state, block)
@@ -244,7 +246,7 @@ def _expected_producer(state: LedgerState, block: Block) -> str:
     body = txs[0].body if len(txs) == 1 and txs[0].type == "genesis" else None
     producer = getattr(body, "producer", None)
     if state.head is not None or not isinstance(producer, str):
-        raise _chain_err(ChainCode.BAD_GENESIS, "block 0 holds exactly the genesis", block.height)
+        raise _chain_err(ChainCode.BAD_GENESIS, "block 0 holds exactly the genesis", 0)
     return producer
 
 
