@@ -40,6 +40,28 @@ def fold_status(
 ) -> CredentialStatus:
     """The :class:`CredentialStatus` of one credential at ``as_of`` from its event history."""
     seen = tuple(r for r in history if r.time <= as_of)
+    revoke, suspension, successor, encumbrances = _replay(seen)
+    suspended = suspension is not None and _within(suspension, as_of)
+    return CredentialStatus(
+        office=office,
+        credential_id=credential_id,
+        status_index=status_index,
+        as_of=as_of,
+        history=seen,
+        revoked=revoke is not None,
+        revocation_reason=revoke.reason if revoke else None,
+        suspended=suspended,
+        suspension_reason=suspension.reason if suspension and suspended else None,
+        suspended_until=suspension.until if suspension and suspended else None,
+        superseded_by=successor,
+        encumbrances=encumbrances,
+    )
+
+
+def _replay(
+    seen: Sequence[StatusRecord],
+) -> tuple[RevokeEvent | None, SuspendEvent | None, str | None, tuple[EncumbranceAddEvent, ...]]:
+    """The first revocation, the suspension in force, the successor and the encumbrances."""
     revoke: RevokeEvent | None = None
     suspension: SuspendEvent | None = None
     successor: str | None = None
@@ -58,21 +80,7 @@ def fold_status(
             encumbrances[event.encumbrance_id] = event
         elif isinstance(event, EncumbranceReleaseEvent):
             encumbrances.pop(event.encumbrance_id, None)
-    suspended = suspension is not None and _within(suspension, as_of)
-    return CredentialStatus(
-        office=office,
-        credential_id=credential_id,
-        status_index=status_index,
-        as_of=as_of,
-        history=seen,
-        revoked=revoke is not None,
-        revocation_reason=revoke.reason if revoke else None,
-        suspended=suspended,
-        suspension_reason=suspension.reason if suspension and suspended else None,
-        suspended_until=suspension.until if suspension and suspended else None,
-        superseded_by=successor,
-        encumbrances=tuple(encumbrances.values()),
-    )
+    return revoke, suspension, successor, tuple(encumbrances.values())
 
 
 def _within(event: SuspendEvent, at: datetime) -> bool:

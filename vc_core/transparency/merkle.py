@@ -151,6 +151,28 @@ def _consistency_trivial(
     return False
 
 
+def _consistency_roots(path: Sequence[bytes], fn: int, sn: int) -> tuple[bytes, bytes, int]:
+    """Steps 4–6 of RFC 9162 §2.1.4.2: fold the path into the old and new roots."""
+    while fn & 1:
+        fn >>= 1
+        sn >>= 1
+    fr = sr = path[0]
+    for c in path[1:]:
+        if sn == 0:
+            raise _fail("the consistency proof is too long", "CONSISTENCY_PROOF_INVALID")
+        if fn & 1 or fn == sn:
+            fr = hash_children(c, fr)
+            sr = hash_children(c, sr)
+            while fn and not fn & 1:
+                fn >>= 1
+                sn >>= 1
+        else:
+            sr = hash_children(sr, c)
+        fn >>= 1
+        sn >>= 1
+    return fr, sr, sn
+
+
 def verify_consistency(
     m: int, n: int, proof: Sequence[bytes], old_root: bytes, new_root: bytes
 ) -> None:
@@ -177,24 +199,7 @@ def verify_consistency(
     if not proof:
         raise _fail("the consistency proof is empty", code)
     path = [old_root, *proof] if m & (m - 1) == 0 else list(proof)
-    fn, sn = m - 1, n - 1
-    while fn & 1:
-        fn >>= 1
-        sn >>= 1
-    fr = sr = path[0]
-    for c in path[1:]:
-        if sn == 0:
-            raise _fail("the consistency proof is too long", code)
-        if fn & 1 or fn == sn:
-            fr = hash_children(c, fr)
-            sr = hash_children(c, sr)
-            while fn and not fn & 1:
-                fn >>= 1
-                sn >>= 1
-        else:
-            sr = hash_children(sr, c)
-        fn >>= 1
-        sn >>= 1
+    fr, sr, sn = _consistency_roots(path, m - 1, n - 1)
     if sn != 0 or fr != old_root or sr != new_root:
         raise _fail("the consistency proof does not join the two roots", code)
 
