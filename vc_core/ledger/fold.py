@@ -6,6 +6,11 @@ type's own rules (:mod:`vc_core.ledger.rules`); then (7) returns a new state. An
 :class:`~vc_core.ledger.errors.LedgerRuleError` before anything is built, so a transaction is
 applied whole or not at all, and the input state is never changed.
 
+``now`` is read by one rule only, :func:`~vc_core.ledger.rules.check_time`; every other rule
+judges at the transaction's own ``time``. So a state folded when a transaction was submitted is
+the state the block will produce, provided each transaction still passes ``check_time`` at the
+block time (the registry relies on this to fold once).
+
 Example:
     >>> from datetime import UTC, datetime
     >>> from vc_core.keys import KeyPair
