@@ -30,11 +30,12 @@ from datetime import datetime
 from functools import cached_property
 from typing import Any, Self
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import Field, ValidationError
 
 from vc_core.canon.jcs import jcs
 from vc_core.errors import MalformedError, ProofError
 from vc_core.keys import KeyPair, PublicKey
+from vc_core.ledger.base import LedgerModel
 from vc_core.ledger.errors import ChainCode, ChainError, LedgerRuleError, RuleCode
 from vc_core.ledger.fields import MAX_SAFE_INT, ChainId, Hex32, Multikey, UtcTime
 from vc_core.ledger.fold import apply
@@ -49,9 +50,7 @@ ZERO_HASH = "0" * 64
 _DUMP: dict[str, Any] = {"mode": "json", "by_alias": True, "exclude_none": True}
 
 
-class _Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
+class _Frozen(LedgerModel):
     @classmethod
     def from_json(cls, text: str | bytes) -> Self:
         """Parse untrusted JSON; raises :class:`~vc_core.errors.MalformedError`."""

@@ -41,11 +41,12 @@ from datetime import datetime
 from functools import cached_property
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, Field, ValidationError, field_validator, model_validator
 
 from vc_core.canon.jcs import jcs
 from vc_core.errors import MalformedError, ProofError
 from vc_core.keys import KeyPair
+from vc_core.ledger.base import LedgerModel
 from vc_core.ledger.bodies import BODY_TYPES, TxBody, TxType
 from vc_core.ledger.errors import LedgerRuleError, RuleCode
 from vc_core.ledger.fields import MAX_SAFE_INT, ChainId, Multikey, UtcTime
@@ -55,19 +56,15 @@ MAX_TX_BYTES = 64 * 1024 * 1024
 _DUMP: dict[str, Any] = {"mode": "json", "by_alias": True, "exclude_none": True}
 
 
-class TxSignature(BaseModel):
+class TxSignature(LedgerModel):
     """One author signature: the signer's public Multikey and a multibase Ed25519 signature."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
     signer: Multikey
     signature: str = Field(pattern=SIGNATURE_PATTERN)
 
 
-class Transaction(BaseModel):
+class Transaction(LedgerModel):
     """A ledger transaction (DESIGN §3): :func:`unsigned_tx` builds one, :func:`sign_tx` signs."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
     chain_id: ChainId
     type: TxType
@@ -222,13 +219,7 @@ def add_signature(tx: Transaction, key: KeyPair) -> Transaction:
         signature=encode_signature(key.sign(tx.signing_bytes)),
     )
     kept = tuple(s for s in tx.signatures if s.signer != sig.signer)
-    return _with_signatures(tx, (*kept, sig))
-
-
-def _with_signatures(tx: Transaction, signatures: tuple[TxSignature, ...]) -> Transaction:
-    # Rebuilt from the fields, never model_copy: the cached hashes must not be carried over.
-    fields = {name: getattr(tx, name) for name in Transaction.model_fields}
-    return Transaction.model_validate({**fields, "signatures": signatures})
+    return tx.model_copy(update={"signatures": (*kept, sig)})
 
 
 def sign_tx(unsigned: Transaction, keys: Iterable[KeyPair]) -> Transaction:

@@ -16,6 +16,7 @@ from vc_core.ledger import (
     RuleCode,
     Transaction,
     add_signature,
+    make_block,
     sign_tx,
     unsigned_tx,
     verify_signatures,
@@ -161,3 +162,15 @@ def test_sign_tx_signs_with_every_key(world: World) -> None:
     tx = sign_tx(world.anchor(1, "cd" * 32), [world.a])
     assert set(tx.signers) == {world.office_key.public_multibase, world.a.public_multibase}
     verify_signatures(tx)
+
+
+def test_model_copy_never_carries_a_stale_hash(world: World) -> None:
+    """Regression: pydantic's stock model_copy copied the cached hash of the original."""
+    tx = world.anchor(1, "ef" * 32)
+    original = tx.hash
+    copy = tx.model_copy(update={"seq": 5})
+    assert copy.seq == 5 and copy.hash != original
+    assert copy.hash == Transaction.from_json(copy.model_dump_json()).hash
+    header = make_block(None, [world.genesis], world.t0, world.producer).header
+    moved = header.model_copy(update={"height": 3})
+    assert moved.hash != header.hash and moved.signing_bytes != header.signing_bytes
