@@ -14,6 +14,14 @@ Semantics every backend keeps:
   commits it; a pending transaction that no longer passes at that time is dropped.
 - Queries answer from COMMITTED blocks only, except ``next_seq``, which counts pending
   transactions too (so an author can submit several before the next block).
+
+Example:
+    >>> from datetime import UTC, datetime
+    >>> from vc_core.keys import KeyPair
+    >>> from vc_core.ledger import MemoryLedger, genesis_tx
+    >>> k, t = KeyPair.generate(), datetime(2024, 1, 1, tzinfo=UTC)
+    >>> isinstance(MemoryLedger.create(genesis_tx("demo", [k], 1, k.public, t), k, t), Ledger)
+    True
 """
 
 from __future__ import annotations
