@@ -1,6 +1,8 @@
 """FastAPI dependencies as ``Annotated`` aliases: the node, its ledger, settings and the clock.
 
 The clock is a dependency so tests can pin time with ``app.dependency_overrides[get_now]``.
+They are ``async`` on purpose: FastAPI runs plain ``def`` dependencies in a thread pool, and the
+thread hops (and GIL hand-offs) cost more than the work.
 """
 
 from __future__ import annotations
@@ -15,21 +17,22 @@ from registry.ledger import EmbeddedLedger
 from registry.node import Node
 
 
-def get_node(request: Request) -> Node:
+async def get_node(request: Request) -> Node:
     node: Node = request.app.state.node
     return node
 
 
-def get_ledger(request: Request) -> EmbeddedLedger:
-    return get_node(request).ledger
+async def get_ledger(request: Request) -> EmbeddedLedger:
+    node: Node = request.app.state.node
+    return node.ledger
 
 
-def get_app_settings(request: Request) -> Settings:
+async def get_app_settings(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
 
 
-def get_now() -> datetime:
+async def get_now() -> datetime:
     """The request's time: the one place the API reads the clock."""
     return datetime.now(UTC)
 

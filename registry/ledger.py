@@ -174,18 +174,37 @@ class EmbeddedLedger:
             LedgerRuleError: the rule ``tx`` breaks (``REPLAYED_TRANSACTION`` if it is pending
                 or on chain already); nothing is kept.
         """
+        return self.submit_many([tx], now)[0]
+
+    def submit_many(self, txs: list[Transaction], now: datetime) -> list[str]:
+        """Fold ``txs`` in order and keep them all pending — or, if one breaks a rule, none.
+
+        Raises:
+            LedgerRuleError: the first rule broken; ``details["index"]`` names the transaction.
+        """
         with self._lock:
-            # A committed transaction fails the core's sequence rule (REPLAYED_TRANSACTION).
-            if tx.hash in self._pending_hashes:
-                raise LedgerRuleError(
-                    f"transaction {tx.hash} was submitted before",
-                    code=RuleCode.REPLAYED_TRANSACTION,
-                )
-            self._working = apply(self._working, tx, now, self._params)
-            self._pending.append(_Pending(tx, self._working))
-            self._pending_hashes.add(tx.hash)
-            self._rejected.pop(tx.hash, None)
-        return tx.hash
+            working, added, seen = self._working, [], set()
+            for i, tx in enumerate(txs):
+                try:
+                    # A committed transaction fails the core's sequence rule (REPLAYED_TRANSACTION).
+                    if tx.hash in self._pending_hashes or tx.hash in seen:
+                        raise LedgerRuleError(
+                            f"transaction {tx.hash} was submitted before",
+                            code=RuleCode.REPLAYED_TRANSACTION,
+                        )
+                    working = apply(working, tx, now, self._params)
+                except LedgerRuleError as exc:
+                    if len(txs) > 1:
+                        exc.details["index"] = i
+                    raise
+                added.append(_Pending(tx, working))
+                seen.add(tx.hash)
+            self._working = working
+            self._pending.extend(added)
+            self._pending_hashes.update(seen)
+            for tx_hash in seen:
+                self._rejected.pop(tx_hash, None)
+        return [p.tx.hash for p in added]
 
     def produce_block(self, now: datetime, max_txs: int | None = None) -> Block | None:
         """Commit up to ``max_txs`` pending transactions as one block dated ``now``."""

@@ -47,6 +47,12 @@ class TxStatusPublic(_Public):
     problem: dict[str, Any] | None = None
 
 
+class BatchPublic(_Public):
+    """The answer to ``POST /transactions`` with a JSON array: every hash, all pending."""
+
+    transactions: list[TxStatusPublic]
+
+
 class AnchorPublic(_Public):
     """``GET /anchors/{root}``: the anchor record and where it sits on chain."""
 

@@ -17,14 +17,16 @@ from sqlalchemy.engine import Engine
 from registry import store
 from registry.ledger import EmbeddedLedger
 from registry.node import Node
-from registry.schemas import BlockRef, TxInclusion, TxStatusPublic
+from registry.schemas import BatchPublic, BlockRef, TxInclusion, TxStatusPublic
 from vc_core.errors import MalformedError, NotFoundError
+from vc_core.jsonio import parse_json
 from vc_core.ledger import LedgerRuleError, RuleCode, Transaction
 from vc_core.ledger.fields import parse_time
 from vc_core.problems import problem_details
 from vc_core.transparency.merkle import MerkleTree
 
 MAX_BLOCKS_PER_PAGE = 1000
+MAX_BATCH = 4096
 MAX_PAGE_BYTES = 16 * 1024 * 1024
 HEX64 = frozenset("0123456789abcdef")
 
@@ -66,7 +68,28 @@ async def submit_transaction(
     else:
         node.submitted()
     await node.wait_settled(tx.hash, wait_s)
+    if node.ledger.is_pending(tx.hash):
+        return TxStatusPublic(hash=tx.hash, state="pending")
     return transaction_status(ledger=node.ledger, engine=node.ledger.engine, tx_hash=tx.hash)
+
+
+def submit_batch(*, node: Node, body: bytes, now: datetime) -> BatchPublic:
+    """Validate a JSON array of transactions and queue them all — or none, if one fails.
+
+    Raises:
+        MalformedError: the body is not an array of at most ``MAX_BATCH`` transactions.
+        LedgerRuleError: the first rule broken; ``details.index`` names the transaction.
+    """
+    node.check_running()
+    items = parse_json(body, max_bytes=len(body) + 1)
+    if not isinstance(items, list) or not 1 <= len(items) <= MAX_BATCH:
+        raise MalformedError(
+            f"a batch is a JSON array of 1…{MAX_BATCH} transactions", code="INVALID_BATCH"
+        )
+    txs = [Transaction.from_dict(item) for item in items]
+    hashes = node.ledger.submit_many(txs, now)
+    node.submitted()
+    return BatchPublic(transactions=[TxStatusPublic(hash=h, state="pending") for h in hashes])
 
 
 def _known(ledger: EmbeddedLedger, tx_hash: str) -> bool:

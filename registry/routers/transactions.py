@@ -32,9 +32,13 @@ async def submit_transaction(
 ) -> JSONResponse:
     """Validate and queue a signed transaction: 202 while pending, 200 once included.
 
-    With ``Prefer: wait=N`` the answer waits up to N seconds for the block's commit.
+    With ``Prefer: wait=N`` the answer waits up to N seconds for the block's commit. A JSON
+    array of transactions is a batch, accepted whole or not at all (always 202).
     """
     body = await request.body()
+    if body.lstrip()[:1] == b"[":
+        batch = service.submit_batch(node=node, body=body, now=now)
+        return JSONResponse(batch.model_dump(mode="json", exclude_none=True), status_code=202)
     wait_s = wait_seconds(prefer, settings.max_wait_s)
     status = await service.submit_transaction(node=node, body=body, now=now, wait_s=wait_s)
     code = 202 if status.state == "pending" else 200

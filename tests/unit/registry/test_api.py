@@ -91,3 +91,21 @@ def test_unknown_things_are_404_problems(client: TestClient) -> None:
         assert r.status_code == 404, path
         assert r.headers["content-type"] == "application/problem+json"
         assert r.json()["status"] == 404
+
+
+def test_a_batch_is_accepted_whole_or_not_at_all(
+    chain: Chain, client: TestClient, office: str, office_key: KeyPair
+) -> None:
+    good = [chain.anchor_tx(office, office_key, [digest(f"batch-{i}")]) for i in range(3)]
+    bad = chain.anchor_tx(office, KeyPair.generate(), [digest("stranger")])
+    body = "[" + ",".join(tx.to_json() for tx in [*good, bad]) + "]"
+    r = client.post("/transactions", content=body)
+    assert r.status_code == 422 and r.json()["code"] == "NOT_AN_OFFICE_KEY"
+    assert r.json()["details"]["index"] == 3
+    assert client.get(f"/transactions/{good[0].hash}").status_code == 404
+    body = "[" + ",".join(tx.to_json() for tx in good) + "]"
+    r = client.post("/transactions", content=body)
+    assert r.status_code == 202
+    assert [t["hash"] for t in r.json()["transactions"]] == [tx.hash for tx in good]
+    r = client.post("/transactions", content=good[0].to_json(), headers=WAIT)
+    assert r.json()["state"] == "included"

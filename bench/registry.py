@@ -1,0 +1,278 @@
+"""Registry benchmarks on this machine (run: ``.venv/bin/python bench/registry.py``).
+
+1. Durable transactions per second: a real node (``python -m registry serve`` on 127.0.0.1)
+   and N concurrent submitters posting pre-signed anchor transactions over keep-alive HTTP/1.1,
+   first one per POST, then in batches (a JSON array per POST); the clock stops when the node
+   reports each submitter's last one ``included`` (committed with fsync).
+   Also the same through :class:`EmbeddedLedger` in-process (no HTTP), for comparison.
+2. Full audit speed: ``registry.audit.audit`` over the chain from (1), in transactions/s.
+3. Replica sync: a chain of 1,000,000 published leaves in anchors of 1,024, pulled over HTTP
+   by :class:`vc_core.replica.Replica` and verified from genesis.
+4. Replica lookup: median µs of ``Replica.leaf_anchor`` for random anchored leaves.
+
+Targets (the registry issue): ≥ 2,000 durable tx/s; audit ≥ 20,000 tx/s; 1M-leaf sync < 60 s.
+"""
+
+# ruff: noqa: E402  (bench/ must leave the import path before the registry package is imported)
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import hashlib
+import random
+import statistics
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+# This file is named like the package it measures: keep bench/ off the import path.
+_HERE = Path(__file__).resolve().parent
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != _HERE]
+
+from registry.audit import audit
+from registry.config import Settings
+from registry.db import make_engine
+from registry.ledger import EmbeddedLedger
+from registry.setup import init_registry, read_key
+from registry.testing import start_node
+from vc_core.keys import KeyPair
+from vc_core.ledger import (
+    AccreditBody,
+    AnchorBody,
+    Scope,
+    Transaction,
+    council_tx,
+    office_did,
+    office_tx,
+)
+from vc_core.replica import HttpSource, Replica
+from vc_core.transparency import MerkleTree
+
+CHAIN = "bench"
+
+
+def _init(folder: Path, now: datetime) -> tuple[Settings, list[KeyPair], str]:
+    settings = Settings(data_dir=folder)
+    result = init_registry(settings=settings, chain_id=CHAIN, council_size=1, threshold=1, now=now)
+    council = [read_key(p) for p in result.council_key_paths]
+    return settings, council, result.genesis_hash
+
+
+def _accredit(council: KeyPair, n: int, key: KeyPair, now: datetime) -> Transaction:
+    body = AccreditBody(
+        office=office_did(CHAIN, f"office-{n}"),
+        name=f"Office {n}",
+        uscc="91350100M000100Y43",
+        scopes=(Scope(credential_type="DrivingLicenceCredential", division_prefixes=("51",)),),
+        valid_from=now - timedelta(days=1),
+        initial_key=key.public_multibase,
+    )
+    return council_tx(CHAIN, "issuer.accredit", body, proposer=council, seq=n + 2, time=now)
+
+
+def _anchors(n: int, key: KeyPair, count: int, now: datetime) -> list[bytes]:
+    office = office_did(CHAIN, f"office-{n}")
+    out = []
+    for seq in range(1, count + 1):
+        root = hashlib.sha256(f"{n}-{seq}".encode()).hexdigest()
+        body = AnchorBody(batch_id=f"b{seq}", batch_root=root, leaf_count=1024)
+        tx = office_tx(CHAIN, "anchor", body, office=office, seq=seq, time=now, key=key)
+        out.append(tx.to_json().encode())
+    return out
+
+
+async def _post_all(port: int, bodies: list[bytes]) -> None:
+    """Post bodies in order over one keep-alive connection (a minimal HTTP/1.1 client)."""
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    for body in bodies:
+        writer.write(
+            b"POST /transactions HTTP/1.1\r\nHost: b\r\nContent-Type: application/json\r\n"
+            b"Content-Length: " + str(len(body)).encode() + b"\r\n\r\n" + body
+        )
+        await writer.drain()
+        head = await reader.readuntil(b"\r\n\r\n")
+        length = 0
+        for line in head.split(b"\r\n"):
+            if line.lower().startswith(b"content-length:"):
+                length = int(line.split(b":")[1])
+        await reader.readexactly(length)
+        if not head.startswith(b"HTTP/1.1 202"):
+            raise SystemExit(f"submission refused: {head[:40]!r}")
+    writer.close()
+
+
+async def _wait_included(url: str, hashes: list[str]) -> None:
+    import httpx
+
+    async with httpx.AsyncClient(base_url=url) as http:
+        for tx_hash in hashes:
+            while (await http.get(f"/transactions/{tx_hash}")).json()["state"] != "included":
+                await asyncio.sleep(0.02)
+
+
+def _measure(node_url: str, port: int, bodies: list[list[bytes]], last: list[str]) -> float:
+    async def run() -> None:
+        await asyncio.gather(*(_post_all(port, b) for b in bodies))
+        await _wait_included(node_url, last)
+
+    started = time.perf_counter()
+    asyncio.run(run())
+    return time.perf_counter() - started
+
+
+def bench_throughput(folder: Path, writers: int, per_writer: int, batch: int) -> Path:
+    now = datetime.now(UTC)
+    settings, council, _ = _init(folder, now)
+    keys = [KeyPair.from_seed(bytes([i + 1]) * 32) for i in range(writers)]
+    node = start_node(settings.data_dir)
+    port = int(node.url.rsplit(":", 1)[1])
+    try:
+        accredits = [
+            _accredit(council[0], i, k, now).to_json().encode() for i, k in enumerate(keys)
+        ]
+        asyncio.run(_post_all(port, accredits))
+        time.sleep(0.5)
+        txs = [_anchors(i, k, 2 * per_writer, now) for i, k in enumerate(keys)]
+        singles = [t[:per_writer] for t in txs]
+        last = [Transaction.from_json(t[-1]).hash for t in singles]
+        single_s = _measure(node.url, port, singles, last)
+        batched = [
+            [
+                b"[" + b",".join(t[i : i + batch]) + b"]"
+                for i in range(per_writer, 2 * per_writer, batch)
+            ]
+            for t in txs
+        ]
+        last = [Transaction.from_json(t[-1]).hash for t in txs]
+        batch_s = _measure(node.url, port, batched, last)
+    finally:
+        node.stop()
+    total = writers * per_writer
+    print(
+        f"[1] HTTP, one tx per POST: {total} txs from {writers} concurrent submitters, durable "
+        f"in {single_s:.2f} s = {total / single_s:,.0f} tx/s  (target ≥ 2,000)"
+    )
+    print(
+        f"[1] HTTP, {batch} txs per POST: {total} txs from {writers} concurrent submitters, "
+        f"durable in {batch_s:.2f} s = {total / batch_s:,.0f} tx/s  (target ≥ 2,000)"
+    )
+    return settings.db_path
+
+
+def bench_inprocess(folder: Path, writers: int, per_writer: int) -> None:
+    now = datetime.now(UTC)
+    settings, council, _ = _init(folder, now)
+    keys = [KeyPair.from_seed(bytes([i + 1]) * 32) for i in range(writers)]
+    engine = make_engine(settings.db_path)
+    ledger = EmbeddedLedger.open(engine, read_key(settings.node_key_path))
+    for i, k in enumerate(keys):
+        ledger.submit(_accredit(council[0], i, k, now), now)
+    ledger.produce_block(now)
+    txs = [
+        Transaction.from_json(b)
+        for i, k in enumerate(keys)
+        for b in _anchors(i, k, per_writer, now)
+    ]
+    started = time.perf_counter()
+    for i, tx in enumerate(txs):
+        ledger.submit(Transaction.from_json(tx.to_json()), now)
+        if i % 4096 == 4095:
+            ledger.produce_block(now)
+    ledger.produce_block(now)
+    elapsed = time.perf_counter() - started
+    engine.dispose()
+    print(
+        f"[1b] in-process (parse + fold + fsync'd blocks of 4096, no HTTP): "
+        f"{len(txs) / elapsed:,.0f} tx/s"
+    )
+
+
+def bench_audit(db: Path) -> None:
+    engine = make_engine(db)
+    report = audit(engine)
+    engine.dispose()
+    assert report.ok, report.lines()
+    print(
+        f"[2] audit: {report.transactions} txs in {report.seconds:.2f} s = "
+        f"{report.transactions / report.seconds:,.0f} tx/s  (target ≥ 20,000)"
+    )
+
+
+def _leaf_chain(folder: Path, leaves_total: int, batch: int) -> tuple[Settings, str, list[str]]:
+    now = datetime.now(UTC)
+    settings, council, genesis = _init(folder, now)
+    key = KeyPair.from_seed(b"\x42" * 32)
+    engine = make_engine(settings.db_path)
+    ledger = EmbeddedLedger.open(engine, read_key(settings.node_key_path))
+    ledger.submit(_accredit(council[0], 0, key, now), now)
+    ledger.produce_block(now)
+    office = office_did(CHAIN, "office-0")
+    sample: list[str] = []
+    for seq in range(1, leaves_total // batch + 1):
+        leaves = [hashlib.sha256(f"{seq}-{i}".encode()).hexdigest() for i in range(batch)]
+        sample.append(leaves[seq % batch])
+        root = MerkleTree([bytes.fromhex(x) for x in leaves]).root.hex()
+        body = AnchorBody(
+            batch_id=f"b{seq}", batch_root=root, leaf_count=batch, leaves=tuple(leaves)
+        )
+        ledger.submit(
+            office_tx(CHAIN, "anchor", body, office=office, seq=seq, time=now, key=key), now
+        )
+        if seq % 32 == 0:
+            ledger.produce_block(now)
+    ledger.produce_block(now)
+    engine.dispose()
+    return settings, genesis, sample
+
+
+def bench_replica(folder: Path, leaves_total: int, batch: int) -> None:
+    built = time.perf_counter()
+    settings, genesis, sample = _leaf_chain(folder / "node", leaves_total, batch)
+    print(f"    (built a chain of {leaves_total:,} leaves in {time.perf_counter() - built:.1f} s)")
+    node = start_node(settings.data_dir)
+    try:
+        replica = Replica.open(folder / "replica.sqlite", genesis_hash=genesis)
+        source = HttpSource(node.url, timeout_s=120)
+        started = time.perf_counter()
+        result = replica.sync([source], now=datetime.now(UTC))
+        elapsed = time.perf_counter() - started
+    finally:
+        node.stop()
+    print(
+        f"[3] replica sync: {leaves_total:,} leaves in {result.added_transactions} anchors, "
+        f"{result.added_blocks} blocks, verified from genesis in {elapsed:.1f} s  (target < 60 s)"
+    )
+    probes = [random.choice(sample) for _ in range(20_000)]
+    times = []
+    for leaf in probes:
+        t = time.perf_counter_ns()
+        found = replica.leaf_anchor(leaf)
+        times.append(time.perf_counter_ns() - t)
+        assert found is not None
+    print(
+        f"[4] replica leaf lookup: median {statistics.median(times) / 1000:.1f} µs, "
+        f"p99 {sorted(times)[int(len(times) * 0.99)] / 1000:.1f} µs"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--writers", type=int, default=20)
+    parser.add_argument("--per-writer", type=int, default=1000)
+    parser.add_argument("--leaves", type=int, default=1_000_000)
+    parser.add_argument("--batch", type=int, default=1024, help="leaves per anchor")
+    parser.add_argument("--post-batch", type=int, default=100, help="txs per batched POST")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="ecert-bench-") as tmp:
+        root = Path(tmp)
+        db = bench_throughput(root / "http", args.writers, args.per_writer, args.post_batch)
+        bench_inprocess(root / "inproc", args.writers, args.per_writer)
+        bench_audit(db)
+        bench_replica(root / "replica", args.leaves, args.batch)
+
+
+if __name__ == "__main__":
+    main()
