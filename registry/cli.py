@@ -15,12 +15,10 @@ from typing import Annotated
 import typer
 
 from registry.config import Settings
+from registry.council_cli import council_app
 from vc_core.errors import VCError
 
 app = typer.Typer(help="Run and audit an ecert registry node.", no_args_is_help=True)
-council_app = typer.Typer(
-    help="Prepare, sign and submit council transactions.", no_args_is_help=True
-)
 
 DataDir = Annotated[Path, typer.Option("--data-dir", help="The node's folder.")]
 DEFAULT_DIR = Path("registry-data")
@@ -99,13 +97,62 @@ def audit(data_dir: DataDir = DEFAULT_DIR) -> None:
         raise typer.Exit(1)
 
 
-def main() -> None:
-    """``python -m registry``: the registry commands, with ``council`` as a subgroup."""
+@app.command("export")
+def export_(
+    out: Annotated[Path, typer.Option("--out", help="The snapshot file to write.")],
+    data_dir: DataDir = DEFAULT_DIR,
+) -> None:
+    """Write the verified chain to one file, for an air-gapped verifier."""
+    from registry.db import make_engine
+    from registry.setup import read_genesis, read_key
+    from registry.snapshot import export_snapshot
+
+    settings = _settings(data_dir)
+    genesis = read_genesis(settings.genesis_path)
+    engine = make_engine(settings.db_path)
+    try:
+        count = export_snapshot(
+            engine=engine,
+            node_key=read_key(settings.node_key_path),
+            genesis_hash=genesis.hash,
+            out=out,
+            now=datetime.now(UTC),
+        )
+    finally:
+        engine.dispose()
+    typer.echo(f"wrote {count} blocks to {out} (genesis {genesis.hash})")
+
+
+@app.command("import")
+def import_(
+    snapshot: Path,
+    genesis_hash: Annotated[str, typer.Option("--genesis-hash", help="The trusted genesis.")],
+    replica: Annotated[Path, typer.Option("--replica", help="The replica's SQLite file.")],
+) -> None:
+    """Verify a snapshot from the trusted genesis into a replica file."""
+    from registry.snapshot import import_snapshot
+
+    result = import_snapshot(
+        snapshot=snapshot, replica_path=replica, genesis_hash=genesis_hash, now=datetime.now(UTC)
+    )
+    typer.echo(
+        f"verified {result.added_blocks} new blocks ({result.added_transactions} txs); "
+        f"head {result.head.height} {result.head.hash}"
+    )
+
+
+def root_app() -> typer.Typer:
+    """The registry commands with ``council`` as a subgroup (``python -m registry``)."""
     root = typer.Typer(no_args_is_help=True)
     root.add_typer(app, name=None)
     root.add_typer(council_app, name="council")
+    return root
+
+
+def main() -> None:
+    """``python -m registry``: run :func:`root_app`, mapping ``VCError`` to an exit code."""
     try:
-        root(standalone_mode=False)
+        root_app()(standalone_mode=False)
     except VCError as exc:
         typer.echo(exc.diagnostics(), err=True)
         sys.exit(exc.exit_code)

@@ -25,6 +25,12 @@ def get_blocks(
     return Response(page, media_type="application/json")
 
 
+@router.get("/accounts/{author}")
+async def get_account(author: str, ledger: LedgerDep) -> dict[str, Any]:
+    """The ``seq`` the author's next transaction must carry (pending ones counted)."""
+    return {"author": author, "next_seq": ledger.next_seq(author)}
+
+
 @router.get("/checkpoint")
 def get_checkpoint(ledger: LedgerDep, now: NowDep) -> dict[str, Any]:
     """The head (height, hash) signed by the producer at ``now``."""

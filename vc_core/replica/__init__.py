@@ -5,13 +5,21 @@ them. See :class:`Replica` for the sync steps.
 """
 
 from vc_core.replica.replica import ChainRewrittenError, Replica, SyncResult
-from vc_core.replica.source import BlockPage, BlockSource, HttpSource
+from vc_core.replica.source import (
+    SNAPSHOT_FORMAT,
+    BlockPage,
+    BlockSource,
+    HttpSource,
+    SnapshotSource,
+)
 
 __all__ = [
+    "SNAPSHOT_FORMAT",
     "BlockPage",
     "BlockSource",
     "ChainRewrittenError",
     "HttpSource",
     "Replica",
+    "SnapshotSource",
     "SyncResult",
 ]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Protocol
 
 import httpx
@@ -83,3 +84,41 @@ def _block(data: Any) -> Block:
         return Block.model_validate(data)
     except ValueError as exc:
         raise MalformedError("a registry sent a malformed block", code="MALFORMED_BLOCK") from exc
+
+
+SNAPSHOT_FORMAT = "ecert-registry-snapshot/1"
+
+
+class SnapshotSource:
+    """A snapshot file written by ``ecert registry export``: a header line, then one block per
+    line. For air-gapped verifiers; the replica verifies it like any other source."""
+
+    def __init__(self, path: Path) -> None:
+        self.name = f"snapshot {path}"
+        lines = path.read_bytes().splitlines()
+        if not lines:
+            raise MalformedError("the snapshot is empty", code="INVALID_SNAPSHOT")
+        try:
+            header = json.loads(lines[0])
+        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            raise MalformedError(
+                "the snapshot header is not JSON", code="INVALID_SNAPSHOT"
+            ) from exc
+        if not isinstance(header, dict) or header.get("format") != SNAPSHOT_FORMAT:
+            raise MalformedError(f"not an {SNAPSHOT_FORMAT} file", code="INVALID_SNAPSHOT")
+        self.header: dict[str, Any] = header
+        self._lines = lines[1:]
+
+    def blocks(self, start: int, limit: int) -> BlockPage:
+        chosen = self._lines[start : start + limit]
+        try:
+            parsed = [json.loads(line) for line in chosen]
+        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            raise MalformedError("a snapshot line is not JSON", code="INVALID_SNAPSHOT") from exc
+        return BlockPage(head=len(self._lines) - 1, blocks=[_block(b) for b in parsed])
+
+    def checkpoint(self) -> Checkpoint:
+        try:
+            return Checkpoint.model_validate(self.header.get("checkpoint"))
+        except ValueError as exc:
+            raise MalformedError("the snapshot's checkpoint is malformed") from exc
