@@ -124,12 +124,20 @@ def test_any_single_change_fails(example: str, suite: str) -> None:
     )
     @given(place=st.sampled_from(places), salt=st.text(alphabet="abcXYZ_1é", max_size=3))
     def single_change_fails(place: Path_, salt: str) -> None:
+        tried.append(place)
         tampered = _mutate(signed, place, salt)
         assert tampered != signed
         report = check_proofs(tampered, contexts=contexts)
         assert not report, f"change at {place!r} still verified"
 
+    tried: list[Path_] = []
     single_change_fails()
+    # The examples really ran: at least the configured number, and over many different places.
+    assert len(tried) >= EXAMPLES_PER_CASE
+    if 20 * len(places) <= EXAMPLES_PER_CASE:
+        # With this many draws every value and key of the document has been changed at least once.
+        assert set(tried) == set(places)
+    print(f"{example} {suite}: {len(tried)} single changes, {len(set(tried))} places, all failed")
 
 
 @pytest.mark.parametrize(("example", "suite"), CASES)
