@@ -93,7 +93,7 @@ def leaf_receipt(*, ledger: EmbeddedLedger, digest: str) -> LeafReceiptPublic:
     block, inclusion = locate(
         engine=ledger.engine, height=location.height, position=location.position
     )
-    stored = store.read_block(ledger.engine, location.height)
+    header, signature = store.read_header(ledger.engine, location.height)
     return LeafReceiptPublic(
         leaf=digest,
         leaf_index=found.index,
@@ -106,8 +106,8 @@ def leaf_receipt(*, ledger: EmbeddedLedger, digest: str) -> LeafReceiptPublic:
         tx_hash=batch.tx_hash,
         tx_inclusion=inclusion,
         block=block,
-        header=stored.header.to_dict(),
-        signature=stored.signature,
+        header=header.to_dict(),
+        signature=signature,
     )
 
 

@@ -117,7 +117,7 @@ def transaction_status(*, ledger: EmbeddedLedger, engine: Engine, tx_hash: str) 
 
 def locate(*, engine: Engine, height: int, position: int) -> tuple[BlockRef, TxInclusion]:
     """The block at ``height`` and the audit path of its transaction at ``position``."""
-    header = store.read_block(engine, height).header
+    header, _ = store.read_header(engine, height)
     tree = _tx_tree(engine, height)
     path = [p.hex() for p in tree.inclusion_proof(position)]
     ref = BlockRef(height=height, hash=header.hash, time=header.time, tx_root=header.tx_root)

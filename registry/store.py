@@ -156,6 +156,21 @@ def read_block(engine: Engine, height: int) -> Block:
     return parse_block(found[0])
 
 
+def read_header(engine: Engine, height: int) -> tuple[BlockHeader, str]:
+    """The header and producer signature of block ``height`` (its transactions are not read).
+
+    Raises:
+        NotFoundError: no block is stored at that height.
+    """
+    with engine.connect() as conn:
+        row = conn.execute(
+            select(_BLOCK.c.header, _BLOCK.c.signature).where(_BLOCK.c.height == height)
+        ).first()
+    if row is None:
+        raise NotFoundError(f"no block at height {height}", code="BLOCK_NOT_FOUND")
+    return BlockHeader.from_json(bytes(row[0])), str(row[1])
+
+
 @dataclass(frozen=True, slots=True)
 class TxLocation:
     """Where a committed transaction sits, with its bytes."""
