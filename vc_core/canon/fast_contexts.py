@@ -10,9 +10,11 @@ so a processed context can be shared by every later call that starts from the sa
   (API §5.1.2 steps 8 and 11, and step 13.4 for the values of scoped terms);
 - each term, compact IRI or identifier expanded against a given active context (§5.2.2).
 
-Every cache is bounded, so hostile input cannot grow memory without limit; past a bound the
-value is computed without being stored, or the fast path gives up (:class:`Unsupported`) and the
-caller falls back to the reference. Nothing here fetches a URL: contexts come from the
+Every cache is bounded, so hostile input cannot grow memory without limit: a per-context cache
+that fills up is emptied and refilled (so junk cannot crowd out the real terms for good), long
+strings are never stored, and a compiler that has compiled too many scoped contexts is dropped
+and started afresh after declining the document at hand (:class:`Unsupported`, so the caller
+falls back to the reference). Nothing here fetches a URL: contexts come from the
 :class:`~vc_core.canon.contexts.LocalContexts` loader, which refuses anything not held locally.
 """
 
@@ -32,7 +34,8 @@ from vc_core.canon.contexts import LocalContexts
 # Bounds on what one LocalContexts may accumulate. The ecert and W3C contexts need a few dozen
 # compiled contexts and a few hundred expanded terms; the bounds leave ample room for that.
 MAX_COMPILED_CONTEXTS = 512
-MAX_CACHED_IRIS = 4096
+MAX_CACHED_PER_CONTEXT = 1024
+MAX_CACHED_LENGTH = 256
 
 # Sentinel for "not cached", since None is a meaningful answer of IRI Expansion (API §5.2.2
 # returns null for a term explicitly mapped to null).
@@ -86,8 +89,7 @@ class CompiledContext:
         found = self._vocab.get(value, _MISSING)
         if found is _MISSING:
             found = self._owner.expand_iri(self.raw, value, vocab=True)
-            if len(self._vocab) < MAX_CACHED_IRIS:
-                self._vocab[value] = found
+            _remember(self._vocab, value, found)
         result: str | None = found
         return result
 
@@ -96,15 +98,13 @@ class CompiledContext:
         found = self._ids.get(value, _MISSING)
         if found is _MISSING:
             found = self._owner.expand_iri(self.raw, value, vocab=False)
-            if len(self._ids) < MAX_CACHED_IRIS:
-                self._ids[value] = found
+            _remember(self._ids, value, found)
         result: str | None = found
         return result
 
     def remember_plan(self, key: str, plan: Any) -> None:
-        """Keep the walk's plan for ``key``, while under the bound."""
-        if len(self.plans) < MAX_CACHED_IRIS:
-            self.plans[key] = plan
+        """Keep the walk's plan for ``key`` (vc_core.canon.fast_rdf.KeyPlan)."""
+        _remember(self.plans, key, plan)
 
     def revert(self) -> CompiledContext:
         """The context before any non-propagated type-scoped context (API §5.1.2 step 7)."""
@@ -128,6 +128,15 @@ class CompiledContext:
         return found
 
 
+def _remember(cache: dict[str, Any], key: str, value: Any) -> None:
+    """Store a short key; empty a full cache first (cheaper than LRU, and as bounded)."""
+    if len(key) > MAX_CACHED_LENGTH:
+        return
+    if len(cache) >= MAX_CACHED_PER_CONTEXT:
+        cache.clear()
+    cache[key] = value
+
+
 class ContextCompiler:
     """All compiled contexts for one :class:`LocalContexts` allowlist."""
 
@@ -140,6 +149,7 @@ class ContextCompiler:
             "contextResolver": ContextResolver({}, contexts.loader),
         }
         self._lock = threading.Lock()
+        self.exhausted = False
         self._wrapped: dict[int, CompiledContext] = {}
         self._top: dict[tuple[str, ...], CompiledContext] = {}
         initial = self._processor._get_initial_context(self._options)
@@ -150,6 +160,9 @@ class ContextCompiler:
         found = self._wrapped.get(id(raw))
         if found is None:
             if len(self._wrapped) >= MAX_COMPILED_CONTEXTS:
+                # Too many combinations of scoped contexts: decline, and let compiler_for
+                # replace this compiler, so that a flood cannot slow later documents for good.
+                self.exhausted = True
                 raise Unsupported("too many distinct scoped contexts")
             found = CompiledContext(raw, self)
             self._wrapped[id(raw)] = found
@@ -196,10 +209,10 @@ _COMPILERS_LOCK = threading.Lock()
 def compiler_for(contexts: LocalContexts) -> ContextCompiler:
     """The compiler of ``contexts``, created on first use and dropped with ``contexts``."""
     found = _COMPILERS.get(contexts)
-    if found is None:
+    if found is None or found.exhausted:
         with _COMPILERS_LOCK:
             found = _COMPILERS.get(contexts)
-            if found is None:
+            if found is None or found.exhausted:
                 found = ContextCompiler(contexts)
                 _COMPILERS[contexts] = found
     return found

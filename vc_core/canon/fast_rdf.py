@@ -3,9 +3,8 @@
 This fuses four algorithms of the JSON-LD 1.1 Processing Algorithms and API ("API") into one walk
 over the compacted document: the Expansion Algorithm (API §5.1.2) with Value Expansion (§5.3.2),
 Node Map Generation (§7.2.2), and Deserialize JSON-LD to RDF (§8.1.2) with Object to RDF
-Conversion (§8.2.2). It follows pyld 3.3, the
-reference, decision by decision; context processing and IRI expansion are pyld's own (see
-:mod:`vc_core.canon.fast_contexts`).
+Conversion (§8.2.2). It follows pyld 3.3, the reference, decision by decision; context processing
+and IRI expansion are pyld's own (see :mod:`vc_core.canon.fast_contexts`).
 
 The walk understands node objects with ``@id`` and ``@type`` (and their aliases ``id`` and
 ``type``), properties with strings, numbers, booleans, null, node objects and arrays of these,
@@ -275,6 +274,11 @@ class RdfWriter:
                 name = self._sink.blank_node()
                 self._sink.add(subject, predicate, name, graph)
                 self._node(plan.term_ctx, key, item, name, depth + 1)
+            elif type(item) is str and plan.string_datatype is not None:
+                # The common case, a string written as it is (§8.2.2 step 13), without the
+                # general branches below.
+                literal = self._sink.literal(item, plan.string_datatype)
+                self._sink.add(subject, predicate, literal, graph)
             elif type(item) is dict:
                 obj = self._node(plan.term_ctx, key, item, graph, depth + 1)
                 self._sink.add(subject, predicate, obj, graph)
@@ -325,7 +329,12 @@ class RdfWriter:
     def _json_literal(self, value: Any) -> str:
         if not _is_plain_json(value, 0):
             raise Unsupported("@json value is not plain JSON")
-        lexical: str = jsonld.canonicalize(value).decode("utf-8")
+        try:
+            # The same JCS function pyld uses (RFC 8785), so the lexical form is its own.
+            lexical: str = jsonld.canonicalize(value).decode("utf-8")
+        except (OverflowError, ValueError) as exc:
+            # An integer beyond a double's range: the reference raises its own error for it.
+            raise Unsupported("@json value JCS cannot write") from exc
         return self._sink.literal(lexical, RDF_JSON)
 
 
@@ -340,6 +349,7 @@ class KeyPlan:
         "json",
         "kind",
         "predicate",
+        "string_datatype",
         "tagged_strings",
         "term_ctx",
     )
@@ -354,6 +364,8 @@ class KeyPlan:
         self.datatype: str | None = None
         self.bad_datatype = False
         self.tagged_strings = False
+        # The datatype of a string value when it is written as it is, else None.
+        self.string_datatype: str | None = None
 
 
 def key_plan(ctx: CompiledContext, key: str) -> KeyPlan:
@@ -405,6 +417,9 @@ def _property_plan(ctx: CompiledContext, key: str, expanded: str) -> KeyPlan:
             term_ctx.term_value(key, "@language") is not None
             or term_ctx.term_value(key, "@direction") is not None
         )
+    special = plan.json or plan.coerce or plan.tagged_strings or plan.bad_datatype
+    if not special and plan.datatype != XSD_DOUBLE:
+        plan.string_datatype = plan.datatype or XSD_STRING
     return plan
 
 

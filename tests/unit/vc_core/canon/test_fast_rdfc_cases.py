@@ -143,6 +143,15 @@ DECLINED = {
     "non-string @id": _with(_alumni(), lambda d: d.__setitem__("id", 5)),
     "non-string type": _v2_only(type=["VerifiableCredential", 7]),
     "integer past 1e21": _alumni(big=10**30),
+    "integer past a double's range in a JSON literal (the reference raises OverflowError)": (
+        _v2_only(
+            credentialSchema={
+                "id": "https://schemas.example/s.json",
+                "type": "JsonSchema",
+                "jsonSchema": {"n": 10**400},
+            }
+        )
+    ),
     "NaN": _alumni(nan=float("nan")),
     "a tuple (not JSON)": _alumni(t=("a", "b")),
     "context not held locally": {**_v2_only(), "@context": [V2, "https://evil.example/ctx"]},
@@ -223,3 +232,50 @@ def test_first_degree_hash_ties_are_labelled_by_pyld(
     calls.clear()
     assert try_rdfc_fast(_alumni(), w3c_contexts) == rdfc(_alumni(), w3c_contexts)
     assert not calls
+
+
+def test_cache_bounds_change_speed_only(
+    w3c_contexts: LocalContexts, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Tiny bounds: per-context caches empty themselves all the time, and the compiler runs out of
+    # room for scoped contexts, declines, and is replaced. Results must not change.
+    from vc_core.canon import fast_contexts
+
+    monkeypatch.setattr(fast_contexts, "MAX_CACHED_PER_CONTEXT", 2)
+    monkeypatch.setattr(fast_contexts, "MAX_COMPILED_CONTEXTS", 4)
+    fresh = w3c_contexts.with_documents({})
+
+    def run(canonicalize: Callable[..., str], doc: Any) -> tuple[Any, ...]:
+        try:
+            return ("ok", canonicalize(doc, fresh))
+        except Exception as exc:
+            return ("raised", type(exc).__name__, str(exc))
+
+    for doc in [*HANDLED.values(), *DECLINED.values()] * 2:
+        assert run(rdfc_fast, doc) == run(rdfc, doc)
+    compiler = fast_contexts.compiler_for(fresh)
+    compiler.exhausted = True
+    assert fast_contexts.compiler_for(fresh) is not compiler
+
+
+def test_long_strings_are_not_cached(w3c_contexts: LocalContexts) -> None:
+    from vc_core.canon import fast_contexts
+
+    fresh = w3c_contexts.with_documents({})
+    long_id = "did:example:" + "x" * 10_000
+    doc = _alumni(knows={"id": long_id, "name": "n"})
+    assert try_rdfc_fast(doc, fresh) == rdfc(doc, fresh)
+    compiled = fast_contexts.compiler_for(fresh)._wrapped.values()
+    assert compiled
+    assert all(long_id not in ctx._ids for ctx in compiled)
+
+
+def test_threads_share_one_compiler_safely(w3c_contexts: LocalContexts) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    fresh = w3c_contexts.with_documents({})
+    docs = list(HANDLED.values()) * 8
+    expected = [rdfc(doc, fresh) for doc in docs]
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        got = list(pool.map(lambda doc: rdfc_fast(doc, fresh), docs))
+    assert got == expected
