@@ -20,8 +20,8 @@ from fastapi import FastAPI
 from registry import problems
 from registry.config import Settings, get_settings
 from registry.node import Node
-from registry.routers import anchors, chain, offices, transactions
-from registry.setup import open_ledger
+from registry.routers import anchors, chain, offices, status_lists, transactions
+from registry.setup import open_ledger, read_key
 
 
 def _now() -> datetime:
@@ -36,6 +36,7 @@ def create_app(settings: Settings) -> FastAPI:
         ledger = open_ledger(settings)
         node = Node(
             ledger,
+            signer=read_key(settings.node_key_path),
             interval_s=settings.block_interval_ms / 1000,
             max_txs=settings.max_block_txs,
             clock=_now,
@@ -51,7 +52,7 @@ def create_app(settings: Settings) -> FastAPI:
     app = FastAPI(title="ecert registry", lifespan=lifespan)
     app.state.settings = settings
     problems.install(app)
-    for module in (transactions, chain, offices, anchors):
+    for module in (transactions, chain, offices, anchors, status_lists):
         app.include_router(module.router)
     app.add_middleware(problems.BodyLimit, max_bytes=settings.max_body_bytes)
     return app

@@ -22,6 +22,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from registry.ledger import EmbeddedLedger
 from vc_core.errors import RegistryError
+from vc_core.keys import KeyPair
 from vc_core.ledger import Block
 
 log = logging.getLogger("registry.node")
@@ -35,12 +36,22 @@ class NodeHaltedError(RegistryError):
 
 
 class Node:
-    """An :class:`EmbeddedLedger` plus the task that produces its blocks."""
+    """An :class:`EmbeddedLedger` plus the task that produces its blocks.
+
+    ``signer`` is the node key (the block producer's), used for status-list credentials.
+    """
 
     def __init__(
-        self, ledger: EmbeddedLedger, *, interval_s: float, max_txs: int, clock: Clock
+        self,
+        ledger: EmbeddedLedger,
+        *,
+        signer: KeyPair,
+        interval_s: float,
+        max_txs: int,
+        clock: Clock,
     ) -> None:
         self.ledger = ledger
+        self.signer = signer
         self.interval_s = interval_s
         self.max_txs = max_txs
         self.clock = clock

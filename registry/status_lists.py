@@ -1,0 +1,104 @@
+"""W3C Bitstring Status List credentials built from the chain's status events (DESIGN §4).
+
+List ``n`` of an office and a purpose (``revocation`` or ``suspension``) covers status indexes
+``n·LIST_SIZE … (n+1)·LIST_SIZE − 1``; bit ``i`` (left-most first, Bitstring Status List v1.0
+§4.1) is set when the credential filed under that index is revoked — or suspended — as of
+``now``, folded by the core's :meth:`LedgerState.credential_status`. The list is a
+``BitstringStatusListCredential`` issued by the registry node's ``did:key`` and signed with
+``eddsa-jcs-2022``, so a standard verifier never calls the office either.
+"""
+
+from __future__ import annotations
+
+import base64
+import gzip
+from datetime import datetime
+from typing import Any, Literal
+
+from vc_core.dataintegrity import add_proof
+from vc_core.did import did_key, verification_method_id
+from vc_core.errors import MalformedError, NotFoundError
+from vc_core.keys import KeyPair
+from vc_core.ledger import LedgerState
+from vc_core.ledger.fields import format_time
+
+LIST_SIZE = 131_072  # bits = 16 KiB: the specification's minimum, for group privacy
+MAX_LIST_NUMBER = 16_383  # indexes stay below 2^31
+TTL_MS = 300_000
+Purpose = Literal["revocation", "suspension"]
+CREDENTIALS_V2 = "https://www.w3.org/ns/credentials/v2"
+
+
+def office_id(chain_id: str, office: str) -> str:
+    """An office DID from a DID or a bare office name."""
+    return office if office.startswith("did:") else f"did:ecert:{chain_id}:{office}"
+
+
+def status_bits(
+    *, state: LedgerState, office: str, purpose: Purpose, n: int, now: datetime
+) -> bytes:
+    """The raw bitstring of list ``n`` as of ``now``."""
+    bits = bytearray(LIST_SIZE // 8)
+    low = n * LIST_SIZE
+    for (owner, key), _events in state.statuses.items():
+        if owner != office or not key.startswith("idx:"):
+            continue
+        index = int(key[4:])
+        if not low <= index < low + LIST_SIZE:
+            continue
+        status = state.credential_status(office, status_index=index, as_of=now)
+        if status.revoked if purpose == "revocation" else status.suspended:
+            bit = index - low
+            bits[bit // 8] |= 0x80 >> (bit % 8)
+    return bytes(bits)
+
+
+def encode_list(bits: bytes) -> str:
+    """Multibase base64url (no padding) of the GZIP-compressed bitstring (§2.1 encodedList)."""
+    packed = gzip.compress(bits, mtime=0)
+    return "u" + base64.urlsafe_b64encode(packed).decode("ascii").rstrip("=")
+
+
+def status_list_credential(
+    *,
+    state: LedgerState,
+    office: str,
+    purpose: Purpose,
+    n: int,
+    list_url: str,
+    node_key: KeyPair,
+    now: datetime,
+) -> dict[str, Any]:
+    """The signed ``BitstringStatusListCredential`` for one list.
+
+    Raises:
+        NotFoundError: the office was never accredited on this chain.
+        MalformedError: ``n`` is out of range.
+    """
+    if not state.accreditation_history(office):
+        raise NotFoundError(f"{office} is not an office on this chain", code="OFFICE_NOT_FOUND")
+    if not 0 <= n <= MAX_LIST_NUMBER:
+        raise MalformedError(f"list number must be 0…{MAX_LIST_NUMBER}", code="INVALID_LIST")
+    bits = status_bits(state=state, office=office, purpose=purpose, n=n, now=now)
+    issuer = did_key(node_key.public)
+    document = {
+        "@context": [CREDENTIALS_V2],
+        "id": list_url,
+        "type": ["VerifiableCredential", "BitstringStatusListCredential"],
+        "issuer": issuer,
+        "validFrom": format_time(now),
+        "credentialSubject": {
+            "id": f"{list_url}#list",
+            "type": "BitstringStatusList",
+            "statusPurpose": purpose,
+            "encodedList": encode_list(bits),
+            "ttl": TTL_MS,
+        },
+    }
+    return add_proof(
+        document,
+        node_key,
+        cryptosuite="eddsa-jcs-2022",
+        verification_method=verification_method_id(node_key.public),
+        created=now,
+    )
