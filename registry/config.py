@@ -35,8 +35,6 @@ class Settings(BaseSettings):
     max_block_txs: int = Field(default=4096, ge=1, le=100_000)
     # Requests larger than this are refused before they are parsed (RFC 9457 problem, 413).
     max_body_bytes: int = Field(default=2 * 1024 * 1024, ge=1024)
-    # A transaction may claim a time at most this far ahead of the node's clock.
-    max_future_skew_s: int = Field(default=300, ge=0)
     # How long ``Prefer: wait=N`` may hold a submission open waiting for its block.
     max_wait_s: float = Field(default=30.0, ge=0)
 

@@ -59,7 +59,7 @@ async def submit_transaction(
         NodeHaltedError: the node has stopped writing blocks.
     """
     node.check_running()
-    tx = Transaction.from_json(body)
+    tx = Transaction.from_dict(parse_json(body, max_bytes=len(body) + 1))
     try:
         node.ledger.submit(tx, now)
     except LedgerRuleError as exc:

@@ -9,6 +9,8 @@ from datetime import timedelta
 
 import pytest
 from fastapi.testclient import TestClient
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from registry.app import create_app
 from vc_core.keys import KeyPair
@@ -173,3 +175,52 @@ def test_bad_query_is_a_problem_report(client: TestClient, path: str, code: str)
     assert 400 <= r.status_code < 500, r.text
     assert r.headers["content-type"] == "application/problem+json"
     assert r.json()["code"] == code
+
+
+HOSTILE = [
+    b'{"a":' * 50_000 + b"1" + b"}" * 50_000,
+    b"[" * 50_000 + b"]" * 50_000,
+    b'{"chain_id": "unit", "chain_id": "other"}',
+    b'{"seq": NaN}',
+    b'{"seq": 1e999}',
+    b'"\\ud800"',
+    b"null",
+    b"\xff\xfe\x00",
+    b"[]",
+    b"[" + b"{}," * 5000 + b"{}]",
+]
+
+
+@pytest.mark.parametrize("body", HOSTILE, ids=[f"hostile-{i}" for i in range(len(HOSTILE))])
+def test_hostile_bodies_are_4xx_problems(client: TestClient, body: bytes) -> None:
+    r = client.post("/transactions", content=body)
+    assert 400 <= r.status_code < 500, r.text[:300]
+    assert r.headers["content-type"] == "application/problem+json"
+
+
+JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=20),
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3)
+    ),
+    max_leaves=10,
+)
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    field=st.sampled_from(["chain_id", "type", "author", "seq", "time", "body", "signatures"]),
+    value=JSON,
+)
+def test_any_field_replaced_is_never_a_5xx(
+    chain: Chain, client: TestClient, office: str, office_key: KeyPair, field: str, value: object
+) -> None:
+    tx = chain.anchor_tx(office, office_key, [digest(f"fuzz-{field}-{value!r}")]).to_dict()
+    chain.seqs[office] -= 1
+    tx[field] = value
+    r = client.post("/transactions", content=json.dumps(tx))
+    assert r.status_code < 500, r.text[:300]
+    if r.status_code >= 400:
+        assert r.headers["content-type"] == "application/problem+json"
