@@ -6,8 +6,9 @@ SQLite transaction has been committed with ``synchronous=FULL`` (one fsync per b
 then does the writer wake the submitters waiting on those transactions — so nobody hears
 "included" about a block that a crash could lose.
 
-If a block cannot be written, the writer stops and the node refuses new submissions with
-``NODE_HALTED`` (503) rather than run on with a state the disk does not have.
+If a block cannot be written — or the writer dies for any other reason — the writer stops and
+the node refuses new submissions with ``NODE_HALTED`` (503) rather than run on with a state the
+disk does not have.
 """
 
 from __future__ import annotations
@@ -62,6 +63,15 @@ class Node:
 
     async def start(self) -> None:
         self._task = asyncio.create_task(self._run(), name="block-producer")
+        self._task.add_done_callback(self._writer_done)
+
+    def _writer_done(self, task: asyncio.Task[None]) -> None:
+        """A writer that died of anything but cancellation halts the node (fail-stop)."""
+        if task.cancelled() or task.exception() is None:
+            return
+        log.critical("the block writer died; halting: %r", task.exception())
+        self.halted = task.exception()
+        self._settle(everyone=True)
 
     async def stop(self) -> None:
         """Stop the writer, sealing what is pending first (a clean shutdown loses nothing)."""

@@ -7,6 +7,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import ClassVar
 
 import pytest
 from fastapi.testclient import TestClient
@@ -48,6 +49,10 @@ class Chain:
     council: list[KeyPair]
     now: datetime
     seqs: dict[str, int] = field(default_factory=dict)
+
+    chain_id = CHAIN
+    wait: ClassVar[dict[str, str]] = {"Prefer": "wait=5"}
+    digest = staticmethod(digest)
 
     def next_seq(self, author: str) -> int:
         self.seqs[author] = self.seqs.get(author, 0) + 1

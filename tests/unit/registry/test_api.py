@@ -3,13 +3,16 @@ issuers, anchors and leaf receipts."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from fastapi.testclient import TestClient
 
 from vc_core.keys import KeyPair
 from vc_core.ledger import Block, Checkpoint, verify_checkpoint
 from vc_core.transparency.merkle import hash_leaf, verify_inclusion
 
-from .conftest import WAIT, Chain, digest
+if TYPE_CHECKING:
+    from .conftest import Chain
 
 
 def _check_inclusion(tx_hash: str, inclusion: dict, tx_root: str) -> None:
@@ -27,7 +30,7 @@ def test_submit_is_pending_then_included_with_a_proof(chain: Chain, client: Test
     r = client.post("/transactions", content=tx.to_json())
     assert r.status_code == 202
     assert r.json() == {"hash": tx.hash, "state": "pending"}
-    r = client.post("/transactions", content=tx.to_json(), headers=WAIT)
+    r = client.post("/transactions", content=tx.to_json(), headers=chain.wait)
     assert r.status_code == 200, "resubmitting returns the state, it is not an error"
     status = client.get(f"/transactions/{tx.hash}").json()
     assert status["state"] == "included" and status["block"]["height"] == 1
@@ -61,9 +64,9 @@ def test_did_document_and_issuers(
 def test_anchor_and_leaf_receipt(
     chain: Chain, client: TestClient, office: str, office_key: KeyPair
 ) -> None:
-    leaves = [digest(f"credential-{i}") for i in range(5)]
+    leaves = [chain.digest(f"credential-{i}") for i in range(5)]
     tx = chain.anchor_tx(office, office_key, leaves)
-    assert client.post("/transactions", content=tx.to_json(), headers=WAIT).status_code == 200
+    assert client.post("/transactions", content=tx.to_json(), headers=chain.wait).status_code == 200
     root = tx.body.batch_root  # type: ignore[union-attr]
     anchor = client.get(f"/anchors/{root}").json()
     assert anchor["anchor"]["office"] == office and anchor["block"]["height"] == 2
@@ -96,8 +99,8 @@ def test_unknown_things_are_404_problems(client: TestClient) -> None:
 def test_a_batch_is_accepted_whole_or_not_at_all(
     chain: Chain, client: TestClient, office: str, office_key: KeyPair
 ) -> None:
-    good = [chain.anchor_tx(office, office_key, [digest(f"batch-{i}")]) for i in range(3)]
-    bad = chain.anchor_tx(office, KeyPair.generate(), [digest("stranger")])
+    good = [chain.anchor_tx(office, office_key, [chain.digest(f"batch-{i}")]) for i in range(3)]
+    bad = chain.anchor_tx(office, KeyPair.generate(), [chain.digest("stranger")])
     body = "[" + ",".join(tx.to_json() for tx in [*good, bad]) + "]"
     r = client.post("/transactions", content=body)
     assert r.status_code == 422 and r.json()["code"] == "NOT_AN_OFFICE_KEY"
@@ -107,5 +110,23 @@ def test_a_batch_is_accepted_whole_or_not_at_all(
     r = client.post("/transactions", content=body)
     assert r.status_code == 202
     assert [t["hash"] for t in r.json()["transactions"]] == [tx.hash for tx in good]
-    r = client.post("/transactions", content=good[0].to_json(), headers=WAIT)
+    r = client.post("/transactions", content=good[0].to_json(), headers=chain.wait)
     assert r.json()["state"] == "included"
+
+
+def test_a_node_that_cannot_write_halts_with_503(
+    chain: Chain, client: TestClient, office: str, office_key: KeyPair
+) -> None:
+    node = client.app.state.node  # type: ignore[attr-defined]
+
+    def broken(now: object, max_txs: object = None) -> None:
+        raise OSError("disk full")
+
+    node.ledger.produce_block = broken
+    tx = chain.anchor_tx(office, office_key, [chain.digest("x")])
+    r = client.post("/transactions", content=tx.to_json(), headers=chain.wait)
+    assert r.status_code == 202 and r.json()["state"] == "pending"
+    r = client.post(
+        "/transactions", content=chain.anchor_tx(office, office_key, [chain.digest("y")]).to_json()
+    )
+    assert r.status_code == 503 and r.json()["code"] == "NODE_HALTED"

@@ -6,6 +6,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 from typer.testing import CliRunner
@@ -17,7 +18,9 @@ from registry.ledger import EmbeddedLedger
 from registry.setup import read_genesis, read_key
 from vc_core.keys import KeyPair
 
-from .conftest import Chain, digest
+if TYPE_CHECKING:
+    from .conftest import Chain
+
 
 TAMPERED_HEIGHT = 3
 
@@ -32,7 +35,7 @@ def _build(chain: Chain) -> Path:
     office = "did:ecert:unit:tp"
     for block in range(4):
         for i in range(3):
-            leaves = [digest(f"marker-{block}-{i}-{j}") for j in range(4)]
+            leaves = [chain.digest(f"marker-{block}-{i}-{j}") for j in range(4)]
             ledger.submit(chain.anchor_tx(office, key, leaves), chain.now)
         ledger.produce_block(chain.now)
     engine.dispose()  # checkpoints the WAL into the main file

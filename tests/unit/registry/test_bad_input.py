@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 import pytest
 from fastapi.testclient import TestClient
@@ -16,13 +17,15 @@ from registry.app import create_app
 from vc_core.keys import KeyPair
 from vc_core.ledger import AnchorBody, Transaction, sign_tx, unsigned_tx
 
-from .conftest import CHAIN, WAIT, Chain, digest
+if TYPE_CHECKING:
+    from .conftest import Chain
 
-Make = Callable[[Chain, str, KeyPair], bytes]
+
+Make = Callable[["Chain", str, KeyPair], bytes]
 
 
 def _anchor(chain: Chain, office: str, key: KeyPair) -> Transaction:
-    leaves = [digest("a"), digest("b")]
+    leaves = [chain.digest("a"), chain.digest("b")]
     tx = chain.anchor_tx(office, key, leaves)
     chain.seqs[office] -= 1  # the bad transaction must not use up a seq in the test's book
     return tx
@@ -42,7 +45,12 @@ def _bad_signature(chain: Chain, office: str, key: KeyPair) -> bytes:
     tx = _anchor(chain, office, key)
     other = sign_tx(
         unsigned_tx(
-            chain_id=CHAIN, tx_type="anchor", author=office, seq=99, time=chain.now, body=tx.body
+            chain_id=chain.chain_id,
+            tx_type="anchor",
+            author=office,
+            seq=99,
+            time=chain.now,
+            body=tx.body,
         ),
         [key],
     )
@@ -77,7 +85,7 @@ def _future(chain: Chain, office: str, key: KeyPair) -> bytes:
     return (
         sign_tx(
             unsigned_tx(
-                chain_id=CHAIN,
+                chain_id=chain.chain_id,
                 tx_type="anchor",
                 author=office,
                 seq=1,
@@ -92,9 +100,9 @@ def _future(chain: Chain, office: str, key: KeyPair) -> bytes:
 
 
 def _leaves_not_root(chain: Chain, office: str, key: KeyPair) -> bytes:
-    leaves = [digest("a"), digest("b")]
+    leaves = [chain.digest("a"), chain.digest("b")]
     body = AnchorBody(
-        batch_id="x", batch_root=digest("not the root"), leaf_count=2, leaves=tuple(leaves)
+        batch_id="x", batch_root=chain.digest("not the root"), leaf_count=2, leaves=tuple(leaves)
     )
     return chain.office_tx(office, "anchor", body, key, seq=1).to_json().encode()
 
@@ -131,16 +139,18 @@ def test_bad_transaction_is_a_problem_report(
 ) -> None:
     body = make if isinstance(make, bytes) else make(chain, office, office_key)
     head = client.get("/checkpoint").json()["height"]
-    r = client.post("/transactions", content=body, headers=WAIT)
+    r = client.post("/transactions", content=body, headers=chain.wait)
     assert r.status_code == status, r.text
     assert r.headers["content-type"] == "application/problem+json"
     problem = r.json()
     assert problem["code"] == code and problem["status"] == status
     assert "Traceback" not in r.text
     # Nothing was applied: the office's next good transaction still takes seq 1.
-    good = chain.anchor_tx(office, office_key, [digest("good")])
+    good = chain.anchor_tx(office, office_key, [chain.digest("good")])
     assert good.seq == 1
-    assert client.post("/transactions", content=good.to_json(), headers=WAIT).status_code == 200
+    assert (
+        client.post("/transactions", content=good.to_json(), headers=chain.wait).status_code == 200
+    )
     assert client.get("/checkpoint").json()["height"] == head + 1
 
 
@@ -217,7 +227,7 @@ JSON = st.recursive(
 def test_any_field_replaced_is_never_a_5xx(
     chain: Chain, client: TestClient, office: str, office_key: KeyPair, field: str, value: object
 ) -> None:
-    tx = chain.anchor_tx(office, office_key, [digest(f"fuzz-{field}-{value!r}")]).to_dict()
+    tx = chain.anchor_tx(office, office_key, [chain.digest(f"fuzz-{field}-{value!r}")]).to_dict()
     chain.seqs[office] -= 1
     tx[field] = value
     r = client.post("/transactions", content=json.dumps(tx))

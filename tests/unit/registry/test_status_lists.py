@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import gzip
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from fastapi.testclient import TestClient
 
@@ -12,7 +13,8 @@ from vc_core.dataintegrity import verify_proofs
 from vc_core.keys import KeyPair
 from vc_core.ledger import RevokeEvent, StatusBody, SuspendEvent
 
-from .conftest import WAIT, Chain
+if TYPE_CHECKING:
+    from .conftest import Chain
 
 
 def _bits(encoded: str) -> bytes:
@@ -39,7 +41,10 @@ def test_status_lists_follow_the_chain(
     ]
     for body in events:
         tx = chain.office_tx(office, "status", body, office_key)
-        assert client.post("/transactions", content=tx.to_json(), headers=WAIT).status_code == 200
+        assert (
+            client.post("/transactions", content=tx.to_json(), headers=chain.wait).status_code
+            == 200
+        )
     revocation = client.get("/status-lists/traffic-police/revocation/0").json()
     assert revocation["type"] == ["VerifiableCredential", "BitstringStatusListCredential"]
     subject = revocation["credentialSubject"]
