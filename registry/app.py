@@ -40,6 +40,7 @@ def create_app(settings: Settings) -> FastAPI:
             interval_s=settings.block_interval_ms / 1000,
             max_txs=settings.max_block_txs,
             clock=_now,
+            max_wait_s=settings.max_wait_s,
         )
         app.state.node = node
         await node.start()

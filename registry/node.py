@@ -50,8 +50,10 @@ class Node:
         interval_s: float,
         max_txs: int,
         clock: Clock,
+        max_wait_s: float = 30.0,
     ) -> None:
         self.ledger = ledger
+        self.max_wait_s = max_wait_s
         self.signer = signer
         self.interval_s = interval_s
         self.max_txs = max_txs
