@@ -18,6 +18,8 @@ from registry.config import Settings
 from registry.council_cli import council_app
 from vc_core.errors import VCError
 
+__all__ = ["app", "council_app", "main", "root_app"]
+
 app = typer.Typer(help="Run and audit an ecert registry node.", no_args_is_help=True)
 
 DataDir = Annotated[Path, typer.Option("--data-dir", help="The node's folder.")]
