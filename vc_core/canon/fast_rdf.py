@@ -25,13 +25,13 @@ the reference instead:
 from __future__ import annotations
 
 import math
-import re
 from typing import Any
 
 from pyld import jsonld
 from pyld.nquads import escape
 
 from vc_core.canon.fast_contexts import CompiledContext, Unsupported
+from vc_core.canon.rdfc import ABSOLUTE_IRI, UNESCAPED_CONTROL
 
 RDF_TYPE = f"<{jsonld.RDF_TYPE}>"
 RDF_JSON = jsonld.RDF_JSON_LITERAL
@@ -44,12 +44,9 @@ XSD_STRING = jsonld.XSD_STRING
 # depth to 32; this only bounds recursion for direct library callers).
 MAX_NODE_DEPTH = 40
 
-# An absolute IRI (RFC 3987 §2.2: a scheme, then a colon) with none of the characters that N-Quads
-# forbids in an IRIREF (RDF 1.1 N-Quads §5.3, including space). Anything this refuses goes to
-# the reference: it is stricter than both pyld's absolute-IRI test and the reference's
-# data-loss check, so an IRI accepted here is kept by both of them.
-_PLAIN_ABSOLUTE_IRI = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*:[^\x00-\x20<>\"{}|^`\\\x7f]*")
-
+# IRIs are tested with the reference's own ABSOLUTE_IRI pattern (RFC 3987 §2.2 scheme, and none
+# of the characters an N-Quads IRIREF forbids); anything it refuses goes to the reference, which
+# then reports the same data-loss error.
 _CONTAINERS_HANDLED = frozenset({"@set", "@graph"})
 
 # The serialized quad: subject, predicate, object, graph name ("" for the default graph), each
@@ -93,6 +90,9 @@ class QuadSink:
         self.add(subject, predicate, obj, graph)
 
     def literal(self, lexical: str, datatype: str) -> str:
+        if UNESCAPED_CONTROL.search(lexical):
+            # The reference refuses these (see rdfc.UNESCAPED_CONTROL); let it say so.
+            raise Unsupported("control character in a literal")
         # pyld serialize_nquad: xsd:string is implicit; every other datatype is written out.
         if datatype == XSD_STRING:
             text = f'"{escape(lexical)}"'
@@ -104,7 +104,7 @@ class QuadSink:
 
 def iri_term(value: Any) -> str:
     """``<iri>`` for an absolute IRI; refuse blank nodes, relative and unusual IRIs."""
-    if type(value) is not str or not _PLAIN_ABSOLUTE_IRI.fullmatch(value):
+    if type(value) is not str or not ABSOLUTE_IRI.fullmatch(value):
         raise Unsupported(f"not a plain absolute IRI: {value!r}")
     return f"<{value}>"
 
@@ -411,7 +411,7 @@ def _property_plan(ctx: CompiledContext, key: str, expanded: str) -> KeyPlan:
         plan.coerce = coerce
     elif coerce is not None and coerce != "@none":
         plan.datatype = coerce
-        plan.bad_datatype = type(coerce) is not str or not _PLAIN_ABSOLUTE_IRI.fullmatch(coerce)
+        plan.bad_datatype = type(coerce) is not str or not ABSOLUTE_IRI.fullmatch(coerce)
     if plan.datatype is None:
         plan.tagged_strings = (
             term_ctx.term_value(key, "@language") is not None

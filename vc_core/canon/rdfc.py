@@ -10,6 +10,7 @@ catches both and names the offending term, so an undefined term can never be lef
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -22,12 +23,25 @@ from vc_core.errors import CanonicalizationError, MalformedError
 _RDFC_OPTIONS = {"algorithm": "URDNA2015", "format": "application/n-quads"}
 
 
+# An absolute IRI (RFC 3987 §2.2: a scheme, then a colon) with none of the characters that an
+# N-Quads IRIREF forbids (RDF 1.1 N-Quads §5.3, space included). pyld silently drops every quad of
+# a node whose id fails its own looser test, so anything looser here could leave a claim unsigned.
+ABSOLUTE_IRI = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*:[^\x00-\x20<>\"{}|^`\\\x7f]*")
+_BLANK_NODE = re.compile(r"_:[A-Za-z0-9_][A-Za-z0-9_.\-]*")
+
+# Control characters that canonical N-Quads must escape in a way pyld 3.3 does not (RDF 1.2
+# N-Triples §"Canonical form": U+0008 and U+000C as \b and \f, the rest as \uXXXX). pyld writes
+# them raw, so another RDFC-1.0 implementation would hash different bytes. No certificate needs
+# them; they are refused rather than signed in a form only pyld reproduces.
+UNESCAPED_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
 def _is_absolute_iri(value: str) -> bool:
-    # An absolute IRI has a scheme (RFC 3987 §2.2); a blank node label is also acceptable.
-    if value.startswith("_:"):
-        return True
-    scheme, sep, _ = value.partition(":")
-    return bool(sep) and scheme[:1].isalpha() and all(c.isalnum() or c in "+-." for c in scheme)
+    return bool(ABSOLUTE_IRI.fullmatch(value))
+
+
+def _is_node_id(value: str) -> bool:
+    return _is_absolute_iri(value) or bool(_BLANK_NODE.fullmatch(value))
 
 
 def _check_contexts(document: Mapping[str, Any], contexts: LocalContexts) -> None:
@@ -37,6 +51,7 @@ def _check_contexts(document: Mapping[str, Any], contexts: LocalContexts) -> Non
         raise CanonicalizationError(
             "the document has no @context", code="MISSING_CONTEXT", field="@context"
         )
+    _refuse_nested_contexts(document)
     for entry in ctx if isinstance(ctx, list) else [ctx]:
         if not isinstance(entry, str):
             raise CanonicalizationError(
@@ -52,6 +67,42 @@ def _check_contexts(document: Mapping[str, Any], contexts: LocalContexts) -> Non
             )
 
 
+def _refuse_nested_contexts(document: Mapping[str, Any]) -> None:
+    """An embedded ``@context`` object could define terms that no local context has.
+
+    An embedded context that only names local context URLs adds nothing new and stays allowed:
+    an eddsa-jcs-2022 proof carries the document's ``@context``, and a proof chain embeds it.
+    """
+    stack: list[Any] = [v for k, v in document.items() if k != "@context"]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            embedded = node.get("@context")
+            entries = embedded if isinstance(embedded, list) else [embedded]
+            if "@context" in node and not all(isinstance(e, str) for e in entries):
+                raise CanonicalizationError(
+                    "embedded @context objects are not accepted; use context URLs held locally",
+                    code="INLINE_CONTEXT",
+                    field="@context",
+                )
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
+
+
+def _check_value(node: Mapping[str, Any], path: str) -> None:
+    vtype = node.get("@type")
+    if isinstance(vtype, str) and vtype != "@json" and not _is_absolute_iri(vtype):
+        raise CanonicalizationError(f"datatype {vtype!r} at {path} is not defined", field=vtype)
+    value = node.get("@value")
+    if isinstance(value, str) and UNESCAPED_CONTROL.search(value):
+        raise CanonicalizationError(
+            f"the text at {path} contains a control character, which is not accepted",
+            code="CONTROL_CHARACTER",
+            field=path.lstrip("/") or None,
+        )
+
+
 def _check_expanded(node: Any, path: str) -> None:
     """Walk expanded JSON-LD; raise on any relative type or id, which RDF conversion would drop."""
     if isinstance(node, list):
@@ -60,23 +111,30 @@ def _check_expanded(node: Any, path: str) -> None:
         return
     if not isinstance(node, dict):
         return
+    if "@value" in node:
+        _check_value(node, path)
+        return
     for t in node.get("@type", []) if isinstance(node.get("@type"), list) else []:
-        if isinstance(t, str) and not _is_absolute_iri(t):
+        if isinstance(t, str) and not _is_node_id(t):
             raise CanonicalizationError(
                 f"type {t!r} at {path or '/'} is not defined by any context", field=t
             )
     node_id = node.get("@id")
-    if isinstance(node_id, str) and not _is_absolute_iri(node_id):
+    if isinstance(node_id, str) and not _is_node_id(node_id):
         raise CanonicalizationError(
-            f"id {node_id!r} at {path or '/'} is a relative IRI and would be dropped", field="id"
+            f"id {node_id!r} at {path or '/'} is not an absolute IRI and would be dropped",
+            field="id",
         )
-    if "@value" in node:
-        vtype = node.get("@type")
-        if isinstance(vtype, str) and not _is_absolute_iri(vtype) and vtype != "@json":
-            raise CanonicalizationError(f"datatype {vtype!r} at {path} is not defined", field=vtype)
-        return
     for key, value in node.items():
-        if not key.startswith("@") or key in ("@graph", "@list", "@set", "@included", "@reverse"):
+        if not key.startswith("@"):
+            if not _is_absolute_iri(key):
+                # A blank-node or otherwise non-IRI predicate is dropped when converting to RDF.
+                raise CanonicalizationError(
+                    f"property {key!r} at {path or '/'} is not an IRI and would be dropped",
+                    field=key,
+                )
+            _check_expanded(value, f"{path}/{key}")
+        elif key in ("@graph", "@list", "@set", "@included", "@reverse"):
             _check_expanded(value, f"{path}/{key}")
 
 
@@ -100,6 +158,10 @@ def expand_strict(document: Mapping[str, Any], contexts: LocalContexts) -> list[
         )
     except JsonLdError as exc:
         raise _from_pyld(exc) from exc
+    except (RecursionError, OverflowError) as exc:
+        raise MalformedError(
+            f"the document cannot be processed: {exc}", code="INVALID_JSON_LD"
+        ) from exc
     if dropped:
         raise CanonicalizationError(
             f"term {dropped[0]!r} is not defined by any context and would be left unsigned",
@@ -122,6 +184,18 @@ def rdfc(document: Mapping[str, Any], contexts: LocalContexts) -> str:
         result: str = jsonld.normalize(expanded, options)
     except JsonLdError as exc:
         raise _from_pyld(exc) from exc
+    except (RecursionError, OverflowError) as exc:
+        raise MalformedError(
+            f"the document cannot be processed: {exc}", code="INVALID_JSON_LD"
+        ) from exc
+    lines = result.splitlines()
+    if len(lines) != len(set(lines)):
+        # An RDF dataset is a set (RDF 1.1 Concepts §4); pyld compares JSON values, so two
+        # spellings of one literal become the same quad twice, which other RDFC-1.0
+        # implementations would hash once. Refuse rather than sign a pyld-only form.
+        raise CanonicalizationError(
+            "the document states the same value twice in two spellings", code="DUPLICATE_QUAD"
+        )
     return result
 
 
