@@ -12,6 +12,7 @@ Example:
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
 from vc_core.errors import MalformedError
@@ -36,6 +37,7 @@ def controller_of(verification_method: str) -> str:
     return verification_method.split("#", 1)[0]
 
 
+@lru_cache(maxsize=4096)
 def resolve_verification_method(vm: str) -> PublicKey:
     """Resolve a did:key verification method to its public key, offline.
 

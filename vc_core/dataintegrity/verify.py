@@ -21,7 +21,6 @@ The steps for one proof, each raising one typed error with a stable code:
 
 from __future__ import annotations
 
-import copy
 import hashlib
 from collections.abc import Mapping
 from typing import Any
@@ -198,7 +197,8 @@ def check_proofs(
     expect: Expectations | None = None,
 ) -> ProofReport:
     """Check every proof and return a report; a document with no proof is not verified."""
-    checker = _Checker(copy.deepcopy(dict(document)), contexts or default_contexts(), resolver)
+    # Canonicalization never mutates its input, so the caller's document is read in place.
+    checker = _Checker(document, contexts or default_contexts(), resolver)
     expectations = expect or Expectations()
     controller = _controller(document)
     results: list[ProofResult] = []
