@@ -148,22 +148,22 @@ def wired(canonicalize: Callable[[Mapping[str, Any], LocalContexts], str] | None
     """Run the data integrity code with ``canonicalize`` as its RDFC (None: leave it as is).
 
     The swap goes through ``suites._rdfc`` (the one switch the lead's code has) and, for the JCS
-    suite's undefined-term check, ``suites.expand_strict``. Bench-only; nothing is changed for
+    suite's undefined-term check, ``suites.check_terms_fast``. Bench-only; nothing is changed for
     any other caller and both are restored on exit.
     """
     if canonicalize is None:
         yield "as wired"
         return
     saved_rdfc = getattr(suites, "_rdfc")  # noqa: B009  (bench-only swap of a private switch)
-    saved_check = getattr(suites, "expand_strict")  # noqa: B009
+    saved_check = getattr(suites, "check_terms_fast")  # noqa: B009
     fast = canonicalize is rdfc_fast
     setattr(suites, "_rdfc", lambda: canonicalize)  # noqa: B010
-    setattr(suites, "expand_strict", check_terms_fast if fast else expand_strict)  # noqa: B010
+    setattr(suites, "check_terms_fast", check_terms_fast if fast else expand_strict)  # noqa: B010
     try:
         yield "fast" if fast else "pyld reference"
     finally:
         setattr(suites, "_rdfc", saved_rdfc)  # noqa: B010
-        setattr(suites, "expand_strict", saved_check)  # noqa: B010
+        setattr(suites, "check_terms_fast", saved_check)  # noqa: B010
 
 
 def _currently_wired() -> str:
