@@ -1,0 +1,134 @@
+"""The fast JCS path against ``rfc8785``: the same bytes, or the same kind of error.
+
+Differential: arbitrary JSON values (unicode incl. lone surrogates and control characters, big
+integers, floats, non-ASCII and non-string keys, tuples, deep nesting) through
+:func:`vc_core.canon.jcs.jcs` and through ``rfc8785.dumps``. CI runs 2,000 examples (``CI``
+set); a developer run does 200.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import pytest
+import rfc8785
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from vc_core.canon.jcs import _fast, jcs
+from vc_core.errors import MalformedError
+
+EXAMPLES = 2000 if os.environ.get("CI") else 200
+SETTINGS = settings(max_examples=EXAMPLES, deadline=None)
+
+# Every code point, surrogates included, and extra weight on what JSON escapes.
+ANY_CHAR = st.characters(codec=None, categories=None)
+TRICKY_CHAR = st.sampled_from(['"', "\\", "\b", "\f", "\n", "\r", "\t", "\x00", "\x1f", "\x7f"])
+TEXT = st.text(st.one_of(ANY_CHAR, TRICKY_CHAR, st.sampled_from(["é", "€", "😀", "\ud800"])))
+ASCII_TEXT = st.text(st.characters(max_codepoint=127))
+KEYS = st.one_of(ASCII_TEXT, TEXT)
+ODD_KEYS = st.one_of(st.integers(), st.booleans(), st.none(), st.floats())
+SAFE = 2**53 - 1
+INTS = st.one_of(
+    st.integers(),
+    st.integers(min_value=-SAFE - 2, max_value=-SAFE + 2),
+    st.integers(min_value=SAFE - 2, max_value=SAFE + 2),
+    st.integers(min_value=2**63, max_value=2**70),
+)
+SCALARS = st.one_of(st.none(), st.booleans(), INTS, st.floats(), TEXT, ASCII_TEXT)
+
+
+def _nest(children: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
+    return st.one_of(
+        st.lists(children, max_size=5),
+        st.lists(children, max_size=5).map(tuple),
+        st.dictionaries(KEYS, children, max_size=5),
+        st.dictionaries(ASCII_TEXT, children, max_size=5),
+        st.dictionaries(ODD_KEYS, children, max_size=2),  # type: ignore[arg-type]
+    )
+
+
+VALUES = st.recursive(SCALARS, _nest, max_leaves=30)
+# Values that hold only what the fast path takes (so most examples exercise it).
+PLAIN = st.recursive(
+    st.one_of(
+        st.none(),
+        st.booleans(),
+        st.integers(min_value=-SAFE, max_value=SAFE),
+        TEXT,
+        ASCII_TEXT,
+    ),
+    lambda c: st.one_of(st.lists(c, max_size=5), st.dictionaries(ASCII_TEXT, c, max_size=5)),
+    max_leaves=40,
+)
+
+
+def _reference(value: Any) -> bytes | type[BaseException]:
+    try:
+        return bytes(rfc8785.dumps(value))
+    except (rfc8785.CanonicalizationError, TypeError, ValueError):
+        return MalformedError
+
+
+def _ours(value: Any) -> bytes | type[BaseException]:
+    try:
+        return jcs(value)
+    except MalformedError:
+        return MalformedError
+
+
+@SETTINGS
+@given(VALUES)
+def test_arbitrary_values_give_the_reference_outcome(value: Any) -> None:
+    assert _ours(value) == _reference(value)
+
+
+@SETTINGS
+@given(PLAIN)
+def test_plain_values_take_the_fast_path_with_the_reference_bytes(value: Any) -> None:
+    fast = _fast(value)
+    expected = _reference(value)
+    if fast is None:
+        # Only a lone surrogate sends a plain value to rfc8785, which refuses it.
+        assert expected is MalformedError
+    else:
+        assert fast == expected
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "\ud800",
+        {"a": "x\udfff"},
+        {"\ud800": 1},
+        2**53,
+        -(2**53),
+        [float("nan")],
+        {"a": float("inf")},
+        {1: "non-string key"},
+        {None: 1},
+        {"a": object()},
+        b"bytes",
+    ],
+    ids=repr,
+)
+def test_what_jcs_cannot_carry_raises_malformed(value: Any) -> None:
+    with pytest.raises(MalformedError):
+        jcs(value)
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ({"b": 1, "a": [True, False, None]}, b'{"a":[true,false,null],"b":1}'),
+        ("\u2028\x7f\x1f", '"\u2028\x7f\\u001f"'.encode()),
+        ({"é": 1, "z": 2, "\U0001f600": 3, "\ufb01": 4}, None),
+        ([1.0, 1e21, 5e-7, -0.0], b"[1,1e+21,5e-7,0]"),
+        ((1, "t"), b'[1,"t"]'),
+        (SAFE, b"9007199254740991"),
+    ],
+    ids=repr,
+)
+def test_known_values(value: Any, expected: bytes | None) -> None:
+    assert jcs(value) == (expected if expected is not None else rfc8785.dumps(value))
