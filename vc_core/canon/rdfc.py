@@ -188,7 +188,8 @@ def rdfc(document: Mapping[str, Any], contexts: LocalContexts) -> str:
         raise MalformedError(
             f"the document cannot be processed: {exc}", code="INVALID_JSON_LD"
         ) from exc
-    lines = result.splitlines()
+    # Split on "\n" only: str.splitlines() also breaks at U+0085 and U+2028 inside literals.
+    lines = result.split("\n")
     if len(lines) != len(set(lines)):
         # An RDF dataset is a set (RDF 1.1 Concepts §4); pyld compares JSON values, so two
         # spellings of one literal become the same quad twice, which other RDFC-1.0

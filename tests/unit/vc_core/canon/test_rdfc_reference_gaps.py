@@ -91,3 +91,13 @@ def test_the_canonical_form_is_a_set(w3c_contexts: LocalContexts) -> None:
     assert err.value.code == "DUPLICATE_QUAD"
     lines = rdfc(_alumni(alumniOf=["1", "2"]), w3c_contexts).splitlines()
     assert len(lines) == len(set(lines))
+
+
+@pytest.mark.parametrize("separator", ["\u0085", "\u2028", "\u2029"])
+def test_unicode_line_separators_in_literals_are_not_duplicates(
+    w3c_contexts: LocalContexts, separator: str
+) -> None:
+    # Regression: the duplicate-quad check once split with str.splitlines(), which breaks at
+    # these characters inside a literal and saw two equal halves as a repeated quad.
+    text = f"x{separator}x"
+    assert text in rdfc(_alumni(alumniOf=[text, "y"]), w3c_contexts)
