@@ -9,6 +9,7 @@ canonical bytes.
 from __future__ import annotations
 
 import hashlib
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -55,7 +56,39 @@ def _check_options(options: Mapping[str, Any], suite: str, code: str) -> None:
         raise ProofError(f"proof cryptosuite must be {suite}", code=code, field="proof.cryptosuite")
 
 
-class EddsaRdfc2022:
+class _EddsaSuite(ABC):
+    """What both EdDSA suites share: hashing the two canonical forms (EdDSA §3.2.4 / §3.3.4)."""
+
+    name: str
+    proof_carries_context: bool
+
+    @abstractmethod
+    def transform(self, document: Mapping[str, Any], contexts: LocalContexts) -> bytes: ...
+
+    @abstractmethod
+    def proof_configuration(
+        self,
+        options: Mapping[str, Any],
+        document: Mapping[str, Any],
+        contexts: LocalContexts,
+        *,
+        code: str,
+    ) -> bytes: ...
+
+    def canonical_forms(
+        self,
+        options: Mapping[str, Any],
+        document: Mapping[str, Any],
+        contexts: LocalContexts,
+        *,
+        code: str,
+    ) -> CanonicalForms:
+        config = self.proof_configuration(options, document, contexts, code=code)
+        doc = self.transform(document, contexts)
+        return CanonicalForms(config, doc, _sha256(config), _sha256(doc))
+
+
+class EddsaRdfc2022(_EddsaSuite):
     """eddsa-rdfc-2022 (EdDSA §3.2): RDFC-1.0 canonical N-Quads of document and proof config."""
 
     name = EDDSA_RDFC_2022
@@ -82,20 +115,8 @@ class EddsaRdfc2022:
         config["@context"] = document.get("@context")
         return self._canonicalize(config, contexts).encode("utf-8")
 
-    def canonical_forms(
-        self,
-        options: Mapping[str, Any],
-        document: Mapping[str, Any],
-        contexts: LocalContexts,
-        *,
-        code: str,
-    ) -> CanonicalForms:
-        config = self.proof_configuration(options, document, contexts, code=code)
-        doc = self.transform(document, contexts)
-        return CanonicalForms(config, doc, _sha256(config), _sha256(doc))
 
-
-class EddsaJcs2022:
+class EddsaJcs2022(_EddsaSuite):
     """eddsa-jcs-2022 (EdDSA §3.3): RFC 8785 JCS of document and proof config; no JSON-LD."""
 
     name = EDDSA_JCS_2022
@@ -123,18 +144,6 @@ class EddsaJcs2022:
         """EdDSA §3.3.5 Proof Configuration: JCS of the proof options including ``@context``."""
         _check_options(options, self.name, code)
         return jcs({k: v for k, v in options.items() if k != "proofValue"})
-
-    def canonical_forms(
-        self,
-        options: Mapping[str, Any],
-        document: Mapping[str, Any],
-        contexts: LocalContexts,
-        *,
-        code: str,
-    ) -> CanonicalForms:
-        config = self.proof_configuration(options, document, contexts, code=code)
-        doc = self.transform(document, contexts)
-        return CanonicalForms(config, doc, _sha256(config), _sha256(doc))
 
 
 Cryptosuite = EddsaRdfc2022 | EddsaJcs2022
