@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import time
 from collections import Counter
+from collections.abc import Generator
+from contextlib import closing
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -34,6 +36,7 @@ from vc_core.ledger import (
     LedgerState,
     apply_block,
 )
+from vc_core.ledger.sigpool import preverified
 
 
 @dataclass
@@ -104,6 +107,14 @@ def _fold(
     return apply_block(state, block, params, now=now)
 
 
+def _stored_blocks(engine: Engine) -> Generator[Block, None, None]:
+    """The stored blocks from genesis, each rebuilt and checked against its rows, in order."""
+    for expected, stored in enumerate(store.iter_stored(engine, 0)):
+        if stored.height != expected:
+            raise _bad(expected, f"block {expected} is missing", ChainCode.BAD_HEIGHT)
+        yield _rebuild(stored)
+
+
 def replay_stored(
     engine: Engine,
     *,
@@ -111,8 +122,14 @@ def replay_stored(
     params: LedgerParams = DEFAULT_PARAMS,
     now: datetime | None = None,
     report: AuditReport | None = None,
+    workers: int = 2,
+    chunk_txs: int = 1024,
 ) -> tuple[LedgerState, BlockHeader]:
     """The state and head of the stored chain, verified from genesis.
+
+    Transaction signatures are checked by ``workers`` processes ahead of the fold, in chunks of
+    ``chunk_txs`` (see :func:`~vc_core.ledger.sigpool.preverified`); a chain shorter than one
+    chunk is checked in this process alone.
 
     Raises:
         NotFoundError: the database holds no block.
@@ -120,18 +137,21 @@ def replay_stored(
     """
     state: LedgerState | None = None
     head: BlockHeader | None = None
-    for stored in store.iter_stored(engine, 0):
-        expected = 0 if head is None else head.height + 1
-        if stored.height != expected:
-            raise _bad(expected, f"block {expected} is missing", ChainCode.BAD_HEIGHT)
-        block = _rebuild(stored)
-        state = _fold(state, block, genesis_hash, params, now)
-        head = block.header
-        if report is not None:
-            report.blocks += 1
-            report.transactions += len(block.transactions)
-            report.by_type.update(tx.type for tx in block.transactions)
-            report.head_height, report.head_hash = head.height, head.hash
+    blocks = preverified(
+        _stored_blocks(engine),
+        workers=workers,
+        chunk_txs=chunk_txs,
+        defer=(VCError, DatabaseError),
+    )
+    with closing(blocks):
+        for block in blocks:
+            state = _fold(state, block, genesis_hash, params, now)
+            head = block.header
+            if report is not None:
+                report.blocks += 1
+                report.transactions += len(block.transactions)
+                report.by_type.update(tx.type for tx in block.transactions)
+                report.head_height, report.head_hash = head.height, head.hash
     if state is None or head is None:
         raise NotFoundError("the database holds no chain", code="NO_CHAIN")
     stray = store.rows_after(engine, head.height)
@@ -146,12 +166,25 @@ def audit(
     genesis_hash: str | None = None,
     params: LedgerParams = DEFAULT_PARAMS,
     now: datetime | None = None,
+    workers: int = 2,
+    chunk_txs: int = 1024,
 ) -> AuditReport:
-    """Re-verify everything; never raises for a bad chain, the report says what failed."""
+    """Re-verify everything; never raises for a bad chain, the report says what failed.
+
+    ``workers`` and ``chunk_txs`` are as in :func:`replay_stored`.
+    """
     report = AuditReport()
     started = time.perf_counter()
     try:
-        replay_stored(engine, genesis_hash=genesis_hash, params=params, now=now, report=report)
+        replay_stored(
+            engine,
+            genesis_hash=genesis_hash,
+            params=params,
+            now=now,
+            report=report,
+            workers=workers,
+            chunk_txs=chunk_txs,
+        )
         report.ok = True
     except ChainError as exc:
         report.error, report.first_bad_height = exc, exc.height

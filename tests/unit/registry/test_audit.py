@@ -11,12 +11,16 @@ from typing import TYPE_CHECKING
 import pytest
 from typer.testing import CliRunner
 
+from registry import store
 from registry.audit import audit
 from registry.cli import app
 from registry.db import make_engine
 from registry.ledger import EmbeddedLedger
 from registry.setup import read_genesis, read_key
 from vc_core.keys import KeyPair
+from vc_core.ledger import Transaction, make_block
+from vc_core.ledger.sigs import encode_signature
+from vc_core.ledger.tx import TxSignature
 
 if TYPE_CHECKING:
     from .conftest import Chain
@@ -108,20 +112,60 @@ TAMPERS: dict[str, Callable[[Path], None]] = {
 }
 
 
+# chunk_txs=1 sends every transaction's signatures to the worker pool even on this small chain;
+# the default chunk is larger than the chain, so the audit checks them in-process.
+PATHS = {"in-process": {}, "worker pool": {"chunk_txs": 1, "workers": 2}}
+
+
+@pytest.mark.parametrize("path", list(PATHS))
 @pytest.mark.parametrize("tamper", list(TAMPERS), ids=list(TAMPERS))
-def test_tampering_fails_the_audit_at_its_height(chain: Chain, tamper: str) -> None:
+def test_tampering_fails_the_audit_at_its_height(chain: Chain, tamper: str, path: str) -> None:
     db = _build(chain)
     genesis = read_genesis(chain.settings.genesis_path).hash
     engine = make_engine(db)
-    assert audit(engine, genesis_hash=genesis).ok
+    assert audit(engine, genesis_hash=genesis, **PATHS[path]).ok
     engine.dispose()
     TAMPERS[tamper](db)
     engine = make_engine(db)
-    report = audit(engine, genesis_hash=genesis)
+    report = audit(engine, genesis_hash=genesis, **PATHS[path])
     engine.dispose()
     assert not report.ok
     assert report.first_bad_height == TAMPERED_HEIGHT, report.lines()
     assert report.head_height == TAMPERED_HEIGHT - 1
+
+
+def _forged(tx: Transaction, key: KeyPair) -> Transaction:
+    """``tx`` with a well-formed signature by its own signer, over other bytes."""
+    sig = TxSignature(signer=key.public_multibase, signature=encode_signature(key.sign(b"x")))
+    return tx.model_copy(update={"signatures": (sig,)})
+
+
+@pytest.mark.parametrize("path", list(PATHS))
+def test_a_forged_transaction_signature_in_a_late_block_fails_at_its_height(
+    chain: Chain, path: str
+) -> None:
+    """A block the producer signed, holding a transaction whose own signature is forged."""
+    db = _build(chain)
+    engine = make_engine(db)
+    producer = read_key(chain.settings.node_key_path)
+    head = store.read_block(engine, store.head_height(engine) or 0).header
+    key = KeyPair.from_seed(bytes([7]) * 32)
+    for n in range(3):
+        txs = [
+            chain.anchor_tx("did:ecert:unit:tp", key, [chain.digest(f"late-{n}-{i}")])
+            for i in range(3)
+        ]
+        if n == 2:
+            txs[1] = _forged(txs[1], key)
+        block = make_block(head, txs, chain.now, producer)
+        store.write_block(engine, block)
+        head = block.header
+    report = audit(engine, genesis_hash=chain.genesis_hash, **PATHS[path])
+    engine.dispose()
+    assert not report.ok
+    assert report.first_bad_height == head.height, report.lines()
+    assert report.error is not None and report.error.code == "BAD_SIGNATURE"
+    assert report.head_height == head.height - 1
 
 
 def test_cli_audit_prints_head_counts_and_the_bad_height(chain: Chain) -> None:

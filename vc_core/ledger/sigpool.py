@@ -1,0 +1,129 @@
+"""Check transaction signatures in worker processes while the caller folds (audits, replicas).
+
+A transaction's signatures depend on the transaction alone, not on the state, so a chain's
+signatures can be checked ahead of its fold and on other cores. :func:`preverified` reads blocks
+ahead of its consumer, sends each chunk's ``(signing_bytes, [(public key, signature)])`` to a
+:class:`~concurrent.futures.ProcessPoolExecutor`, and yields the blocks in order once their
+chunk is back. Each transaction whose signatures all verified is marked so
+(:func:`~vc_core.ledger.tx.mark_signatures_verified`); any other is left alone, so the fold
+checks it itself and raises ``BAD_SIGNATURE`` at its height as before. The pool can therefore
+only save work, never accept a signature the fold would refuse.
+
+The pool starts with the first full chunk: a chain shorter than ``chunk_txs`` is folded as is.
+An error from ``blocks`` listed in ``defer`` is raised only after the blocks read before it have
+been yielded, so the consumer still meets the first bad block in chain order.
+
+Example:
+    >>> from datetime import UTC, datetime
+    >>> from vc_core.keys import KeyPair
+    >>> from vc_core.ledger.blocks import make_block, replay
+    >>> from vc_core.ledger.builders import genesis_tx
+    >>> k, t = KeyPair.generate(), datetime(2024, 1, 1, tzinfo=UTC)
+    >>> g = make_block(None, [genesis_tx("demo", [k], 1, k.public, t)], t, k)
+    >>> [b.height for b in preverified([g], chunk_txs=1)]
+    [0]
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Generator, Iterable, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
+
+from vc_core.errors import MalformedError, ProofError, VCError
+from vc_core.ledger.blocks import Block
+from vc_core.ledger.sigs import decode_signature, public_key
+from vc_core.ledger.tx import Transaction, mark_signatures_verified
+from vc_core.primitives import ed25519_verify
+
+# (signing bytes, ((raw public key, raw signature), ...)), or None when one does not decode.
+Job = tuple[bytes, tuple[tuple[bytes, bytes], ...]] | None
+
+
+def _job(tx: Transaction) -> Job:
+    try:
+        pairs = tuple(
+            (public_key(s.signer).raw, decode_signature(s.signature)) for s in tx.signatures
+        )
+    except MalformedError:
+        return None
+    return (tx.signing_bytes, pairs)
+
+
+def check_jobs(jobs: Sequence[Job]) -> list[bool]:
+    """For each job, whether it has signatures and every one verifies (runs in a worker)."""
+    out = []
+    for job in jobs:
+        ok = job is not None and bool(job[1])
+        if job is not None:
+            message, pairs = job
+            for raw_key, raw_sig in pairs:
+                try:
+                    ed25519_verify(raw_key, message, raw_sig)
+                except (MalformedError, ProofError):
+                    ok = False
+                    break
+        out.append(ok)
+    return out
+
+
+def _settle(chunk: list[Block], future: Future[list[bool]]) -> list[Block]:
+    txs = [tx for block in chunk for tx in block.transactions]
+    for tx, ok in zip(txs, future.result(), strict=True):
+        if ok:
+            mark_signatures_verified(tx)
+    return chunk
+
+
+def preverified(
+    blocks: Iterable[Block],
+    *,
+    workers: int = 2,
+    chunk_txs: int = 1024,
+    ahead: int = 4,
+    defer: tuple[type[BaseException], ...] = (VCError,),
+) -> Generator[Block, None, None]:
+    """``blocks`` in order, their transactions' signatures checked by ``workers`` processes.
+
+    Args:
+        blocks: the blocks to fold, in chain order (read lazily, up to ``ahead`` chunks early).
+        workers: worker processes.
+        chunk_txs: transactions per job sent to a worker; a chain with fewer never starts one.
+        ahead: chunks in flight before the oldest is waited for.
+        defer: errors of ``blocks`` raised only once the blocks before them are yielded.
+    """
+    pool: ProcessPoolExecutor | None = None
+    pending: deque[tuple[list[Block], Future[list[bool]]]] = deque()
+    chunk: list[Block] = []
+    size = 0
+    source = iter(blocks)
+    try:
+        while True:
+            try:
+                block = next(source, None)
+            except defer:
+                # A later block failed to read: the ones before it may fail first.
+                for done in pending:
+                    yield from _settle(*done)
+                pending.clear()
+                yield from chunk
+                raise
+            if block is None:
+                break
+            chunk.append(block)
+            size += len(block.transactions)
+            if size < chunk_txs:
+                continue
+            if pool is None:
+                pool = ProcessPoolExecutor(max_workers=workers)
+            jobs = [_job(tx) for b in chunk for tx in b.transactions]
+            pending.append((chunk, pool.submit(check_jobs, jobs)))
+            chunk, size = [], 0
+            while len(pending) > ahead:
+                yield from _settle(*pending.popleft())
+        while pending:
+            yield from _settle(*pending.popleft())
+        yield from chunk
+    finally:
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)
