@@ -18,7 +18,14 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from vc_core.errors import MalformedError, NotFoundError, VCError
+from vc_core.errors import (
+    InternalError,
+    MalformedError,
+    NotFoundError,
+    PayloadTooLargeError,
+    ValidationFailedError,
+    VCError,
+)
 from vc_core.problems import problem_details
 
 PROBLEM_JSON = "application/problem+json"
@@ -29,27 +36,6 @@ def problem_response(error: VCError, *, instance: str | None = None) -> JSONResp
     """The problem-details response for ``error``."""
     body = problem_details(error, instance=instance)
     return JSONResponse(body, status_code=error.http_status, media_type=PROBLEM_JSON)
-
-
-class PayloadTooLargeError(MalformedError):
-    """The request body is larger than the node accepts."""
-
-    default_code = "PAYLOAD_TOO_LARGE"
-    http_status = 413
-
-
-class ValidationFailedError(MalformedError):
-    """The request did not match the endpoint's parameters or body model."""
-
-    default_code = "REQUEST_INVALID"
-    http_status = 422
-
-
-class InternalError(VCError):
-    """A bug: the node failed in a way it did not plan for. No details leave the process."""
-
-    default_code = "INTERNAL_ERROR"
-    http_status = 500
 
 
 async def _on_vc_error(request: Request, exc: Exception) -> JSONResponse:

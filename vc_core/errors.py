@@ -78,6 +78,27 @@ class NotFoundError(MalformedError):
     http_status = 404
 
 
+class PayloadTooLargeError(MalformedError):
+    """A request body is larger than the service accepts (HTTP 413)."""
+
+    default_code = "PAYLOAD_TOO_LARGE"
+    http_status = 413
+
+
+class ValidationFailedError(MalformedError):
+    """A request did not match the endpoint's parameters or body model (HTTP 422)."""
+
+    default_code = "REQUEST_INVALID"
+    http_status = 422
+
+
+class InternalError(VCError):
+    """A bug: a service failed in a way it did not plan for. No details leave the process."""
+
+    default_code = "INTERNAL_ERROR"
+    http_status = 500
+
+
 class VerificationError(VCError):
     """Untrusted data was well formed but failed a check (a signature, a rule, a status)."""
 
