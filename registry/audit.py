@@ -122,14 +122,14 @@ def replay_stored(
     params: LedgerParams = DEFAULT_PARAMS,
     now: datetime | None = None,
     report: AuditReport | None = None,
-    workers: int = 2,
+    workers: int | None = None,
     chunk_txs: int = 1024,
 ) -> tuple[LedgerState, BlockHeader]:
     """The state and head of the stored chain, verified from genesis.
 
-    Transaction signatures are checked by ``workers`` processes ahead of the fold, in chunks of
-    ``chunk_txs`` (see :func:`~vc_core.ledger.sigpool.preverified`); a chain shorter than one
-    chunk is checked in this process alone.
+    Transaction signatures are checked by ``workers`` processes (default: CPUs − 1) ahead of
+    the fold, in chunks of ``chunk_txs`` (see :func:`~vc_core.ledger.sigpool.preverified`); a
+    chain shorter than one chunk is checked in this process alone.
 
     Raises:
         NotFoundError: the database holds no block.
@@ -166,7 +166,7 @@ def audit(
     genesis_hash: str | None = None,
     params: LedgerParams = DEFAULT_PARAMS,
     now: datetime | None = None,
-    workers: int = 2,
+    workers: int | None = None,
     chunk_txs: int = 1024,
 ) -> AuditReport:
     """Re-verify everything; never raises for a bad chain, the report says what failed.
