@@ -28,7 +28,10 @@ from vc_core.ledger import (
     office_did,
     office_tx,
 )
+from vc_core.ledger.sigs import encode_signature
+from vc_core.ledger.tx import TxSignature
 from vc_core.replica import BlockPage, ChainRewrittenError, HttpSource, Replica
+from vc_core.replica import replica as replica_module
 from vc_core.transparency import MerkleTree
 
 T0 = datetime(2025, 5, 1, 8, 0, tzinfo=UTC)
@@ -176,6 +179,42 @@ def test_a_forged_block_is_refused_and_not_stored(tmp_path: Path) -> None:
     assert info.value.height == 3 and info.value.code == "WRONG_PRODUCER"
     replica.close()
     assert _replica(tmp_path).head.height == 2  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize("chunk_txs", [1, 1024], ids=["worker pool", "in-process"])
+def test_a_forged_transaction_signature_is_refused_at_its_height(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, chunk_txs: int
+) -> None:
+    """A producer-signed block holding a transaction whose own signature is forged."""
+    monkeypatch.setattr(replica_module, "SIG_CHUNK_TXS", chunk_txs)
+    honest = _chain()
+    t4 = T0 + timedelta(minutes=4)
+    anchors = [
+        office_tx(CHAIN, "anchor", AnchorBody(batch_id=f"f{i}", batch_root=digest(f"f{i}"),
+                  leaf_count=1), office=OFFICE, seq=3 + i, time=t4, key=OFFICE_KEY)
+        for i in range(3)
+    ]  # fmt: skip
+    bad_sig = encode_signature(OFFICE_KEY.sign(b"other bytes"))
+    anchors[1] = anchors[1].model_copy(
+        update={"signatures": (TxSignature(signer=OFFICE_KEY.public_multibase, signature=bad_sig),)}
+    )
+    late = make_block(honest.block(3).header, anchors, t4, PRODUCER)
+
+    class WithLateBlock(LedgerSource):
+        def blocks(self, start: int, limit: int) -> BlockPage:
+            page = super().blocks(start, limit)
+            fresh = [Block.from_json(b.to_json()) for b in page.blocks]
+            return BlockPage(4, [*fresh, late] if start + len(fresh) == 4 else fresh)
+
+    replica = _replica(tmp_path)
+    with pytest.raises(ChainError) as info:
+        replica.sync([WithLateBlock(honest)], now=NOW)
+    assert info.value.height == 4 and info.value.code == "BAD_SIGNATURE"
+    assert info.value.tx_index == 1
+    replica.close()
+    reopened = _replica(tmp_path)
+    assert reopened.head is not None and reopened.head.height == 3
+    reopened.close()
 
 
 def test_wrong_genesis_is_refused(tmp_path: Path) -> None:
