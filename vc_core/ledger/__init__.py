@@ -54,6 +54,7 @@ from vc_core.ledger.records import (
     StatusRecord,
 )
 from vc_core.ledger.rules import DEFAULT_PARAMS, LedgerParams
+from vc_core.ledger.sigpool import preverified
 from vc_core.ledger.state import LedgerState
 from vc_core.ledger.tx import (
     Transaction,
@@ -115,6 +116,7 @@ __all__ = [
     "make_checkpoint",
     "office_did",
     "office_tx",
+    "preverified",
     "replay",
     "sign_tx",
     "tx_root",
