@@ -2,7 +2,7 @@
 
 A transaction's signatures depend on the transaction alone, not on the state, so a chain's
 signatures can be checked ahead of its fold and on other cores. :func:`preverified` reads blocks
-ahead of its consumer, sends each chunk's ``(signing_bytes, [(public key, signature)])`` to a
+ahead of its consumer, sends each chunk's transactions (their canonical bytes) to a
 :class:`~concurrent.futures.ProcessPoolExecutor`, and yields the blocks in order once their
 chunk is back. Each transaction whose signatures all verified is marked so
 (:func:`~vc_core.ledger.tx.mark_signatures_verified`); any other is left alone, so the fold
@@ -26,46 +26,63 @@ Example:
 
 from __future__ import annotations
 
+import json
 import os
 from collections import deque
 from collections.abc import Generator, Iterable, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
+from typing import Any
 
+from vc_core.canon.jcs import jcs
 from vc_core.errors import MalformedError, ProofError, VCError
 from vc_core.ledger.blocks import Block
 from vc_core.ledger.sigs import decode_signature, public_key
-from vc_core.ledger.tx import Transaction, mark_signatures_verified
-from vc_core.primitives import ed25519_verify
+from vc_core.ledger.tx import mark_signatures_verified
 
-# (signing bytes, ((raw public key, raw signature), ...)), or None when one does not decode.
-Job = tuple[bytes, tuple[tuple[bytes, bytes], ...]] | None
+# A job is a transaction's canonical bytes (JCS of the signed transaction, which the caller has
+# computed for its hash anyway). The worker re-derives the signed bytes from them: JCS output
+# parses back to the same JSON data, and JCS depends on that data alone, so the JCS of the parsed
+# value without ``signatures`` is exactly :attr:`Transaction.signing_bytes` (the JCS of the dump
+# without ``signatures``), and the signatures are exactly ``tx.signatures``.
+Job = bytes
 
 
-def _job(tx: Transaction) -> Job:
-    try:
-        pairs = tuple(
-            (public_key(s.signer).raw, decode_signature(s.signature)) for s in tx.signatures
-        )
-    except MalformedError:
+def _signatures(value: dict[str, Any]) -> list[tuple[str, str]] | None:
+    """The ``(signer, signature)`` pairs of a parsed transaction; ``None`` if none or odd."""
+    entries = value.pop("signatures", None)
+    if not isinstance(entries, list) or not entries:
         return None
-    return (tx.signing_bytes, pairs)
+    pairs = []
+    for entry in entries:
+        signer = entry.get("signer") if isinstance(entry, dict) else None
+        signature = entry.get("signature") if isinstance(entry, dict) else None
+        if not isinstance(signer, str) or not isinstance(signature, str) or len(entry) != 2:
+            return None
+        pairs.append((signer, signature))
+    return pairs
+
+
+def _all_verify(signed: bytes) -> bool:
+    """Whether the transaction has signatures and every one verifies over its signed bytes."""
+    try:
+        value = json.loads(signed)
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        return False
+    pairs = _signatures(value) if isinstance(value, dict) else None
+    if pairs is None:
+        return False
+    try:
+        message = jcs(value)
+        for signer, signature in pairs:
+            public_key(signer).verify(message, decode_signature(signature))
+    except (MalformedError, ProofError):
+        return False
+    return True
 
 
 def check_jobs(jobs: Sequence[Job]) -> list[bool]:
     """For each job, whether it has signatures and every one verifies (runs in a worker)."""
-    out = []
-    for job in jobs:
-        ok = job is not None and bool(job[1])
-        if job is not None:
-            message, pairs = job
-            for raw_key, raw_sig in pairs:
-                try:
-                    ed25519_verify(raw_key, message, raw_sig)
-                except (MalformedError, ProofError):
-                    ok = False
-                    break
-        out.append(ok)
-    return out
+    return [_all_verify(job) for job in jobs]
 
 
 def default_workers() -> int:
@@ -124,7 +141,7 @@ def preverified(
                 continue
             if pool is None:
                 pool = ProcessPoolExecutor(max_workers=workers or default_workers())
-            jobs = [_job(tx) for b in chunk for tx in b.transactions]
+            jobs = [tx.canonical_bytes for b in chunk for tx in b.transactions]
             pending.append((chunk, pool.submit(check_jobs, jobs)))
             chunk, size = [], 0
             while len(pending) > ahead:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
 import pytest
 
+from vc_core.canon.jcs import jcs
 from vc_core.errors import MalformedError
 from vc_core.keys import KeyPair
 from vc_core.ledger import Block, ChainError, RuleCode, Transaction, extend, make_block, replay
@@ -101,11 +103,38 @@ def test_a_read_error_waits_for_the_blocks_before_it(world: World) -> None:
 
 
 def test_check_jobs_needs_every_signature_to_verify(world: World) -> None:
-    key = world.office_key
-    good = (b"m", ((key.public.raw, key.sign(b"m")),))
-    wrong_message = (b"m", ((key.public.raw, key.sign(b"n")),))
-    short_sig = (b"m", ((key.public.raw, b"\x00" * 10),))
-    none_signed = (b"m", ())
-    mixed = (b"m", ((key.public.raw, key.sign(b"m")), (key.public.raw, key.sign(b"n"))))
-    jobs = [good, wrong_message, short_sig, none_signed, None, mixed]
-    assert check_jobs(jobs) == [True, False, False, False, False, False]
+    good = world.anchor(1, "aa" * 32)
+    forged = _forged(world.anchor(2, "bb" * 32), world.office_key)
+    unsigned = good.model_copy(update={"signatures": ()})
+    council = world.accredit  # two signatures
+    one_forged = council.model_copy(
+        update={
+            "signatures": (
+                council.signatures[0],
+                TxSignature(
+                    signer=council.signatures[1].signer,
+                    signature=encode_signature(world.b.sign(b"other")),
+                ),
+            )
+        }
+    )
+    jobs = [
+        good.canonical_bytes,
+        council.canonical_bytes,
+        forged.canonical_bytes,
+        unsigned.canonical_bytes,
+        one_forged.canonical_bytes,
+        b"not json",
+        b"[]",
+        good.canonical_bytes.replace(b'"signer"', b'"signer2"'),
+    ]
+    assert check_jobs(jobs) == [True, True, False, False, False, False, False, False]
+
+
+def test_the_worker_derives_exactly_the_signing_bytes(world: World) -> None:
+    """The worker's message is the JCS of the canonical bytes' value without ``signatures``."""
+    txs = [tx for b in _chain(world) for tx in b.transactions]
+    for tx in txs:
+        value = json.loads(tx.canonical_bytes)
+        del value["signatures"]
+        assert jcs(value) == tx.signing_bytes
