@@ -40,17 +40,11 @@ from vc_core.errors import NotFoundError
 from vc_core.keys import KeyPair
 from vc_core.ledger import (
     DEFAULT_PARAMS,
-    Accreditation,
-    AnchorRecord,
     Block,
     BlockHeader,
     ChainCode,
     ChainError,
     Checkpoint,
-    Council,
-    CredentialStatus,
-    KeyRecord,
-    LeafAnchor,
     LedgerParams,
     LedgerRuleError,
     LedgerState,
@@ -61,6 +55,7 @@ from vc_core.ledger import (
     make_block,
     make_checkpoint,
 )
+from vc_core.ledger.queries import StateQueries
 from vc_core.ledger.rules import check_time
 
 MAX_REJECTED_REMEMBERED = 100_000
@@ -72,7 +67,7 @@ class _Pending:
     state_after: LedgerState
 
 
-class EmbeddedLedger:
+class EmbeddedLedger(StateQueries):
     """A single-producer chain whose blocks live in SQLite (WAL, synchronous=FULL)."""
 
     def __init__(
@@ -295,40 +290,5 @@ class EmbeddedLedger:
             raise NotFoundError(f"no committed transaction {tx_hash}", code="TX_NOT_FOUND")
         return Transaction.from_json(found.body), found.height
 
-    def council(self) -> Council:
-        if self._state.council is None:
-            raise NotFoundError("the chain has no council", code="NO_COUNCIL")
-        return self._state.council
-
-    def accreditation(self, office: str, at: datetime) -> Accreditation | None:
-        return self._state.accreditation(office, at)
-
-    def office_keys(self, office: str) -> tuple[KeyRecord, ...]:
-        return self._state.office_keys(office)
-
-    def key(self, public_multikey: str) -> KeyRecord | None:
-        return self._state.key(public_multikey)
-
-    def batch(self, batch_root: str) -> AnchorRecord | None:
-        return self._state.batch(batch_root)
-
-    def leaf_anchor(self, leaf: str) -> LeafAnchor | None:
-        return self._state.leaf_anchor(leaf)
-
-    def credential_status(
-        self,
-        office: str,
-        *,
-        credential_id: str | None = None,
-        status_index: int | None = None,
-        as_of: datetime,
-    ) -> CredentialStatus:
-        return self._state.credential_status(
-            office, credential_id=credential_id, status_index=status_index, as_of=as_of
-        )
-
     def next_seq(self, author: str) -> int:
         return self._working.next_seq(author)
-
-    def did_document(self, office: str, version_time: datetime | None = None) -> dict[str, Any]:
-        return self._state.did_document(office, version_time)

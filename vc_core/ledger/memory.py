@@ -17,7 +17,6 @@ Example:
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 from vc_core.errors import NotFoundError
 from vc_core.keys import KeyPair
@@ -31,20 +30,13 @@ from vc_core.ledger.blocks import (
 )
 from vc_core.ledger.errors import LedgerRuleError, RuleCode
 from vc_core.ledger.fold import apply
-from vc_core.ledger.records import (
-    Accreditation,
-    AnchorRecord,
-    Council,
-    CredentialStatus,
-    KeyRecord,
-    LeafAnchor,
-)
+from vc_core.ledger.queries import StateQueries
 from vc_core.ledger.rules import DEFAULT_PARAMS, LedgerParams
 from vc_core.ledger.state import LedgerState
 from vc_core.ledger.tx import Transaction
 
 
-class MemoryLedger:
+class MemoryLedger(StateQueries):
     """A single-producer chain held in memory."""
 
     def __init__(
@@ -129,40 +121,5 @@ class MemoryLedger:
             raise NotFoundError(f"no committed transaction {tx_hash}", code="TX_NOT_FOUND")
         return found
 
-    def council(self) -> Council:
-        if self._state.council is None:
-            raise NotFoundError("the chain has no council", code="NO_COUNCIL")
-        return self._state.council
-
-    def accreditation(self, office: str, at: datetime) -> Accreditation | None:
-        return self._state.accreditation(office, at)
-
-    def office_keys(self, office: str) -> tuple[KeyRecord, ...]:
-        return self._state.office_keys(office)
-
-    def key(self, public_multikey: str) -> KeyRecord | None:
-        return self._state.key(public_multikey)
-
-    def batch(self, batch_root: str) -> AnchorRecord | None:
-        return self._state.batch(batch_root)
-
-    def leaf_anchor(self, leaf: str) -> LeafAnchor | None:
-        return self._state.leaf_anchor(leaf)
-
-    def credential_status(
-        self,
-        office: str,
-        *,
-        credential_id: str | None = None,
-        status_index: int | None = None,
-        as_of: datetime,
-    ) -> CredentialStatus:
-        return self._state.credential_status(
-            office, credential_id=credential_id, status_index=status_index, as_of=as_of
-        )
-
     def next_seq(self, author: str) -> int:
         return self._pending_state.next_seq(author)
-
-    def did_document(self, office: str, version_time: datetime | None = None) -> dict[str, Any]:
-        return self._state.did_document(office, version_time)
