@@ -36,7 +36,12 @@ from vc_core.dataintegrity.proofs import (
     did_key_resolver,
     document_to_sign,
 )
-from vc_core.dataintegrity.suites import DATA_INTEGRITY_PROOF, CanonicalForms, suite_named
+from vc_core.dataintegrity.suites import (
+    DATA_INTEGRITY_PROOF,
+    CanonicalForms,
+    Cryptosuite,
+    suite_named,
+)
 from vc_core.did import controller_of
 from vc_core.errors import MalformedError, ProofError, VCError
 from vc_core.models import parse_datetime_stamp
@@ -158,14 +163,14 @@ class _Checker:
         signed_doc = document_to_sign(
             unsecured, self.proofs, previous_ids, code="PROOF_VERIFICATION_ERROR"
         )
-        forms = self._forms(suite.name, proof, signed_doc, chained=bool(previous_ids))
+        forms = self._forms(suite, proof, signed_doc, chained=bool(previous_ids))
         key = self.resolver(proof["verificationMethod"], proof["proofPurpose"])
         key.verify(forms.hash_data, signature)
 
     def _forms(
-        self, suite_name: str, proof: Mapping[str, Any], doc: Mapping[str, Any], *, chained: bool
+        self, suite: Cryptosuite, proof: Mapping[str, Any], doc: Mapping[str, Any], *, chained: bool
     ) -> CanonicalForms:
-        suite = suite_named(suite_name)
+        suite_name = suite.name
         config = suite.proof_configuration(
             proof, doc, self.contexts, code="PROOF_VERIFICATION_ERROR"
         )
