@@ -32,6 +32,8 @@ from pathlib import Path
 _HERE = Path(__file__).resolve().parent
 sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != _HERE]
 
+from sqlalchemy import Engine
+
 from registry.audit import audit
 from registry.config import Settings
 from registry.db import make_engine
@@ -162,8 +164,10 @@ def bench_throughput(folder: Path, writers: int, per_writer: int, batch: int) ->
     return settings.db_path
 
 
-def bench_inprocess(folder: Path, writers: int, per_writer: int) -> None:
-    now = datetime.now(UTC)
+def _accredited_ledger(
+    folder: Path, writers: int, now: datetime
+) -> tuple[Settings, Engine, EmbeddedLedger, list[KeyPair]]:
+    """A fresh in-process chain with ``writers`` offices accredited in block 1, one key each."""
     settings, council, _ = _init(folder, now)
     keys = [KeyPair.from_seed(bytes([i + 1]) * 32) for i in range(writers)]
     engine = make_engine(settings.db_path)
@@ -171,6 +175,12 @@ def bench_inprocess(folder: Path, writers: int, per_writer: int) -> None:
     for i, k in enumerate(keys):
         ledger.submit(_accredit(council[0], i, k, now), now)
     ledger.produce_block(now)
+    return settings, engine, ledger, keys
+
+
+def bench_inprocess(folder: Path, writers: int, per_writer: int) -> None:
+    now = datetime.now(UTC)
+    _, engine, ledger, keys = _accredited_ledger(folder, writers, now)
     txs = [
         Transaction.from_json(b)
         for i, k in enumerate(keys)
@@ -209,13 +219,7 @@ def bench_audit(db: Path, runs: int = 1) -> None:
 def audit_chain(folder: Path, writers: int, per_writer: int) -> Path:
     """A chain like (1)'s, built in-process (for ``--only audit``): accredits, then anchors."""
     now = datetime.now(UTC)
-    settings, council, _ = _init(folder, now)
-    keys = [KeyPair.from_seed(bytes([i + 1]) * 32) for i in range(writers)]
-    engine = make_engine(settings.db_path)
-    ledger = EmbeddedLedger.open(engine, read_key(settings.node_key_path))
-    for i, k in enumerate(keys):
-        ledger.submit(_accredit(council[0], i, k, now), now)
-    ledger.produce_block(now)
+    settings, engine, ledger, keys = _accredited_ledger(folder, writers, now)
     for i, k in enumerate(keys):
         for n, body in enumerate(_anchors(i, k, per_writer, now)):
             ledger.submit(Transaction.from_json(body), now)
