@@ -1,5 +1,9 @@
 """``EmbeddedLedger``: the SQLite-backed :class:`~vc_core.ledger.interface.Ledger` backend.
 
+It answers :class:`~vc_core.ledger.interface.LedgerReader` from its committed state (through
+the core's :class:`~vc_core.ledger.queries.StateQueries`, as every backend does); nothing
+outside this class reads that state.
+
 Validation is the core's: ``submit`` folds the transaction with :func:`vc_core.ledger.apply` on
 top of the committed state plus everything pending, and keeps the state after it. Producing a
 block re-checks each pending transaction's time window at the block time with the core's
@@ -45,6 +49,7 @@ from vc_core.ledger import (
     ChainCode,
     ChainError,
     Checkpoint,
+    Inclusion,
     LedgerParams,
     LedgerRuleError,
     LedgerState,
@@ -145,18 +150,12 @@ class EmbeddedLedger(StateQueries):
 
     # Writing --------------------------------------------------------------------------------
 
-    @property
-    def chain_id(self) -> str:
-        return self._state.chain_id
+    def _committed(self) -> LedgerState:
+        return self._state
 
     @property
     def engine(self) -> Engine:
         return self._engine
-
-    @property
-    def state(self) -> LedgerState:
-        """The committed state (immutable)."""
-        return self._state
 
     @property
     def pending_count(self) -> int:
@@ -289,6 +288,19 @@ class EmbeddedLedger(StateQueries):
         if found is None or found.height > self._head.height:
             raise NotFoundError(f"no committed transaction {tx_hash}", code="TX_NOT_FOUND")
         return Transaction.from_json(found.body), found.height
+
+    def inclusion(self, tx_hash: str) -> Inclusion | None:
+        found = store.find_tx(self._engine, tx_hash)
+        if found is None or found.height > self._head.height:
+            return None
+        header, _ = store.read_header(self._engine, found.height)
+        return Inclusion(
+            tx_hash=tx_hash,
+            height=found.height,
+            position=found.position,
+            block_hash=header.hash,
+            block_time=header.time,
+        )
 
     def next_seq(self, author: str) -> int:
         return self._working.next_seq(author)

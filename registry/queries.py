@@ -1,7 +1,8 @@
 """What the chain says, for the read-only routes: DIDs, issuers, anchors and leaf receipts.
 
-All answers come from the committed state (:attr:`EmbeddedLedger.state`) and the stored blocks;
-``now`` and ``version_time`` are parameters.
+What the chain says comes through the :class:`~vc_core.ledger.LedgerReader` protocol only (the
+ledger's committed head); where a block sits comes from the stored blocks. ``now`` and
+``version_time`` are parameters.
 """
 
 from __future__ import annotations
@@ -17,7 +18,8 @@ from registry.ledger import EmbeddedLedger
 from registry.schemas import AnchorPublic, IssuerPublic, LeafReceiptPublic
 from registry.service import check_hex64, locate
 from vc_core.errors import NotFoundError
-from vc_core.ledger import AnchorBody, LedgerState, Transaction
+from vc_core.ledger import AnchorBody, LedgerReader, Transaction
+from vc_core.ledger import did_document as ledger_did_document
 from vc_core.transparency.merkle import MerkleTree
 
 OFFICE_DID_PREFIX = "did:ecert:"
@@ -33,14 +35,14 @@ def did_document(
     """
     if not did.startswith(f"{OFFICE_DID_PREFIX}{ledger.chain_id}:"):
         raise NotFoundError(f"{did} is not a DID of chain {ledger.chain_id}", code="DID_NOT_FOUND")
-    return ledger.did_document(did, version_time)
+    return ledger_did_document(ledger, did, version_time)
 
 
-def issuers(*, state: LedgerState, now: datetime) -> list[IssuerPublic]:
+def issuers(*, reader: LedgerReader, now: datetime) -> list[IssuerPublic]:
     """Every office ever accredited, with its accreditation as of ``now`` and its keys."""
     out = []
-    for office in sorted(state.offices.keys()):
-        acc = state.accreditation(office, now)
+    for office in reader.offices():
+        acc = reader.accreditation(office, now)
         if acc is None:
             continue
         terms = acc.terms
@@ -54,7 +56,7 @@ def issuers(*, state: LedgerState, now: datetime) -> list[IssuerPublic]:
                 valid_from=terms.valid_from,
                 valid_until=terms.valid_until,
                 scopes=[s.model_dump(mode="json") for s in terms.scopes],
-                keys=list(state.office_keys(office)),
+                keys=list(reader.office_keys(office)),
             )
         )
     return out
@@ -66,7 +68,7 @@ def anchor(*, ledger: EmbeddedLedger, root: str) -> AnchorPublic:
     Raises:
         NotFoundError: no batch with this root is anchored.
     """
-    record = ledger.state.batch(check_hex64(root, field="root"))
+    record = ledger.batch(check_hex64(root, field="root"))
     if record is None:
         raise NotFoundError(f"no batch {root} is anchored", code="ANCHOR_NOT_FOUND")
     found = store.find_tx(ledger.engine, record.tx_hash)
@@ -82,7 +84,7 @@ def leaf_receipt(*, ledger: EmbeddedLedger, digest: str) -> LeafReceiptPublic:
     Raises:
         NotFoundError: the digest is not a published leaf of any anchored batch.
     """
-    found = ledger.state.leaf_anchor(check_hex64(digest, field="digest"))
+    found = ledger.leaf_anchor(check_hex64(digest, field="digest"))
     if found is None:
         raise NotFoundError(f"leaf {digest} is not anchored", code="ANCHOR_NOT_FOUND")
     batch = found.batch

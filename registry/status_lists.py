@@ -19,7 +19,7 @@ from vc_core.dataintegrity import add_proof
 from vc_core.did import did_key, verification_method_id
 from vc_core.errors import MalformedError, NotFoundError
 from vc_core.keys import KeyPair
-from vc_core.ledger import LedgerState
+from vc_core.ledger import LedgerReader
 from vc_core.ledger.fields import format_time
 
 LIST_SIZE = 131_072  # bits = 16 KiB: the specification's minimum, for group privacy
@@ -35,18 +35,13 @@ def office_id(chain_id: str, office: str) -> str:
 
 
 def status_bits(
-    *, state: LedgerState, office: str, purpose: Purpose, n: int, now: datetime
+    *, reader: LedgerReader, office: str, purpose: Purpose, n: int, now: datetime
 ) -> bytes:
     """The raw bitstring of list ``n`` as of ``now``."""
     bits = bytearray(LIST_SIZE // 8)
     low = n * LIST_SIZE
-    for (owner, key), _events in state.statuses.items():
-        if owner != office or not key.startswith("idx:"):
-            continue
-        index = int(key[4:])
-        if not low <= index < low + LIST_SIZE:
-            continue
-        status = state.credential_status(office, status_index=index, as_of=now)
+    for index in reader.status_indexes(office, low, low + LIST_SIZE):
+        status = reader.credential_status(office, status_index=index, as_of=now)
         if status.revoked if purpose == "revocation" else status.suspended:
             bit = index - low
             bits[bit // 8] |= 0x80 >> (bit % 8)
@@ -61,7 +56,7 @@ def encode_list(bits: bytes) -> str:
 
 def status_list_credential(
     *,
-    state: LedgerState,
+    reader: LedgerReader,
     office: str,
     purpose: Purpose,
     n: int,
@@ -75,11 +70,11 @@ def status_list_credential(
         NotFoundError: the office was never accredited on this chain.
         MalformedError: ``n`` is out of range.
     """
-    if not state.accreditation_history(office):
+    if office not in reader.offices():
         raise NotFoundError(f"{office} is not an office on this chain", code="OFFICE_NOT_FOUND")
     if not 0 <= n <= MAX_LIST_NUMBER:
         raise MalformedError(f"list number must be 0…{MAX_LIST_NUMBER}", code="INVALID_LIST")
-    bits = status_bits(state=state, office=office, purpose=purpose, n=n, now=now)
+    bits = status_bits(reader=reader, office=office, purpose=purpose, n=n, now=now)
     issuer = did_key(node_key.public)
     document = {
         "@context": [CREDENTIALS_V2],

@@ -30,4 +30,4 @@ def get_did(
 @router.get("/issuers")
 def get_issuers(ledger: LedgerDep, now: NowDep) -> IssuersPublic:
     """Every accredited office: terms, accreditation state now, and keys with their windows."""
-    return IssuersPublic(issuers=queries.issuers(state=ledger.state, now=now))
+    return IssuersPublic(issuers=queries.issuers(reader=ledger, now=now))

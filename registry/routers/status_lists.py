@@ -25,7 +25,7 @@ async def get_status_list(
     """The office's list ``n`` for ``purpose`` as of now, signed by the registry node's key."""
     ledger = node.ledger
     return status_lists.status_list_credential(
-        state=ledger.state,
+        reader=ledger,
         office=status_lists.office_id(ledger.chain_id, office),
         purpose=purpose,
         n=n,

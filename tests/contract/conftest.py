@@ -1,8 +1,12 @@
 """The Ledger contract suite's fixtures: one harness, parametrized over every backend.
 
-To add a backend, add a factory ``(genesis_tx, producer_key, now) -> Ledger`` to ``BACKENDS``
-(the registry's embedded SQLite chain, later an EVM contract). Every test in this folder then
-runs against it too.
+To add a backend, add a factory ``(genesis_tx, producer_key, now, folder) -> Ledger`` to
+``BACKENDS`` (the registry's embedded SQLite chain, later an EVM contract). Every test in this
+folder then runs against it too.
+
+The ``replica`` backend writes to a memory chain and answers every read
+(:class:`~vc_core.ledger.LedgerReader`) from a :class:`~vc_core.replica.Replica` that syncs each
+block as it is produced, so every read test also checks a replica against the producer's rules.
 """
 
 from __future__ import annotations
@@ -11,6 +15,8 @@ import hashlib
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -19,7 +25,10 @@ from vc_core.ledger import (
     AccreditBody,
     AnchorBody,
     Block,
+    BlockPage,
+    Checkpoint,
     Ledger,
+    LedgerReader,
     LedgerRuleError,
     MemoryLedger,
     Scope,
@@ -30,22 +39,79 @@ from vc_core.ledger import (
     office_tx,
 )
 from vc_core.ledger.bodies import TxBody
+from vc_core.replica import Replica
 from vc_core.transparency import MerkleTree
 
 LedgerFactory = Callable[[Transaction, KeyPair, datetime], Ledger]
+BackendFactory = Callable[[Transaction, KeyPair, datetime, Path], Ledger]
+READER_METHODS = frozenset(
+    name for name in dir(LedgerReader) if not name.startswith("_") and name != "chain_id"
+)
 
 
-def _memory(genesis: Transaction, producer: KeyPair, now: datetime) -> Ledger:
+def _memory(genesis: Transaction, producer: KeyPair, now: datetime, folder: Path) -> Ledger:
     return MemoryLedger.create(genesis, producer, now)
 
 
-def _embedded(genesis: Transaction, producer: KeyPair, now: datetime) -> Ledger:
+def _embedded(genesis: Transaction, producer: KeyPair, now: datetime, folder: Path) -> Ledger:
     from registry.testing import embedded_ledger
 
     return embedded_ledger(genesis, producer, now)
 
 
-BACKENDS: dict[str, LedgerFactory] = {"memory": _memory, "embedded": _embedded}
+class LedgerSource:
+    """A producer's chain served as a :class:`~vc_core.ledger.BlockSource`."""
+
+    def __init__(self, ledger: Ledger, name: str = "in-process") -> None:
+        self.ledger, self.name = ledger, name
+
+    def blocks(self, start: int, limit: int) -> BlockPage:
+        head = self.ledger.head().height
+        heights = range(start, min(head + 1, start + limit))
+        return BlockPage(head=head, blocks=[self.ledger.block(h) for h in heights])
+
+    def checkpoint(self) -> Checkpoint:
+        return self.ledger.checkpoint(self.ledger.head().time)
+
+
+class ReplicatedLedger:
+    """Writes go to ``writer``; reads are answered by a replica synced after every block."""
+
+    def __init__(self, writer: Ledger, replica: Replica) -> None:
+        self.writer, self.replica = writer, replica
+        self._source = LedgerSource(writer)
+        replica.sync([self._source], now=writer.head().time)
+
+    def produce_block(self, now: datetime) -> Block | None:
+        block = self.writer.produce_block(now)
+        if block is not None:
+            self.replica.sync([self._source], now=now)
+        return block
+
+    @property
+    def chain_id(self) -> str:
+        return self.replica.chain_id
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.replica if name in READER_METHODS else self.writer, name)
+
+
+def replicated(writer: Ledger, folder: Path) -> Ledger:
+    """``writer`` with every read answered by a replica of it in ``folder``."""
+    replica = Replica.open(folder / "replica.sqlite", genesis_hash=writer.block(0).hash)
+    ledger: Ledger = ReplicatedLedger(writer, replica)  # type: ignore[assignment]
+    return ledger
+
+
+def _replica(genesis: Transaction, producer: KeyPair, now: datetime, folder: Path) -> Ledger:
+    return replicated(MemoryLedger.create(genesis, producer, now), folder)
+
+
+BACKENDS: dict[str, BackendFactory] = {
+    "memory": _memory,
+    "embedded": _embedded,
+    "replica": _replica,
+}
 
 CHAIN = "test-chain"
 T0 = datetime(2025, 3, 1, 9, 0, tzinfo=UTC)
@@ -198,9 +264,14 @@ class Harness:
 
 
 @pytest.fixture(params=sorted(BACKENDS))
-def ledger_factory(request: pytest.FixtureRequest) -> LedgerFactory:
-    """Each backend's factory in turn."""
-    return BACKENDS[request.param]
+def ledger_factory(request: pytest.FixtureRequest, tmp_path: Path) -> LedgerFactory:
+    """Each backend's factory in turn (with a folder of its own)."""
+    backend = BACKENDS[request.param]
+
+    def make(genesis: Transaction, producer: KeyPair, now: datetime) -> Ledger:
+        return backend(genesis, producer, now, tmp_path)
+
+    return make
 
 
 @pytest.fixture
@@ -218,3 +289,24 @@ def office_key() -> KeyPair:
 def office(chain: Harness, office_key: KeyPair) -> str:
     """An office accredited for driving licences in 5101…, with ``office_key``."""
     return chain.accredit("traffic-police", office_key)
+
+
+@pytest.fixture
+def every_backend(tmp_path: Path) -> dict[str, Harness]:
+    """The same fresh chain (same keys, genesis and clock) on every backend, by name."""
+    chains = {}
+    for name, backend in BACKENDS.items():
+        folder = tmp_path / name
+        folder.mkdir()
+
+        def make(
+            genesis: Transaction,
+            producer: KeyPair,
+            now: datetime,
+            backend: BackendFactory = backend,
+            folder: Path = folder,
+        ) -> Ledger:
+            return backend(genesis, producer, now, folder)
+
+        chains[name] = Harness(make)
+    return chains

@@ -1,5 +1,5 @@
 """The pure core of the ecert registry chain (DESIGN §2, §3): transactions, rules, the fold,
-blocks, checkpoints, replay, and the ``Ledger`` protocol with an in-memory backend.
+blocks, checkpoints, replay, the reader/writer/block-source protocols and an in-memory backend.
 
 Everything here is a pure function of (state, transaction, time); time is always a parameter.
 See ``vc_core/ledger/README.md`` for the API at a glance.
@@ -39,9 +39,10 @@ from vc_core.ledger.bodies import (
     SuspendEvent,
 )
 from vc_core.ledger.builders import council_tx, genesis_tx, office_did, office_tx
+from vc_core.ledger.did import did_document
 from vc_core.ledger.errors import ChainCode, ChainError, LedgerRuleError, RuleCode
 from vc_core.ledger.fold import apply
-from vc_core.ledger.interface import Ledger
+from vc_core.ledger.interface import BlockPage, BlockSource, Ledger, LedgerReader, LedgerWriter
 from vc_core.ledger.memory import MemoryLedger
 from vc_core.ledger.records import (
     Accreditation,
@@ -49,6 +50,7 @@ from vc_core.ledger.records import (
     ChainHead,
     Council,
     CredentialStatus,
+    Inclusion,
     KeyRecord,
     LeafAnchor,
     StatusRecord,
@@ -74,6 +76,8 @@ __all__ = [
     "AnchorRecord",
     "Block",
     "BlockHeader",
+    "BlockPage",
+    "BlockSource",
     "ChainCode",
     "ChainError",
     "ChainHead",
@@ -84,6 +88,7 @@ __all__ = [
     "EncumbranceAddEvent",
     "EncumbranceReleaseEvent",
     "GenesisBody",
+    "Inclusion",
     "IssuerSuspendBody",
     "IssuerWithdrawBody",
     "KeyAddBody",
@@ -93,8 +98,10 @@ __all__ = [
     "LeafAnchor",
     "Ledger",
     "LedgerParams",
+    "LedgerReader",
     "LedgerRuleError",
     "LedgerState",
+    "LedgerWriter",
     "MemoryLedger",
     "ReinstateEvent",
     "RevokeEvent",
@@ -110,6 +117,7 @@ __all__ = [
     "apply",
     "apply_block",
     "council_tx",
+    "did_document",
     "extend",
     "genesis_tx",
     "make_block",

@@ -1,6 +1,8 @@
 """``did:ecert:<chain>:<office>`` documents, derived from the chain alone (DESIGN §2, §4).
 
-Resolution reads nothing but the ledger state. Each key the office ever held is a ``Multikey``
+Resolution reads nothing but what the chain says, through any reader that answers an office's
+accreditation and keys (every :class:`~vc_core.ledger.interface.LedgerReader`, or a
+:class:`~vc_core.ledger.state.LedgerState`). Each key the office ever held is a ``Multikey``
 verification method (CID 1.0 §2.2.2) whose id is ``<did>#<publicKeyMultibase>``, with its
 validity window: ``validFrom`` (when it was added; an ecert extension), ``expires`` (when it was
 retired) and ``revoked`` (compromised since), the last two as CID 1.0 defines them. Old keys stay
@@ -19,17 +21,25 @@ Example:
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from datetime import UTC, datetime
+from typing import Any, Protocol
 
 from vc_core.errors import NotFoundError
 from vc_core.ledger.fields import format_time
-from vc_core.ledger.records import KeyRecord
-
-if TYPE_CHECKING:
-    from vc_core.ledger.state import LedgerState
+from vc_core.ledger.records import Accreditation, KeyRecord
 
 DID_CONTEXT = ["https://www.w3.org/ns/did/v1", "https://w3id.org/security/multikey/v1"]
+
+
+_END_OF_TIME = datetime.max.replace(tzinfo=UTC)
+
+
+class OfficeFacts(Protocol):
+    """The two reader queries a DID document needs."""
+
+    def accreditation(self, office: str, at: datetime) -> Accreditation | None: ...
+
+    def office_keys(self, office: str) -> tuple[KeyRecord, ...]: ...
 
 
 def verification_method_id(office: str, key: str) -> str:
@@ -58,18 +68,19 @@ def _method(record: KeyRecord, version_time: datetime | None) -> dict[str, Any]:
 
 
 def did_document(
-    state: LedgerState, office: str, version_time: datetime | None = None
+    reader: OfficeFacts, office: str, version_time: datetime | None = None
 ) -> dict[str, Any]:
     """The DID document of ``office`` now, or as the chain held it at ``version_time``.
 
     Raises:
         NotFoundError: the office was not accredited on this chain (by ``version_time``).
     """
-    history = state.accreditation_history(office)
-    if not history or (version_time is not None and history[0].time > version_time):
+    # Any accreditation change (suspension, withdrawal) follows an accreditation, so an office
+    # had been accredited by T exactly when it has an accreditation, in any state, at T.
+    if reader.accreditation(office, version_time or _END_OF_TIME) is None:
         raise NotFoundError(f"{office} is not an office on this chain", code="DID_NOT_FOUND")
     records = [
-        r for r in state.office_keys(office) if version_time is None or r.added_at <= version_time
+        r for r in reader.office_keys(office) if version_time is None or r.added_at <= version_time
     ]
     methods = [_method(r, version_time) for r in records]
     ids = [m["id"] for m in methods]

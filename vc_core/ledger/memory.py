@@ -1,5 +1,9 @@
 """``MemoryLedger``: the in-memory :class:`~vc_core.ledger.interface.Ledger` backend.
 
+It reads as a :class:`~vc_core.ledger.interface.LedgerReader` (through
+:class:`~vc_core.ledger.queries.StateQueries`) and writes as a
+:class:`~vc_core.ledger.interface.LedgerWriter`.
+
 The reference backend for the contract suite and a base for replicas: it keeps the blocks and
 two :class:`~vc_core.ledger.state.LedgerState` values, the committed one and the one with the
 pending transactions folded on top. Both are immutable, so nothing is ever half applied.
@@ -31,6 +35,7 @@ from vc_core.ledger.blocks import (
 from vc_core.ledger.errors import LedgerRuleError, RuleCode
 from vc_core.ledger.fold import apply
 from vc_core.ledger.queries import StateQueries
+from vc_core.ledger.records import Inclusion
 from vc_core.ledger.rules import DEFAULT_PARAMS, LedgerParams
 from vc_core.ledger.state import LedgerState
 from vc_core.ledger.tx import Transaction
@@ -48,8 +53,8 @@ class MemoryLedger(StateQueries):
         self._state = apply_block(LedgerState.empty(genesis_block.header.chain_id), genesis_block)
         self._pending: list[Transaction] = []
         self._pending_state = self._state
-        self._tx_index: dict[str, tuple[Transaction, int]] = {
-            tx.hash: (tx, 0) for tx in genesis_block.transactions
+        self._tx_index: dict[str, tuple[Transaction, int, int]] = {
+            tx.hash: (tx, 0, i) for i, tx in enumerate(genesis_block.transactions)
         }
 
     @classmethod
@@ -63,13 +68,12 @@ class MemoryLedger(StateQueries):
         """A new chain whose block 0 holds ``genesis``, produced at ``now``."""
         return cls(make_block(None, [genesis], now, producer_key), producer_key, params)
 
-    @property
-    def chain_id(self) -> str:
-        return self._state.chain_id
+    def _committed(self) -> LedgerState:
+        return self._state
 
     @property
     def state(self) -> LedgerState:
-        """The committed state (immutable)."""
+        """The committed state (immutable; the reference the other backends are checked by)."""
         return self._state
 
     @property
@@ -100,8 +104,8 @@ class MemoryLedger(StateQueries):
         self._state = apply_block(self._state, block, self._params)
         self._pending_state = self._state
         self._blocks.append(block)
-        for tx in kept:
-            self._tx_index[tx.hash] = (tx, block.height)
+        for i, tx in enumerate(kept):
+            self._tx_index[tx.hash] = (tx, block.height, i)
         return block
 
     def head(self) -> BlockHeader:
@@ -119,7 +123,20 @@ class MemoryLedger(StateQueries):
         found = self._tx_index.get(tx_hash)
         if found is None:
             raise NotFoundError(f"no committed transaction {tx_hash}", code="TX_NOT_FOUND")
-        return found
+        return found[0], found[1]
+
+    def inclusion(self, tx_hash: str) -> Inclusion | None:
+        found = self._tx_index.get(tx_hash)
+        if found is None:
+            return None
+        header = self._blocks[found[1]].header
+        return Inclusion(
+            tx_hash=tx_hash,
+            height=header.height,
+            position=found[2],
+            block_hash=header.hash,
+            block_time=header.time,
+        )
 
     def next_seq(self, author: str) -> int:
         return self._pending_state.next_seq(author)

@@ -1,18 +1,19 @@
-"""The read side every :class:`~vc_core.ledger.interface.Ledger` backend shares.
+"""The :class:`~vc_core.ledger.interface.LedgerReader` side every state-folding backend shares.
 
-A backend keeps its committed :class:`LedgerState` in ``self._state``; these methods answer the
-contract's queries from it, so the memory and the embedded SQLite backends cannot drift apart.
+A backend that folds blocks into a :class:`LedgerState` (memory, embedded, replica) answers the
+reader's queries from its committed state through this mixin, so the backends cannot drift
+apart. The backend says where its committed state is by overriding :meth:`_committed`.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 from vc_core.errors import NotFoundError
 from vc_core.ledger.records import (
     Accreditation,
     AnchorRecord,
+    ChainHead,
     Council,
     CredentialStatus,
     KeyRecord,
@@ -22,29 +23,48 @@ from vc_core.ledger.state import LedgerState
 
 
 class StateQueries:
-    """Queries answered from the committed state (DESIGN §3)."""
+    """:class:`~vc_core.ledger.interface.LedgerReader` answered from a committed state."""
 
-    _state: LedgerState
+    def _committed(self) -> LedgerState:
+        """The committed state (raises NotFoundError when there is none yet)."""
+        raise NotImplementedError
+
+    @property
+    def chain_id(self) -> str:
+        return self._committed().chain_id
+
+    def chain_head(self) -> ChainHead:
+        head = self._committed().head
+        if head is None:
+            raise NotFoundError("the chain has no block yet", code="NO_CHAIN")
+        return head
 
     def council(self) -> Council:
-        if self._state.council is None:
+        council = self._committed().council
+        if council is None:
             raise NotFoundError("the chain has no council", code="NO_COUNCIL")
-        return self._state.council
+        return council
+
+    def offices(self) -> tuple[str, ...]:
+        return tuple(sorted(self._committed().offices.keys()))
 
     def accreditation(self, office: str, at: datetime) -> Accreditation | None:
-        return self._state.accreditation(office, at)
+        return self._committed().accreditation(office, at)
 
     def office_keys(self, office: str) -> tuple[KeyRecord, ...]:
-        return self._state.office_keys(office)
+        return self._committed().office_keys(office)
 
     def key(self, public_multikey: str) -> KeyRecord | None:
-        return self._state.key(public_multikey)
+        return self._committed().key(public_multikey)
 
     def batch(self, batch_root: str) -> AnchorRecord | None:
-        return self._state.batch(batch_root)
+        return self._committed().batch(batch_root)
+
+    def batch_by_id(self, office: str, batch_id: str) -> AnchorRecord | None:
+        return self._committed().batch_by_id(office, batch_id)
 
     def leaf_anchor(self, leaf: str) -> LeafAnchor | None:
-        return self._state.leaf_anchor(leaf)
+        return self._committed().leaf_anchor(leaf)
 
     def credential_status(
         self,
@@ -54,9 +74,9 @@ class StateQueries:
         status_index: int | None = None,
         as_of: datetime,
     ) -> CredentialStatus:
-        return self._state.credential_status(
+        return self._committed().credential_status(
             office, credential_id=credential_id, status_index=status_index, as_of=as_of
         )
 
-    def did_document(self, office: str, version_time: datetime | None = None) -> dict[str, Any]:
-        return self._state.did_document(office, version_time)
+    def status_indexes(self, office: str, start: int, stop: int) -> tuple[int, ...]:
+        return self._committed().status_indexes(office, start, stop)

@@ -1,8 +1,8 @@
 """What the ledger answers: frozen records derived from the fold (DESIGN §2, §5 steps 3–6).
 
 These are the query results of :class:`~vc_core.ledger.state.LedgerState` and of every
-:class:`~vc_core.ledger.interface.Ledger` backend. They are pydantic models so the registry can
-return them as JSON as they are.
+:class:`~vc_core.ledger.interface.LedgerReader` backend. They are pydantic models so the
+registry can return them as JSON as they are.
 
 Example:
     >>> from datetime import UTC, datetime
@@ -163,6 +163,16 @@ class ChainHead(_Record):
     height: int
     hash: str
     time: UtcTime
+
+
+class Inclusion(_Record):
+    """Where a committed transaction sits: its block (height, hash, time) and position in it."""
+
+    tx_hash: str
+    height: int
+    position: int
+    block_hash: str
+    block_time: UtcTime
 
 
 class AccreditationEntry(_Record):

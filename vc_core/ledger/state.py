@@ -22,7 +22,6 @@ from typing import Any
 
 from rpds import HashTrieMap
 
-from vc_core.ledger.did import did_document
 from vc_core.ledger.records import (
     Accreditation,
     AccreditationEntry,
@@ -170,6 +169,16 @@ class LedgerState:
                 return found
         return ()
 
+    def status_indexes(self, office: str, start: int, stop: int) -> tuple[int, ...]:
+        """The status-list indexes ``start ≤ i < stop`` of ``office`` with any event, ascending."""
+        found = []
+        for owner, key in self.statuses:
+            if owner == office and key.startswith("idx:"):
+                index = int(key[4:])
+                if start <= index < stop:
+                    found.append(index)
+        return tuple(sorted(found))
+
     def credential_status(
         self,
         office: str,
@@ -183,10 +192,6 @@ class LedgerState:
             office, credential_id=credential_id, status_index=status_index
         )
         return fold_status(office, credential_id, status_index, history, as_of)
-
-    def did_document(self, office: str, version_time: datetime | None = None) -> dict[str, Any]:
-        """The office's DID document derived from the chain (see :mod:`vc_core.ledger.did`)."""
-        return did_document(self, office, version_time)
 
 
 _STATE_AFTER: dict[str, AccreditationState] = {

@@ -31,28 +31,23 @@ from contextlib import closing
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
 
 from vc_core.errors import NotFoundError, RegistryError, VerificationError
 from vc_core.ledger import (
     DEFAULT_PARAMS,
-    Accreditation,
-    AnchorRecord,
     Block,
+    BlockSource,
     ChainCode,
     ChainError,
     ChainHead,
     Checkpoint,
-    CredentialStatus,
-    KeyRecord,
-    LeafAnchor,
     LedgerParams,
     LedgerState,
     apply_block,
     verify_checkpoint,
 )
+from vc_core.ledger.queries import StateQueries
 from vc_core.ledger.sigpool import preverified
-from vc_core.replica.source import BlockSource
 from vc_core.replica.store import ReplicaStore
 
 PAGE = 100
@@ -76,8 +71,12 @@ class SyncResult:
     head: ChainHead
 
 
-class Replica:
-    """A verified chain in its own SQLite file, folded into a :class:`LedgerState`."""
+class Replica(StateQueries):
+    """A verified chain in its own SQLite file, folded into a :class:`LedgerState`.
+
+    It is a :class:`~vc_core.ledger.LedgerReader`: the same queries, with the same answers, as
+    the node it replicates (before the first sync every query raises ``NO_CHAIN``).
+    """
 
     def __init__(self, store: ReplicaStore, genesis_hash: str, params: LedgerParams) -> None:
         self._store = store
@@ -108,8 +107,7 @@ class Replica:
     def head(self) -> ChainHead | None:
         return None if self._state is None else self._state.head
 
-    @property
-    def state(self) -> LedgerState:
+    def _committed(self) -> LedgerState:
         """The folded state (raises NotFoundError before the first sync)."""
         if self._state is None:
             raise NotFoundError("the replica holds no block yet; sync first", code="NO_CHAIN")
@@ -209,7 +207,7 @@ class Replica:
             raise
 
     def _accept_checkpoint(self, checkpoint: Checkpoint) -> None:
-        state = self.state
+        state = self._committed()
         if state.council is None:
             return
         verify_checkpoint(checkpoint, state.council.producer)
@@ -230,36 +228,3 @@ class Replica:
         if head is not None and head.height == height:
             return head.hash
         return self._store.block_hash(height)
-
-    # Queries --------------------------------------------------------------------------------
-
-    def office_keys(self, office: str, at: datetime) -> list[tuple[KeyRecord, str]]:
-        """The office's keys with their state at ``at`` (``active``, ``retired``, …)."""
-        return [(k, k.state_at(at)) for k in self.state.office_keys(office)]
-
-    def accreditation(self, office: str, at: datetime) -> Accreditation | None:
-        """The office's accreditation as it stood at ``at``."""
-        return self.state.accreditation(office, at)
-
-    def leaf_anchor(self, leaf: str) -> LeafAnchor | None:
-        """Whether a leaf digest is anchored: its batch (who, when, which tx) and index."""
-        return self.state.leaf_anchor(leaf)
-
-    def batch(self, batch_root: str) -> AnchorRecord | None:
-        return self.state.batch(batch_root)
-
-    def credential_status(
-        self,
-        office: str,
-        *,
-        credential_id: str | None = None,
-        status_index: int | None = None,
-        as_of: datetime,
-    ) -> CredentialStatus:
-        """A credential's status as of ``as_of``, with its event history."""
-        return self.state.credential_status(
-            office, credential_id=credential_id, status_index=status_index, as_of=as_of
-        )
-
-    def did_document(self, office: str, version_time: datetime | None = None) -> dict[str, Any]:
-        return self.state.did_document(office, version_time)

@@ -1,4 +1,4 @@
-"""Where a replica gets blocks: the ``BlockSource`` protocol and its HTTP implementation.
+"""Where a replica gets blocks: implementations of :class:`vc_core.ledger.BlockSource`.
 
 :class:`HttpSource` reads a registry node's ``GET /blocks`` and ``GET /checkpoint``. Every
 transport failure — refused connection, timeout, an HTTP error status, a body that is not JSON —
@@ -8,36 +8,15 @@ is a :class:`~vc_core.errors.RegistryError`: the answer is "could not check", ne
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 import httpx
 
 from vc_core.errors import MalformedError, RegistryError
-from vc_core.ledger import Block, Checkpoint
+from vc_core.ledger import Block, BlockPage, BlockSource, Checkpoint
 
-
-@dataclass(frozen=True)
-class BlockPage:
-    """Blocks from some height on, and the source's head height when it answered."""
-
-    head: int
-    blocks: list[Block]
-
-
-class BlockSource(Protocol):
-    """Anything that serves a registry chain's blocks and signed checkpoints."""
-
-    name: str
-
-    def blocks(self, start: int, limit: int) -> BlockPage:
-        """Blocks ``start…`` (at most ``limit``). Raises RegistryError on transport failure."""
-        ...
-
-    def checkpoint(self) -> Checkpoint:
-        """The source's current signed checkpoint. Raises RegistryError."""
-        ...
+__all__ = ["SNAPSHOT_FORMAT", "BlockPage", "BlockSource", "HttpSource", "SnapshotSource"]
 
 
 class HttpSource:

@@ -118,8 +118,9 @@ def test_sync_verifies_and_answers_as_of_a_time(tmp_path: Path) -> None:
     replica = _replica(tmp_path)
     result = replica.sync([LedgerSource(_chain())], now=NOW)
     assert result.head.height == 3 and result.added_transactions == 4
-    keys = replica.office_keys(OFFICE, T0 + timedelta(minutes=2))
-    assert [(k.key, s) for k, s in keys] == [(OFFICE_KEY.public_multibase, "active")]
+    keys = replica.office_keys(OFFICE)
+    at = T0 + timedelta(minutes=2)
+    assert [(k.key, k.state_at(at)) for k in keys] == [(OFFICE_KEY.public_multibase, "active")]
     assert replica.accreditation(OFFICE, T0) is None
     assert replica.accreditation(OFFICE, T0 + timedelta(minutes=1)) is not None
     found = replica.leaf_anchor(digest("leaf-2"))
