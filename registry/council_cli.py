@@ -2,7 +2,9 @@
 
 The transaction travels as a JSON file. ``accredit`` writes it signed by the proposer; each
 ``sign`` adds one member's signature (members sign the same bytes, in any order); ``submit``
-posts it and waits for its block. Key files are read, never printed.
+posts it and waits for its block. Key files are read, never printed. The registry is reached
+only through :class:`~vc_core.registry_client.RegistryClient`, so an unreachable node is exit 3
+("could not check") and a refusal carries the node's rule code.
 """
 
 from __future__ import annotations
@@ -11,13 +13,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
 
-import httpx
 import typer
 
 from registry.setup import read_key
-from vc_core.errors import MalformedError, RegistryError, VerificationError
+from vc_core.errors import MalformedError, VerificationError
 from vc_core.ledger import AccreditBody, Scope, Transaction, add_signature, office_did, unsigned_tx
 from vc_core.ledger.fields import parse_time
+from vc_core.registry_client import RegistryClient
 
 council_app = typer.Typer(
     help="Prepare, sign and submit council transactions.", no_args_is_help=True
@@ -42,13 +44,6 @@ def _time(value: str | None, default: datetime | None) -> datetime | None:
         raise MalformedError(str(exc), code="INVALID_TIME") from exc
 
 
-def _get(url: str) -> httpx.Response:
-    try:
-        return httpx.get(url, timeout=30)
-    except httpx.HTTPError as exc:
-        raise RegistryError(f"{url} could not be reached: {exc!r}") from exc
-
-
 @council_app.command()
 def accredit(  # noqa: PLR0917 — typer options
     office: Annotated[str, typer.Option(help="Office name, e.g. traffic-police.")],
@@ -65,10 +60,10 @@ def accredit(  # noqa: PLR0917 — typer options
     """Prepare an ``issuer.accredit`` transaction, signed by you as the proposer."""
     proposer = read_key(key)
     now = datetime.now(UTC)
-    checkpoint = _get(f"{registry.rstrip('/')}/checkpoint").json()
-    chain_id = checkpoint["chain_id"]
     author = proposer.public_multibase
-    seq = _get(f"{registry.rstrip('/')}/accounts/{author}").json()["next_seq"]
+    with RegistryClient(registry, timeout_s=30) as client:
+        chain_id = client.checkpoint().chain_id
+        seq = client.next_seq(author)
     body = AccreditBody(
         office=office_did(chain_id, office),
         name=name,
@@ -97,17 +92,12 @@ def sign(file: Path, key: KeyOpt) -> None:
 def submit(file: Path, registry: RegistryOpt) -> None:
     """Submit a council transaction and wait for its block."""
     tx = Transaction.from_json(file.read_bytes())
-    try:
-        r = httpx.post(
-            f"{registry.rstrip('/')}/transactions",
-            content=tx.to_json(),
-            headers={"Prefer": "wait=10"},
-            timeout=30,
+    with RegistryClient(registry, timeout_s=30) as client:
+        status = client.submit(tx, wait_s=10)
+    if status.state == "rejected":
+        problem = status.problem or {}
+        raise VerificationError(
+            str(problem.get("detail", "rejected")), code=str(problem.get("code", "REJECTED"))
         )
-    except httpx.HTTPError as exc:
-        raise RegistryError(f"{registry} could not be reached: {exc!r}") from exc
-    data = r.json()
-    if r.status_code >= 400:
-        raise VerificationError(data.get("detail", "refused"), code=data.get("code"))
-    height = data.get("block", {}).get("height")
-    typer.echo(f"{tx.hash}: {data['state']}" + (f" in block {height}" if height else ""))
+    where = f" in block {status.height}" if status.height is not None else ""
+    typer.echo(f"{tx.hash}: {status.state}{where}")

@@ -7,7 +7,7 @@ process (SIGTERM, then SIGKILL) on exit. :meth:`NodeProcess.kill` sends SIGKILL,
 Example (not run here: it starts a process)::
 
     with running_node(data_dir) as node:
-        httpx.get(node.url + "/checkpoint")
+        RegistryClient(node.url).checkpoint()
 """
 
 from __future__ import annotations
@@ -27,7 +27,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-import httpx
 from sqlalchemy.engine import Engine
 
 from registry.db import make_engine
@@ -35,6 +34,7 @@ from registry.ledger import EmbeddedLedger
 from vc_core.errors import RegistryError
 from vc_core.keys import KeyPair
 from vc_core.ledger import Transaction
+from vc_core.registry_client import RegistryClient
 
 
 def free_port() -> int:
@@ -94,15 +94,16 @@ def start_node(
 def wait_ready(node: NodeProcess, *, timeout_s: float = 20.0) -> None:
     """Poll ``GET /checkpoint`` until it answers 200, or raise with the node's log."""
     deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if node.process.poll() is not None:
-            break
-        try:
-            if httpx.get(node.url + "/checkpoint", timeout=1.0).status_code == 200:
+    with RegistryClient(node.url, timeout_s=1.0, retries=0) as client:
+        while time.monotonic() < deadline:
+            if node.process.poll() is not None:
+                break
+            try:
+                client.checkpoint()
                 return
-        except httpx.TransportError:
-            pass
-        time.sleep(0.05)
+            except RegistryError:
+                pass
+            time.sleep(0.05)
     node.stop()
     log = node.log_path.read_text(encoding="utf-8", errors="replace")[-4000:]
     raise RegistryError(f"registry node did not become ready; log tail:\n{log}")

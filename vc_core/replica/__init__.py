@@ -1,7 +1,8 @@
 """A verifier's replica of a registry chain: pull, verify from genesis, answer as of a time.
 
-Pure of FastAPI and SQLModel: the stdlib ``sqlite3`` keeps the verified blocks, ``httpx`` pulls
-them. See :class:`Replica` for the sync steps.
+Pure of FastAPI and SQLModel: the stdlib ``sqlite3`` keeps the verified blocks, and
+:class:`~vc_core.registry_client.RegistryClient` pulls them. See :class:`Replica` for the sync
+steps.
 """
 
 from vc_core.replica.replica import ChainRewrittenError, Replica, SyncResult

@@ -1,61 +1,63 @@
 """Where a replica gets blocks: implementations of :class:`vc_core.ledger.BlockSource`.
 
-:class:`HttpSource` reads a registry node's ``GET /blocks`` and ``GET /checkpoint``. Every
-transport failure — refused connection, timeout, an HTTP error status, a body that is not JSON —
-is a :class:`~vc_core.errors.RegistryError`: the answer is "could not check", never "invalid".
+:class:`HttpSource` reads a registry node's ``GET /blocks`` and ``GET /checkpoint`` through
+:class:`~vc_core.registry_client.RegistryClient`. Every transport failure — refused connection,
+timeout, an HTTP error status, a body that is not JSON — is a
+:class:`~vc_core.errors.RegistryError`: the answer is "could not check", never "invalid".
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-import httpx
-
-from vc_core.errors import MalformedError, RegistryError
+from vc_core.errors import MalformedError, RegistryError, VCError
 from vc_core.ledger import Block, BlockPage, BlockSource, Checkpoint
+from vc_core.registry_client import RegistryClient, answered_status
 
 __all__ = ["SNAPSHOT_FORMAT", "BlockPage", "BlockSource", "HttpSource", "SnapshotSource"]
 
 
 class HttpSource:
-    """A registry node's HTTP API (``GET /blocks``, ``GET /checkpoint``)."""
+    """A registry node's HTTP API (``GET /blocks``, ``GET /checkpoint``), through the one
+    :class:`~vc_core.registry_client.RegistryClient`.
 
-    def __init__(self, url: str, *, timeout_s: float = 30.0, client: httpx.Client | None = None):
-        self.name = url.rstrip("/")
-        self._client = client or httpx.Client(timeout=timeout_s)
+    A node that answers with an error status cannot serve this replica: whatever the status,
+    that is :class:`~vc_core.errors.RegistryError` ("could not check"), so the replica moves on
+    to its next source. Blocks and checkpoints that do not parse stay
+    :class:`~vc_core.errors.MalformedError`: they are hostile data, not an outage.
+    """
+
+    def __init__(
+        self, url: str, *, timeout_s: float = 30.0, client: RegistryClient | None = None
+    ) -> None:
+        self._client = client or RegistryClient(url, timeout_s=timeout_s)
+        self.name = self._client.url
 
     def close(self) -> None:
         self._client.close()
 
-    def _get(self, path: str, params: dict[str, Any] | None = None) -> Any:
-        try:
-            response = self._client.get(self.name + path, params=params)
-        except httpx.HTTPError as exc:
-            raise RegistryError(f"{self.name} could not be reached: {exc!r}") from exc
-        if response.status_code != 200:
-            raise RegistryError(f"{self.name}{path} answered HTTP {response.status_code}")
-        try:
-            return json.loads(response.content)
-        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-            raise RegistryError(f"{self.name}{path} did not answer JSON") from exc
-
     def blocks(self, start: int, limit: int) -> BlockPage:
-        data = self._get("/blocks", {"from": start, "limit": limit})
-        if not isinstance(data, dict) or not isinstance(data.get("blocks"), list):
-            raise RegistryError(f"{self.name}/blocks answered an unexpected shape")
-        head = data.get("head")
-        if not isinstance(head, int):
-            raise RegistryError(f"{self.name}/blocks did not name its head")
-        return BlockPage(head=head, blocks=[_block(b) for b in data["blocks"]])
+        with _as_outage():
+            return self._client.blocks(start, limit)
 
     def checkpoint(self) -> Checkpoint:
-        data = self._get("/checkpoint")
-        try:
-            return Checkpoint.model_validate(data)
-        except ValueError as exc:
-            raise MalformedError(f"{self.name} sent a malformed checkpoint") from exc
+        with _as_outage():
+            return self._client.checkpoint()
+
+
+@contextmanager
+def _as_outage() -> Iterator[None]:
+    """Turn the node's error answers (4xx problem reports) into "could not check"."""
+    try:
+        yield
+    except VCError as exc:
+        if isinstance(exc, RegistryError) or answered_status(exc) is None:
+            raise
+        raise RegistryError(exc.message, code=exc.code, details=exc.details) from exc
 
 
 def _block(data: Any) -> Block:
