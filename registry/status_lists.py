@@ -2,7 +2,7 @@
 
 List ``n`` of an office and a purpose (``revocation`` or ``suspension``) covers status indexes
 ``n·LIST_SIZE … (n+1)·LIST_SIZE − 1``; bit ``i`` (left-most first, Bitstring Status List v1.0
-§4.1) is set when the credential filed under that index is revoked — or suspended — as of
+§2.2) is set when the credential filed under that index is revoked — or suspended — as of
 ``now``, folded by the core's :meth:`LedgerState.credential_status`. The list is a
 ``BitstringStatusListCredential`` issued by the registry node's ``did:key`` and signed with
 ``eddsa-jcs-2022``, so a standard verifier never calls the office either.
@@ -10,8 +10,6 @@ List ``n`` of an office and a purpose (``revocation`` or ``suspension``) covers 
 
 from __future__ import annotations
 
-import base64
-import gzip
 from datetime import datetime
 from typing import Any, Literal
 
@@ -21,6 +19,7 @@ from vc_core.errors import MalformedError, NotFoundError
 from vc_core.keys import KeyPair
 from vc_core.ledger import LedgerReader
 from vc_core.ledger.fields import format_time
+from vc_core.status_list import encode_list
 
 LIST_SIZE = 131_072  # bits = 16 KiB: the specification's minimum, for group privacy
 MAX_LIST_NUMBER = 16_383  # indexes stay below 2^31
@@ -46,12 +45,6 @@ def status_bits(
             bit = index - low
             bits[bit // 8] |= 0x80 >> (bit % 8)
     return bytes(bits)
-
-
-def encode_list(bits: bytes) -> str:
-    """Multibase base64url (no padding) of the GZIP-compressed bitstring (§2.1 encodedList)."""
-    packed = gzip.compress(bits, mtime=0)
-    return "u" + base64.urlsafe_b64encode(packed).decode("ascii").rstrip("=")
 
 
 def status_list_credential(
