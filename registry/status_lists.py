@@ -15,6 +15,7 @@ from typing import Any, Literal
 
 from vc_core.dataintegrity import add_proof
 from vc_core.did import did_key, verification_method_id
+from vc_core.did_ecert import office_did_from
 from vc_core.errors import MalformedError, NotFoundError
 from vc_core.keys import KeyPair
 from vc_core.ledger import LedgerReader
@@ -30,7 +31,7 @@ CREDENTIALS_V2 = "https://www.w3.org/ns/credentials/v2"
 
 def office_id(chain_id: str, office: str) -> str:
     """An office DID from a DID or a bare office name."""
-    return office if office.startswith("did:") else f"did:ecert:{chain_id}:{office}"
+    return office_did_from(chain_id, office)
 
 
 def status_bits(
