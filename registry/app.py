@@ -20,7 +20,7 @@ from fastapi import FastAPI
 from registry import problems
 from registry.config import Settings, get_settings
 from registry.node import Node
-from registry.routers import anchors, chain, offices, status_lists, transactions
+from registry.routers import anchors, chain, offices, receipts, status_lists, transactions
 from registry.setup import open_ledger, read_key
 
 
@@ -53,7 +53,7 @@ def create_app(settings: Settings) -> FastAPI:
     app = FastAPI(title="ecert registry", lifespan=lifespan)
     app.state.settings = settings
     problems.install(app)
-    for module in (transactions, chain, offices, anchors, status_lists):
+    for module in (transactions, chain, offices, anchors, receipts, status_lists):
         app.include_router(module.router)
     app.add_middleware(problems.BodyLimit, max_bytes=settings.max_body_bytes)
     return app

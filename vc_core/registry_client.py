@@ -37,6 +37,7 @@ from typing import Any, Literal, Self, TypeVar
 import httpx
 from pydantic import BaseModel, ConfigDict, ValidationError
 
+from vc_core.anchoring import AnchorReceipt
 from vc_core.errors import (
     MalformedError,
     NotFoundError,
@@ -157,6 +158,17 @@ class RegistryClient:
         if not isinstance(seq, int) or isinstance(seq, bool):
             raise self._bad(f"/accounts/{author}", "no next_seq")
         return seq
+
+    def receipt(self, leaf: str) -> AnchorReceipt:
+        """``GET /receipts/{leaf}``: the anchor receipt of a credential digest (hex).
+
+        The receipt is not checked here; :func:`vc_core.anchoring.verify_receipt` does that.
+
+        Raises:
+            NotFoundError: ``ANCHOR_NOT_FOUND`` — no anchored batch publishes this leaf.
+            MalformedError: the receipt does not parse or is not canonical (hostile data).
+        """
+        return AnchorReceipt.from_json(self._send("GET", f"/receipts/{leaf}").content)
 
     def submit(self, tx: Transaction, *, wait_s: float = 0.0) -> TxStatus:
         """``POST /transactions``, waiting up to ``wait_s`` for the block (``Prefer: wait``).

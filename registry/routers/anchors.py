@@ -1,4 +1,4 @@
-"""``GET /anchors/{root}`` and ``GET /leaves/{digest}/receipt``."""
+"""``GET /anchors/{root}`` (a leaf's receipt is ``GET /receipts/{leaf}``, in ``receipts.py``)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from fastapi import APIRouter
 
 from registry import queries
 from registry.deps import LedgerDep
-from registry.schemas import AnchorPublic, LeafReceiptPublic
+from registry.schemas import AnchorPublic
 
 router = APIRouter(tags=["anchors"])
 
@@ -15,9 +15,3 @@ router = APIRouter(tags=["anchors"])
 def get_anchor(root: str, ledger: LedgerDep) -> AnchorPublic:
     """Who anchored a batch root, when, in which block (with the inclusion proof)."""
     return queries.anchor(ledger=ledger, root=root)
-
-
-@router.get("/leaves/{digest}/receipt")
-def get_leaf_receipt(digest: str, ledger: LedgerDep) -> LeafReceiptPublic:
-    """A leaf's anchor receipt: index, path, batch root, block and transaction."""
-    return queries.leaf_receipt(ledger=ledger, digest=digest)

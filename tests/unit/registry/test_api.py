@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from fastapi.testclient import TestClient
 
+from vc_core.anchoring import AnchorReceipt
 from vc_core.keys import KeyPair
 from vc_core.ledger import Block, Checkpoint, verify_checkpoint
 from vc_core.transparency.merkle import hash_leaf, verify_inclusion
@@ -70,23 +71,30 @@ def test_anchor_and_leaf_receipt(
     root = tx.body.batch_root  # type: ignore[union-attr]
     anchor = client.get(f"/anchors/{root}").json()
     assert anchor["anchor"]["office"] == office and anchor["block"]["height"] == 2
-    receipt = client.get(f"/leaves/{leaves[3]}/receipt").json()
-    assert receipt["leaf_index"] == 3 and receipt["batch_root"] == root
+    r = client.get(f"/receipts/{leaves[3]}")
+    assert r.status_code == 200 and r.headers["content-type"] == "application/json"
+    receipt = AnchorReceipt.from_json(r.content)
+    assert receipt.leaf_index == 3 and receipt.batch_root == root
+    assert receipt.anchor_tx.hash == tx.hash and receipt.header.height == 2
     verify_inclusion(
         hash_leaf(bytes.fromhex(leaves[3])),
         3,
-        receipt["tree_size"],
-        [bytes.fromhex(p) for p in receipt["path"]],
+        receipt.tree_size,
+        [bytes.fromhex(p) for p in receipt.path],
         bytes.fromhex(root),
     )
-    _check_inclusion(tx.hash, receipt["tx_inclusion"], receipt["header"]["tx_root"])
+    inclusion = receipt.tx_inclusion.model_dump()
+    _check_inclusion(tx.hash, inclusion, receipt.header.tx_root)
+    schema = client.get("/openapi.json").json()["paths"]["/receipts/{leaf}"]["get"]
+    declared = schema["responses"]["200"]["content"]["application/json"]["schema"]["$ref"]
+    assert declared.endswith("/AnchorReceipt")
 
 
 def test_unknown_things_are_404_problems(client: TestClient) -> None:
     for path in (
         f"/transactions/{'0' * 64}",
         f"/anchors/{'0' * 64}",
-        f"/leaves/{'0' * 64}/receipt",
+        f"/receipts/{'0' * 64}",
         "/dids/did:ecert:unit:nobody",
         "/no/such/route",
     ):
