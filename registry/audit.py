@@ -1,9 +1,10 @@
 """Re-verify a stored chain from its genesis (``ecert registry audit``, and every node start).
 
 Each stored block is rebuilt from its rows' bytes, its index columns are checked against those
-bytes, and it is folded with the core's :func:`~vc_core.ledger.apply_block` — the same check a
-replica makes. The first block that fails is named by height: a changed byte in a header, a
-signature or a transaction changes a hash, a Merkle root or a signature check, so it cannot pass.
+bytes, and the blocks go through the core's one verified replay,
+:func:`~vc_core.ledger.replay_steps` — the routine a replica syncs and opens with too. The first
+block that fails is named by height: a changed byte in a header, a signature or a transaction
+changes a hash, a Merkle root or a signature check, so it cannot pass.
 
 Example:
     >>> import tempfile, pathlib
@@ -34,9 +35,8 @@ from vc_core.ledger import (
     ChainError,
     LedgerParams,
     LedgerState,
-    apply_block,
+    replay_steps,
 )
-from vc_core.ledger.sigpool import preverified
 
 
 @dataclass
@@ -93,20 +93,6 @@ def _rebuild(stored: store.StoredBlock) -> Block:
     return block
 
 
-def _fold(
-    state: LedgerState | None,
-    block: Block,
-    genesis_hash: str | None,
-    params: LedgerParams,
-    now: datetime | None,
-) -> LedgerState:
-    if state is None:
-        if genesis_hash is not None and block.hash != genesis_hash:
-            raise _bad(0, "this is not the trusted genesis", ChainCode.GENESIS_MISMATCH)
-        state = LedgerState.empty(block.header.chain_id)
-    return apply_block(state, block, params, now=now)
-
-
 def _stored_blocks(engine: Engine) -> Generator[Block, None, None]:
     """The stored blocks from genesis, each rebuilt and checked against its rows, in order."""
     for expected, stored in enumerate(store.iter_stored(engine, 0)):
@@ -127,9 +113,9 @@ def replay_stored(
 ) -> tuple[LedgerState, BlockHeader]:
     """The state and head of the stored chain, verified from genesis.
 
-    Transaction signatures are checked by ``workers`` processes (default: CPUs − 1) ahead of
-    the fold, in chunks of ``chunk_txs`` (see :func:`~vc_core.ledger.sigpool.preverified`); a
-    chain shorter than one chunk is checked in this process alone.
+    The blocks go through :func:`~vc_core.ledger.replay_steps`: transaction signatures are
+    checked by ``workers`` processes (default: CPUs − 1) ahead of the fold, in chunks of
+    ``chunk_txs``; a chain shorter than one chunk is checked in this process alone.
 
     Raises:
         NotFoundError: the database holds no block.
@@ -137,16 +123,18 @@ def replay_stored(
     """
     state: LedgerState | None = None
     head: BlockHeader | None = None
-    blocks = preverified(
+    steps = replay_steps(
         _stored_blocks(engine),
+        genesis_hash=genesis_hash,
+        params=params,
+        now=now,
         workers=workers,
         chunk_txs=chunk_txs,
         defer=(VCError, DatabaseError),
     )
-    with closing(blocks):
-        for block in blocks:
-            state = _fold(state, block, genesis_hash, params, now)
-            head = block.header
+    with closing(steps):
+        for block, after in steps:
+            state, head = after, block.header
             if report is not None:
                 report.blocks += 1
                 report.transactions += len(block.transactions)

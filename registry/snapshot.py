@@ -3,7 +3,9 @@
 Line 1 is a header ``{"format", "chain_id", "genesis_hash", "checkpoint"}`` with a checkpoint
 signed by the node key at export time; each next line is one block as the producer signed it
 (the ``GET /blocks`` form). ``ecert registry import`` feeds it to a replica through
-:class:`vc_core.replica.SnapshotSource`, which verifies every block from the trusted genesis.
+:class:`vc_core.replica.SnapshotSource`; the replica verifies every block from the trusted
+genesis with the core's one replay (:func:`vc_core.ledger.replay_steps`), which the export's own
+check (:func:`registry.audit.replay_stored`) uses too.
 """
 
 from __future__ import annotations

@@ -10,10 +10,8 @@ from vc_core.ledger.blocks import (
     BlockHeader,
     Checkpoint,
     apply_block,
-    extend,
     make_block,
     make_checkpoint,
-    replay,
     tx_root,
     verify_block,
     verify_checkpoint,
@@ -55,6 +53,7 @@ from vc_core.ledger.records import (
     LeafAnchor,
     StatusRecord,
 )
+from vc_core.ledger.replay import extend, replay, replay_steps
 from vc_core.ledger.rules import DEFAULT_PARAMS, LedgerParams
 from vc_core.ledger.sigpool import preverified
 from vc_core.ledger.state import LedgerState
@@ -126,6 +125,7 @@ __all__ = [
     "office_tx",
     "preverified",
     "replay",
+    "replay_steps",
     "sign_tx",
     "tx_root",
     "unsigned_tx",

@@ -6,10 +6,8 @@ the same bytes. ``tx_root`` is the RFC 6962 Merkle root whose leaves are the 32-
 hashes, in block order, so one transaction's inclusion is a standard audit path. Block 0 holds
 exactly the genesis transaction and has ``prev_hash`` = 64 zeros.
 
-:func:`replay` re-verifies a whole chain from its genesis, folding every transaction with the
-block's time as ``now``, and raises :class:`~vc_core.ledger.errors.ChainError` naming the first
-bad height. :func:`extend` does the same for a replica that already holds a state, and refuses
-blocks that do not extend its head.
+:func:`apply_block` verifies one block and folds its transactions with the block's time as
+``now``; replaying a whole chain is :mod:`vc_core.ledger.replay`.
 
 Example:
     >>> from datetime import UTC, datetime
@@ -17,7 +15,7 @@ Example:
     >>> from vc_core.ledger.builders import genesis_tx
     >>> k, t = KeyPair.generate(), datetime(2024, 1, 1, tzinfo=UTC)
     >>> g = make_block(None, [genesis_tx("demo", [k], 1, k.public, t)], t, k)
-    >>> replay(g, []).head.height
+    >>> apply_block(LedgerState.empty("demo"), g).head.height
     0
 """
 
@@ -247,45 +245,6 @@ def _expected_producer(state: LedgerState, block: Block) -> str:
     if state.head is not None or not isinstance(producer, str):
         raise _chain_err(ChainCode.BAD_GENESIS, "block 0 holds exactly the genesis", 0)
     return producer
-
-
-def replay(
-    genesis_block: Block,
-    blocks: Iterable[Block],
-    *,
-    expected_genesis_hash: str | None = None,
-    params: LedgerParams = DEFAULT_PARAMS,
-    now: datetime | None = None,
-) -> LedgerState:
-    """Re-verify a chain from its genesis block and return its state (``ecert registry audit``).
-
-    Raises:
-        ChainError: ``GENESIS_MISMATCH`` when the genesis is not the trusted one, else the first
-            bad block's error (its ``height`` names it).
-    """
-    if expected_genesis_hash is not None and genesis_block.hash != expected_genesis_hash:
-        raise _chain_err(ChainCode.GENESIS_MISMATCH, "this is not the trusted genesis", 0)
-    state = apply_block(
-        LedgerState.empty(genesis_block.header.chain_id), genesis_block, params, now=now
-    )
-    return extend(state, blocks, params, now=now)
-
-
-def extend(
-    state: LedgerState,
-    blocks: Iterable[Block],
-    params: LedgerParams = DEFAULT_PARAMS,
-    *,
-    now: datetime | None = None,
-) -> LedgerState:
-    """Fold more blocks onto a replica's state; each must extend the head before it.
-
-    Raises:
-        ChainError: the first block that does not extend the chain or does not verify.
-    """
-    for block in blocks:
-        state = apply_block(state, block, params, now=now)
-    return state
 
 
 def make_checkpoint(state: LedgerState, key: KeyPair, now: datetime) -> Checkpoint:

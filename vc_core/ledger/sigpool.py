@@ -4,10 +4,11 @@ A transaction's signatures depend on the transaction alone, not on the state, so
 signatures can be checked ahead of its fold and on other cores. :func:`preverified` reads blocks
 ahead of its consumer, sends each chunk's transactions (their canonical bytes) to a
 :class:`~concurrent.futures.ProcessPoolExecutor`, and yields the blocks in order once their
-chunk is back. Each transaction whose signatures all verified is marked so
-(:func:`~vc_core.ledger.tx.mark_signatures_verified`); any other is left alone, so the fold
-checks it itself and raises ``BAD_SIGNATURE`` at its height as before. The pool can therefore
-only save work, never accept a signature the fold would refuse.
+chunk is back. Each transaction whose signatures all verified is marked so (by this module's
+private ``_mark_signatures_verified``, the only code that may fill that cache without checking);
+any other is left alone, so the fold checks it itself and raises ``BAD_SIGNATURE`` at its
+height as before. The pool can therefore only save work, never accept a signature the fold
+would refuse.
 
 The pool starts with the first full chunk: a chain shorter than ``chunk_txs`` is folded as is.
 An error from ``blocks`` listed in ``defer`` is raised only after the blocks read before it have
@@ -16,7 +17,7 @@ been yielded, so the consumer still meets the first bad block in chain order.
 Example:
     >>> from datetime import UTC, datetime
     >>> from vc_core.keys import KeyPair
-    >>> from vc_core.ledger.blocks import make_block, replay
+    >>> from vc_core.ledger.blocks import make_block
     >>> from vc_core.ledger.builders import genesis_tx
     >>> k, t = KeyPair.generate(), datetime(2024, 1, 1, tzinfo=UTC)
     >>> g = make_block(None, [genesis_tx("demo", [k], 1, k.public, t)], t, k)
@@ -37,7 +38,7 @@ from vc_core.canon.jcs import jcs
 from vc_core.errors import MalformedError, ProofError, VCError
 from vc_core.ledger.blocks import Block
 from vc_core.ledger.sigs import decode_signature, public_key
-from vc_core.ledger.tx import mark_signatures_verified
+from vc_core.ledger.tx import Transaction
 
 # A job is a transaction's canonical bytes (JCS of the signed transaction, which the caller has
 # computed for its hash anyway). The worker re-derives the signed bytes from them: JCS output
@@ -90,11 +91,22 @@ def default_workers() -> int:
     return max(1, len(os.sched_getaffinity(0)) - 1)
 
 
+def _mark_signatures_verified(tx: Transaction) -> None:
+    """Record that every signature on ``tx`` verifies, so the fold does not check them again.
+
+    Only for transactions a worker has checked, each of ``tx.signatures`` over exactly
+    ``tx.signing_bytes`` (see ``Job``). It fills the cache a first
+    :func:`~vc_core.ledger.tx.verify_signatures` fills; a transaction with no signature still
+    fails, since that is checked before the cache is read.
+    """
+    tx.__dict__["_bad_signer"] = None
+
+
 def _settle(chunk: list[Block], future: Future[list[bool]]) -> list[Block]:
     txs = [tx for block in chunk for tx in block.transactions]
     for tx, ok in zip(txs, future.result(), strict=True):
         if ok:
-            mark_signatures_verified(tx)
+            _mark_signatures_verified(tx)
     return chunk
 
 

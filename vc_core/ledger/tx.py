@@ -230,16 +230,6 @@ def sign_tx(unsigned: Transaction, keys: Iterable[KeyPair]) -> Transaction:
     return tx
 
 
-def mark_signatures_verified(tx: Transaction) -> None:
-    """Record that every signature on ``tx`` verifies, so the fold does not check them again.
-
-    Only for a caller that has itself checked each of ``tx.signatures`` over
-    ``tx.signing_bytes`` (:mod:`vc_core.ledger.sigpool`, in worker processes). It fills the same
-    cache a first :func:`verify_signatures` fills; a transaction with no signature still fails.
-    """
-    tx.__dict__["_bad_signer"] = None
-
-
 def verify_signatures(tx: Transaction) -> None:
     """Check every signature on ``tx`` over its signing bytes.
 

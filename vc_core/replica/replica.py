@@ -1,8 +1,9 @@
 """A verifier's own copy of a registry chain, trusted from one genesis hash (DESIGN §2).
 
 :meth:`Replica.sync` pulls blocks from one or more sources, in order of preference. Each block
-is verified and folded with the core's :func:`~vc_core.ledger.apply_block` (producer signature,
-hash link, transaction root, every transaction's rules) before it is stored. Steps:
+is verified and folded by the core's one verified replay, :func:`~vc_core.ledger.replay_steps`
+(producer signature, hash link, transaction root, every transaction's rules) before it is
+stored. Steps:
 
 0. Ask the source for its signed checkpoint; it must be signed by the chain's producer.
 1. Re-read the block at this replica's head: a different hash there means the source rewrote
@@ -26,7 +27,7 @@ Example:
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from contextlib import closing
 from dataclasses import dataclass
 from datetime import datetime
@@ -43,11 +44,10 @@ from vc_core.ledger import (
     Checkpoint,
     LedgerParams,
     LedgerState,
-    apply_block,
+    replay_steps,
     verify_checkpoint,
 )
 from vc_core.ledger.queries import StateQueries
-from vc_core.ledger.sigpool import preverified
 from vc_core.replica.store import ReplicaStore
 
 PAGE = 100
@@ -95,7 +95,7 @@ class Replica(StateQueries):
             ChainError: the file holds blocks that do not verify from ``genesis_hash``.
         """
         replica = cls(ReplicaStore(path), genesis_hash, params)
-        replica._fold(replica._store.blocks())
+        replica._replay(replica._store.blocks(), None, lambda block: None)
         return replica
 
     def close(self) -> None:
@@ -175,34 +175,34 @@ class Replica(StateQueries):
         return blocks
 
     def _extend(self, blocks: Iterable[Block], now: datetime | None) -> None:
-        verified = []
+        """Verify and fold ``blocks`` (the core's one replay) and store those that passed."""
+        verified: list[Block] = []
         try:
-            with closing(preverified(blocks, chunk_txs=SIG_CHUNK_TXS)) as checked:
-                for block in checked:
-                    self._apply(block, now)
-                    verified.append(block)
+            self._replay(blocks, now, verified.append)
         finally:
             self._store.append(verified)
 
-    def _fold(self, blocks: Iterable[Block]) -> None:
-        with closing(preverified(blocks, chunk_txs=SIG_CHUNK_TXS)) as checked:
-            for block in checked:
-                self._apply(block, None)
-
-    def _apply(self, block: Block, now: datetime | None) -> None:
-        if self._state is None:
-            if block.hash != self._genesis_hash:
-                raise ChainError(
-                    "block 0 is not the trusted genesis", code=ChainCode.GENESIS_MISMATCH, height=0
-                )
-            self._state = LedgerState.empty(block.header.chain_id)
+    def _replay(
+        self, blocks: Iterable[Block], now: datetime | None, keep: Callable[[Block], None]
+    ) -> None:
+        steps = replay_steps(
+            blocks,
+            state=self._state,
+            genesis_hash=self._genesis_hash,
+            params=self._params,
+            now=now,
+            chunk_txs=SIG_CHUNK_TXS,
+        )
         try:
-            self._state = apply_block(self._state, block, self._params, now=now)
+            with closing(steps):
+                for block, state in steps:
+                    self._state = state
+                    keep(block)
         except ChainError as exc:
             if exc.code == ChainCode.BAD_PREV_HASH:
                 raise ChainRewrittenError(
-                    f"block {block.height} does not extend this replica's head",
-                    details={"height": block.height},
+                    f"block {exc.height} does not extend this replica's head",
+                    details={"height": exc.height},
                 ) from exc
             raise
 

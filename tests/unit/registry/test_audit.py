@@ -3,6 +3,7 @@ and name the height (``ecert registry audit`` exits 1)."""
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections.abc import Callable
 from pathlib import Path
@@ -17,10 +18,12 @@ from registry.cli import app
 from registry.db import make_engine
 from registry.ledger import EmbeddedLedger
 from registry.setup import read_genesis, read_key
+from registry.snapshot import import_snapshot
 from vc_core.keys import KeyPair
-from vc_core.ledger import Transaction, make_block
+from vc_core.ledger import ChainError, Checkpoint, Transaction, make_block
 from vc_core.ledger.sigs import encode_signature
 from vc_core.ledger.tx import TxSignature
+from vc_core.replica import SNAPSHOT_FORMAT
 
 if TYPE_CHECKING:
     from .conftest import Chain
@@ -188,3 +191,52 @@ def test_a_different_genesis_is_refused(chain: Chain) -> None:
     engine.dispose()
     assert not report.ok and report.first_bad_height == 0
     assert report.error is not None and report.error.code == "GENESIS_MISMATCH"
+
+
+def test_audit_node_start_and_snapshot_import_meet_the_same_bad_block(
+    chain: Chain, tmp_path: Path
+) -> None:
+    """One replay: a forged transaction signature fails each path at the same height and code."""
+    db = _build(chain)
+    engine = make_engine(db)
+    producer = read_key(chain.settings.node_key_path)
+    head = store.read_block(engine, store.head_height(engine) or 0).header
+    key = KeyPair.from_seed(bytes([7]) * 32)
+    txs = [chain.anchor_tx("did:ecert:unit:tp", key, [chain.digest(f"late-{i}")]) for i in range(2)]
+    block = make_block(head, [txs[0], _forged(txs[1], key)], chain.now, producer)
+    store.write_block(engine, block)
+    snapshot = tmp_path / "chain.snapshot"
+    checkpoint = Checkpoint(
+        chain_id=block.header.chain_id,
+        height=block.height,
+        head_hash=block.hash,
+        time=chain.now,
+        signer=producer.public_multibase,
+    )
+    signature = encode_signature(producer.sign(checkpoint.signing_bytes))
+    checkpoint = checkpoint.model_copy(update={"signature": signature})
+    header = {
+        "format": SNAPSHOT_FORMAT,
+        "genesis_hash": chain.genesis_hash,
+        "checkpoint": checkpoint.to_dict(),
+    }
+    lines = [json.dumps(header).encode()]
+    lines += [s.to_json_bytes() for s in store.iter_stored(engine, 0)]
+    snapshot.write_bytes(b"\n".join(lines) + b"\n")
+
+    report = audit(engine, genesis_hash=chain.genesis_hash)
+    assert report.error is not None and report.first_bad_height == block.height
+    seen = [(report.error.code, report.first_bad_height)]
+    with pytest.raises(ChainError) as started:
+        EmbeddedLedger.open(engine, producer, genesis_hash=chain.genesis_hash)
+    seen.append((started.value.code, started.value.height))
+    with pytest.raises(ChainError) as imported:
+        import_snapshot(
+            snapshot=snapshot,
+            replica_path=tmp_path / "replica.sqlite",
+            genesis_hash=chain.genesis_hash,
+            now=chain.now,
+        )
+    seen.append((imported.value.code, imported.value.height))
+    engine.dispose()
+    assert seen == [("BAD_SIGNATURE", block.height)] * 3
