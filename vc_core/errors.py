@@ -7,7 +7,8 @@ message and an exit code.
 
 - :class:`MalformedError`: the caller's input cannot be parsed or is out of bounds
   (exit 2, HTTP 400).
-- :class:`VerificationError`: untrusted data was parsed but failed a check (exit 1).
+- :class:`VerificationError`: untrusted data was parsed but failed a check (exit 1); one
+  subclass per step (:class:`StructureError`, :class:`ProofError`, …).
 - :class:`TrustError`: the data is sound, but policy does not trust it (exit 1).
 - :class:`RegistryError`: transport or infrastructure failed; the answer is "could not check",
   never "invalid" and never "valid" (exit 3).
@@ -105,6 +106,13 @@ class VerificationError(VCError):
     default_code = "VERIFICATION_FAILED"
     exit_code = 1
     http_status = 422
+
+
+class StructureError(VerificationError):
+    """A document breaks a VC Data Model 2.0 rule that its proof alone does not catch (DESIGN §5
+    step 1): the first ``@context``, the ``type``, the ``issuer``."""
+
+    default_code = "VCDM_INVALID"
 
 
 class ProofError(VerificationError):

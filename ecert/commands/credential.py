@@ -11,9 +11,15 @@ import typer
 
 from ecert.io import parse_context_pairs, read_bytes, read_object
 from vc_core.canon import ECERT_CONTEXT_URL, LocalContexts, default_contexts
-from vc_core.dataintegrity import CRYPTOSUITES, add_proof, check_proofs
+from vc_core.dataintegrity import (
+    CRYPTOSUITES,
+    Expectations,
+    ProofReport,
+    add_proof,
+    check_proofs,
+)
 from vc_core.did import did_key, verification_method_id
-from vc_core.errors import MalformedError, RegistryError, VCError
+from vc_core.errors import MalformedError, RegistryError
 from vc_core.keys import KeyPair
 from vc_core.models import Credential, parse_datetime_stamp
 
@@ -95,16 +101,68 @@ def verify_proof(
     source: Annotated[
         str, typer.Argument(metavar="IN.json", help="Secured document, or - for stdin.")
     ],
+    *,
     context: ContextOpt = None,
+    now: Annotated[
+        str | None,
+        typer.Option("--now", help="Check as of this time, ISO 8601 with zone (default: now)."),
+    ] = None,
+    purpose: Annotated[
+        str | None,
+        typer.Option(
+            "--purpose",
+            help="Proof purpose to require (default: assertionMethod for a credential, "
+            "authentication for a presentation).",
+        ),
+    ] = None,
+    any_purpose: Annotated[
+        bool, typer.Option("--any-purpose", help="Relax: accept any proof purpose.")
+    ] = False,
+    allow_uncontrolled_key: Annotated[
+        bool,
+        typer.Option(
+            "--allow-uncontrolled-key",
+            help="Relax: accept a key that is not the issuer's (or holder's), as in the W3C "
+            "test vectors.",
+        ),
+    ] = False,
+    allow_future_created: Annotated[
+        bool,
+        typer.Option("--allow-future-created", help="Relax: accept `created` in the future."),
+    ] = False,
+    allow_expired: Annotated[
+        bool, typer.Option("--allow-expired", help="Relax: accept a proof whose `expires` passed.")
+    ] = False,
 ) -> None:
-    """Check every proof (did:key, offline). Exit 0 verified, 1 failed, 2 malformed input."""
+    """Check the document and every proof (did:key, offline), failing closed.
+
+    Exit 0 verified, 1 failed, 2 malformed input, 3 could not check (did:ecert needs a replica).
+    """
+    if purpose is not None and any_purpose:
+        raise MalformedError("give --purpose or --any-purpose, not both", code="BAD_OPTION")
+    when = parse_datetime_stamp(now, field="--now") if now else datetime.now(UTC)
+    expect = Expectations(
+        proof_purpose=purpose,
+        any_purpose=any_purpose,
+        allow_uncontrolled_key=allow_uncontrolled_key,
+        allow_future_created=allow_future_created,
+        allow_expired=allow_expired,
+    )
     document = read_object(source)
-    report = check_proofs(document, contexts=_contexts(context))
+    report = check_proofs(document, now=when, contexts=_contexts(context), expect=expect)
     _print_json(report.to_dict())
     if not report:
-        first: VCError = report.errors[0]
-        failing = next(r for r in report.results if not r.verified)
-        typer.echo(f"proof {failing.index} failed: {first.diagnostics()}", err=True)
-        # Anything wrong inside a proof is a failed verification (1); only an infrastructure
-        # fault while resolving a key is "could not check" (3). Unparseable input exits 2 earlier.
-        raise typer.Exit(first.exit_code if isinstance(first, RegistryError) else 1)
+        typer.echo(f"{report.verdict}: {_first_failure(report)}", err=True)
+        # A proof that failed is "invalid" (1); when only a key resolution could not run, the
+        # answer is "could not check" (3). Unparseable input exits 2 before any of this.
+        raise typer.Exit(report.exit_code)
+
+
+def _first_failure(report: ProofReport) -> str:
+    """The failure to name: a definite one before a "could not check" one."""
+    if report.document_error is not None:
+        return f"document: {report.errors[0].diagnostics()}"
+    # check_proofs records one error per failed proof, in proof order.
+    failed = zip((r for r in report.results if not r.verified), report.errors, strict=True)
+    result, error = min(failed, key=lambda pair: isinstance(pair[1], RegistryError))
+    return f"proof {result.index} failed: {error.diagnostics()}"

@@ -29,6 +29,6 @@ def demo() -> None:
         document = json.loads(example.read_text(encoding="utf-8"))
         for suite in CRYPTOSUITES:
             signed = sign_document(document, key, suite=suite, created=now, contexts=contexts)
-            verify_proofs(signed, contexts=contexts)
+            verify_proofs(signed, now=now, contexts=contexts)
             typer.echo(f"signed and verified  {example.name:<28} {suite}")
     typer.echo(f"{len(examples) * len(CRYPTOSUITES)} credentials signed and verified offline.")

@@ -12,7 +12,8 @@ Example:
     ...        "credentialSubject": {"id": "did:example:1"}}
     >>> signed = add_proof(doc, kp, cryptosuite="eddsa-jcs-2022",
     ...                    verification_method=verification_method_id(kp.public))
-    >>> bool(check_proofs(signed))
+    >>> from datetime import UTC, datetime
+    >>> bool(check_proofs(signed, now=datetime.now(UTC)))
     True
 """
 
@@ -21,27 +22,46 @@ from __future__ import annotations
 import copy
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from vc_core import primitives
 from vc_core.canon import LocalContexts, default_contexts
 from vc_core.dataintegrity.suites import DATA_INTEGRITY_PROOF, CanonicalForms, suite_named
 from vc_core.did import resolve_verification_method
-from vc_core.errors import MalformedError, ProofError, VCError
+from vc_core.errors import MalformedError, ProofError, RegistryError, VCError
 from vc_core.keys import KeyPair, PublicKey
 from vc_core.models import parse_datetime_stamp
 
 ASSERTION_METHOD = "assertionMethod"
 AUTHENTICATION = "authentication"
 
+# A proof's ``created`` may run ahead of the verifier's clock by this much (clocks drift).
+CLOCK_SKEW = timedelta(minutes=5)
+DID_ECERT_PREFIX = "did:ecert:"
+
 # Resolves a verification-method URL, for a proof purpose, to its public key. The default
 # resolves did:key offline; the verifier service plugs in did:ecert resolution from its replica.
+# A resolver raises RegistryError when it cannot reach what it needs: that is "could not check",
+# never "invalid".
 Resolver = Callable[[str, str], PublicKey]
 
 
 def did_key_resolver(vm: str, purpose: str) -> PublicKey:
-    """Offline did:key resolution: every did:key method is valid for every purpose."""
+    """Offline did:key resolution: every did:key method is valid for every purpose.
+
+    Raises:
+        RegistryError: ``DID_NOT_RESOLVABLE_OFFLINE`` for a did:ecert method, whose keys only a
+            registry replica knows: without one the proof could not be checked, which is not the
+            same as invalid.
+        MalformedError: any other DID method, or a malformed did:key.
+    """
+    if isinstance(vm, str) and vm.startswith(DID_ECERT_PREFIX):
+        raise RegistryError(
+            f"{vm} is a did:ecert key: resolving it needs a registry replica, and none is set",
+            code="DID_NOT_RESOLVABLE_OFFLINE",
+            field="proof.verificationMethod",
+        )
     return resolve_verification_method(vm)
 
 
@@ -223,19 +243,53 @@ class ProofResult:
     error: dict[str, Any] | None = None
 
 
+VALID = "valid"
+INVALID = "invalid"
+COULD_NOT_CHECK = "could not check"
+
+
 @dataclass(frozen=True)
 class ProofReport:
-    """One :class:`ProofResult` per proof; true only when there is a proof and all verified."""
+    """One :class:`ProofResult` per proof; true only when there is a proof and all verified.
+
+    ``document_error`` is set when the document itself breaks a rule checked before any proof
+    (VCDM 2.0 structure); then no proof is checked and ``results`` is empty.
+    """
 
     results: tuple[ProofResult, ...]
     errors: tuple[VCError, ...] = field(default=(), repr=False, compare=False)
+    document_error: dict[str, Any] | None = None
 
     def __bool__(self) -> bool:
-        return bool(self.results) and all(r.verified for r in self.results)
+        return (
+            self.document_error is None
+            and bool(self.results)
+            and all(r.verified for r in self.results)
+        )
+
+    @property
+    def verdict(self) -> str:
+        """``valid``, ``invalid`` or ``could not check`` (DESIGN §5).
+
+        One proof that definitely failed makes the document invalid; when every failure was an
+        infrastructure fault (a resolver that could not reach the registry), the answer is
+        "could not check" and never "invalid".
+        """
+        if self:
+            return VALID
+        if self.errors and all(isinstance(e, RegistryError) for e in self.errors):
+            return COULD_NOT_CHECK
+        return INVALID
+
+    @property
+    def exit_code(self) -> int:
+        """The CLI exit code of the verdict: 0 valid, 1 invalid, 3 could not check."""
+        return {VALID: 0, INVALID: 1, COULD_NOT_CHECK: RegistryError.exit_code}[self.verdict]
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        out: dict[str, Any] = {
             "verified": bool(self),
+            "verdict": self.verdict,
             "proofs": [
                 {
                     "index": r.index,
@@ -249,13 +303,45 @@ class ProofReport:
                 for r in self.results
             ],
         }
+        if self.document_error is not None:
+            out["error"] = self.document_error
+        return out
 
 
 @dataclass(frozen=True)
 class Expectations:
-    """What the caller expects of every proof (VC-DI §4.4 steps 6–8); ``None`` means no check."""
+    """What the caller requires of every proof (VC-DI §4.4 steps 6–8, and ecert policy).
+
+    The defaults fail closed: the proof purpose must be ``assertionMethod`` for a credential and
+    ``authentication`` for a presentation; the verification method must belong to the issuer
+    (for a presentation, the holder); ``created`` may not be later than ``now`` plus
+    ``clock_skew``; and ``expires`` must be after ``now``. Each ``allow_*``/``any_*`` flag
+    relaxes exactly one of these, and a caller sets it on purpose (the W3C vectors, for one, are
+    signed by a key their issuer does not control).
+
+    Attributes:
+        proof_purpose: the purpose to require; ``None`` means the default for the document kind.
+        challenge, domain: required values, when set (VC-DI §4.4 steps 7–8).
+        clock_skew: how far ``created`` may be ahead of ``now``.
+        any_purpose: accept any purpose (only when ``proof_purpose`` is ``None``).
+        allow_uncontrolled_key: accept a key that is not the issuer's (or holder's).
+        allow_future_created: accept ``created`` later than ``now + clock_skew``.
+        allow_expired: accept a proof whose ``expires`` has passed.
+    """
 
     proof_purpose: str | None = None
     challenge: str | None = None
     domain: str | None = None
-    now: datetime | None = None
+    clock_skew: timedelta = CLOCK_SKEW
+    any_purpose: bool = False
+    allow_uncontrolled_key: bool = False
+    allow_future_created: bool = False
+    allow_expired: bool = False
+
+    def purpose_for(self, *, presentation: bool) -> str | None:
+        """The purpose every proof must have, or ``None`` when any purpose is accepted."""
+        if self.proof_purpose is not None:
+            return self.proof_purpose
+        if self.any_purpose:
+            return None
+        return AUTHENTICATION if presentation else ASSERTION_METHOD

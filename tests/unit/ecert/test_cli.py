@@ -6,13 +6,16 @@ import json
 import subprocess
 import sys
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from vc_core.dataintegrity import CRYPTOSUITES
+from vc_core.dataintegrity import CRYPTOSUITES, add_proof
+from vc_core.did import did_key, verification_method_id
+from vc_core.keys import KeyPair
 
 Run = Callable[..., subprocess.CompletedProcess[str]]
 V2 = "https://www.w3.org/ns/credentials/v2"
@@ -102,20 +105,31 @@ def test_w3c_vectors_through_the_cli(ecert: Run, conformance_dir: Path) -> None:
         + str(ctx / "credentials-examples-v2.jsonld"),
         "--context", f"https://w3id.org/citizenship/v4rc1={ctx / 'citizenship-v4rc1.jsonld'}",
     ]  # fmt: skip
+    # The vectors' issuer does not control the signing key: ecert refuses that by default, so
+    # verifying them needs the explicit flag (and a fixed time after they were made).
+    vectors = ["--now", "2025-05-15T00:00:00Z", "--allow-uncontrolled-key"]
     for name in (
         "eddsa-rdfc-2022/signedDataInt.json",
         "eddsa-rdfc-2022/employ/signedDataInt.json",
         "eddsa-jcs-2022/signedJCS.json",
         "eddsa-rdfc-2022/proof-set-chain/signedProofChain2.json",
     ):
-        proc = ecert("credential", "verify-proof", *extra, str(conformance_dir / name))
+        proc = ecert("credential", "verify-proof", *extra, *vectors, str(conformance_dir / name))
         assert proc.returncode == 0, (name, proc.stderr)
         report = json.loads(proc.stdout)
         assert report["verified"] is True
         assert all(p["issuerControlsVerificationMethod"] is False for p in report["proofs"])
+    strict = ecert(
+        "credential", "verify-proof", *extra, str(conformance_dir / "eddsa-jcs-2022/signedJCS.json")
+    )
+    assert strict.returncode == 1
+    assert "VERIFICATION_METHOD_NOT_CONTROLLED" in strict.stderr
     # Without the examples context held locally it is refused, never fetched.
     refused = ecert(
-        "credential", "verify-proof", str(conformance_dir / "eddsa-jcs-2022/signedJCS.json")
+        "credential",
+        "verify-proof",
+        *vectors,
+        str(conformance_dir / "eddsa-jcs-2022/signedJCS.json"),
     )
     assert refused.returncode == 1
     assert "CONTEXT_NOT_LOCAL" in refused.stderr
@@ -130,7 +144,7 @@ def test_w3c_vectors_through_the_cli(ecert: Run, conformance_dir: Path) -> None:
         ('{"a": 1, "a": 2}', 2, "DUPLICATE_KEY"),
         ("x" * 1_100_000, 2, "TOO_LARGE"),
         (
-            json.dumps({"@context": [V2], "type": ["VerifiableCredential"]}),
+            json.dumps({"@context": [V2], "type": ["VerifiableCredential"], "issuer": "did:x:y"}),
             1,
             "PROOF_MISSING",
         ),
@@ -158,7 +172,7 @@ def _signed(
         ("cryptosuite", "eddsa-2099", "unknown cryptosuite"),
         ("proofValue", "not-multibase", "MALFORMED_PROOF_ERROR"),
         ("proofValue", "z3", "64"),
-        ("verificationMethod", "did:key:z6MkTooShort#z6MkTooShort", "verificationMethod"),
+        ("verificationMethod", "did:key:z6MkTooShort#z6MkTooShort", "VERIFICATION_METHOD_NOT"),
     ],
 )
 def test_verify_proof_failures_name_the_step(
@@ -257,3 +271,168 @@ def test_sign_rejects_bad_identifiers_and_missing_fields(
     assert proc.returncode == 1
     assert needle in proc.stderr
     assert proc.stdout == ""
+
+
+# Item 9 of the core issue: each fail-closed rule of verify-proof, through the real CLI. Each
+# document is signed correctly except for the one rule it breaks, so the code names that rule;
+# the flag that relaxes it (or a --now that makes it hold) turns the same document valid.
+SIGNER = KeyPair.from_seed(bytes(range(32)))
+STRANGER = KeyPair.from_seed(bytes(range(1, 33)))
+NOW = datetime.now(UTC).replace(microsecond=0)
+
+
+def _credential(key: KeyPair = SIGNER, **proof: Any) -> dict[str, Any]:
+    doc = _example(EXAMPLES[0])
+    doc["issuer"] = did_key(SIGNER.public)
+    return add_proof(
+        doc,
+        key,
+        cryptosuite="eddsa-jcs-2022",
+        verification_method=proof.pop("vm", verification_method_id(key.public)),
+        **proof,
+    )
+
+
+def _presentation(purpose: str) -> dict[str, Any]:
+    vp = {"@context": [V2], "type": ["VerifiablePresentation"], "holder": did_key(SIGNER.public)}
+    return add_proof(
+        vp,
+        SIGNER,
+        cryptosuite="eddsa-jcs-2022",
+        verification_method=verification_method_id(SIGNER.public),
+        proof_purpose=purpose,
+    )
+
+
+def _stamp(value: datetime) -> str:
+    return value.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+FAIL_CLOSED = [
+    # (id, document, exit code, code, arguments that make the same document verify)
+    (
+        "purpose",
+        lambda: _credential(proof_purpose="authentication"),
+        1,
+        "MISMATCHED_PROOF_PURPOSE_ERROR",
+        ["--any-purpose"],
+    ),
+    (
+        "purpose-named",
+        lambda: _credential(proof_purpose="authentication"),
+        1,
+        "MISMATCHED_PROOF_PURPOSE_ERROR",
+        ["--purpose", "authentication"],
+    ),
+    (
+        "presentation-purpose",
+        lambda: _presentation("assertionMethod"),
+        1,
+        "MISMATCHED_PROOF_PURPOSE_ERROR",
+        ["--purpose", "assertionMethod"],
+    ),
+    (
+        "uncontrolled-key",
+        lambda: _credential(STRANGER),
+        1,
+        "VERIFICATION_METHOD_NOT_CONTROLLED",
+        ["--allow-uncontrolled-key"],
+    ),
+    (
+        "created-in-future",
+        lambda: _credential(created=NOW + timedelta(hours=1)),
+        1,
+        "PROOF_CREATED_IN_FUTURE",
+        ["--allow-future-created"],
+    ),
+    (
+        "created-in-future-now",
+        lambda: _credential(created=NOW + timedelta(hours=1)),
+        1,
+        "PROOF_CREATED_IN_FUTURE",
+        ["--now", _stamp(NOW + timedelta(hours=1))],
+    ),
+    (
+        "expired",
+        lambda: _credential(expires=NOW - timedelta(hours=1)),
+        1,
+        "PROOF_EXPIRED",
+        ["--allow-expired"],
+    ),
+    (
+        "expired-now",
+        lambda: _credential(expires=NOW - timedelta(hours=1)),
+        1,
+        "PROOF_EXPIRED",
+        ["--now", _stamp(NOW - timedelta(hours=2))],
+    ),
+    (
+        "context-not-v2",
+        lambda: {**_credential(), "@context": ["https://www.w3.org/2018/credentials/v1"]},
+        1,
+        "VCDM_CONTEXT_INVALID",
+        None,
+    ),
+    (
+        "not-a-credential",
+        lambda: {**_credential(), "type": ["DriverLicenceCredential"]},
+        1,
+        "VCDM_TYPE_INVALID",
+        None,
+    ),
+    (
+        "did-ecert-offline",
+        lambda: {
+            **_credential(vm="did:ecert:unit:traffic-police#key-1"),
+            "issuer": "did:ecert:unit:traffic-police",
+        },
+        3,
+        "DID_NOT_RESOLVABLE_OFFLINE",
+        None,
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("make", "exit_code", "code", "relax"),
+    [case[1:] for case in FAIL_CLOSED],
+    ids=[case[0] for case in FAIL_CLOSED],
+)
+def test_verify_proof_fails_closed_with_a_stable_code(
+    ecert: Run,
+    make: Callable[[], dict[str, Any]],
+    exit_code: int,
+    code: str,
+    relax: list[str] | None,
+) -> None:
+    text = json.dumps(make(), ensure_ascii=False)
+    proc = ecert("credential", "verify-proof", "-", stdin=text)
+    assert proc.returncode == exit_code, proc.stderr
+    assert code in proc.stderr
+    report = json.loads(proc.stdout)
+    assert report["verified"] is False
+    assert report["verdict"] == ("could not check" if exit_code == 3 else "invalid")
+    if relax is not None:
+        relaxed = ecert("credential", "verify-proof", *relax, "-", stdin=text)
+        assert relaxed.returncode == 0, relaxed.stderr
+        assert json.loads(relaxed.stdout)["verdict"] == "valid"
+
+
+def test_presentation_by_its_holder_verifies(ecert: Run) -> None:
+    proc = ecert(
+        "credential", "verify-proof", "-", stdin=json.dumps(_presentation("authentication"))
+    )
+    assert proc.returncode == 0, proc.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "needle"),
+    [
+        (["--now", "tomorrow"], "--now"),
+        (["--purpose", "authentication", "--any-purpose"], "BAD_OPTION"),
+    ],
+)
+def test_verify_proof_bad_options(ecert: Run, args: list[str], needle: str) -> None:
+    proc = ecert("credential", "verify-proof", *args, "-", stdin=json.dumps(_credential()))
+    assert proc.returncode == 2
+    assert needle in proc.stderr

@@ -58,8 +58,8 @@ def test_status_lists_follow_the_chain(
     assert [i for i in (4, 5, 9) if _revoked(revocation, "revocation", i)] == [5]
     suspension = client.get(f"/status-lists/{office}/suspension/0").json()
     assert [i for i in (4, 5, 9) if _revoked(suspension, "suspension", i)] == [9]
-    verify_proofs(revocation)  # did:key of the node, eddsa-jcs-2022
-    verify_proofs(suspension)
+    verify_proofs(revocation, now=chain.now)  # did:key of the node, eddsa-jcs-2022
+    verify_proofs(suspension, now=chain.now)
 
 
 def test_unknown_office_or_purpose_is_a_problem(client: TestClient, office: str) -> None:

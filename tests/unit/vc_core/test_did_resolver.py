@@ -260,31 +260,31 @@ def test_proofs_verify_only_with_a_key_active_at_t(
     signed = _credential(key, at)
     resolver = DidEcertResolver(LEDGER, at=at)
     if state is None:
-        assert verify_proofs(signed, resolver=resolver)
+        assert verify_proofs(signed, now=at, resolver=resolver)
         return
     with pytest.raises(ProofError) as exc:
-        verify_proofs(signed, resolver=resolver)
+        verify_proofs(signed, now=at, resolver=resolver)
     assert exc.value.code == DidCode.KEY_NOT_ACTIVE_AT_TIME
     assert exc.value.details["state"] == state
 
 
 def test_a_key_added_after_t_or_of_another_office_is_unknown() -> None:
     with pytest.raises(ProofError) as exc:
-        verify_proofs(_credential(K2, T1), resolver=DidEcertResolver(LEDGER, at=T1))
+        verify_proofs(_credential(K2, T1), now=T1, resolver=DidEcertResolver(LEDGER, at=T1))
     assert exc.value.code == DidCode.UNKNOWN_VERIFICATION_METHOD
     stranger = KeyPair.from_seed(b"\x35" * 32)
     with pytest.raises(ProofError) as exc:
-        verify_proofs(_credential(stranger, T2), resolver=DidEcertResolver(LEDGER, at=T2))
+        verify_proofs(_credential(stranger, T2), now=T2, resolver=DidEcertResolver(LEDGER, at=T2))
     assert exc.value.code == DidCode.UNKNOWN_VERIFICATION_METHOD
     with pytest.raises(ProofError) as exc:
-        verify_proofs(_credential(K1, T0), resolver=DidEcertResolver(LEDGER, at=T0))
+        verify_proofs(_credential(K1, T0), now=T0, resolver=DidEcertResolver(LEDGER, at=T0))
     assert exc.value.code == DidCode.DID_NOT_FOUND
 
 
 def test_a_signature_by_the_right_key_still_has_to_verify() -> None:
     signed = _credential(K1, T1)
     signed["credentialSubject"]["id"] = "did:example:someone-else"
-    report = check_proofs(signed, resolver=DidEcertResolver(LEDGER, at=T1))
+    report = check_proofs(signed, now=T1, resolver=DidEcertResolver(LEDGER, at=T1))
     assert not report and report.errors[0].code == "PROOF_VERIFICATION_ERROR"
 
 
@@ -312,9 +312,9 @@ def test_resolver_errors_have_stable_codes(
 def test_other_methods_go_to_the_fallback_or_are_refused() -> None:
     holder = KeyPair.from_seed(b"\x36" * 32)
     signed = _credential(holder, T2, issuer=did_key(holder.public))
-    assert verify_proofs(signed, resolver=DidEcertResolver(LEDGER, at=T2))
+    assert verify_proofs(signed, now=T2, resolver=DidEcertResolver(LEDGER, at=T2))
     with pytest.raises(MalformedError) as exc:
-        verify_proofs(signed, resolver=DidEcertResolver(LEDGER, at=T2, fallback=None))
+        verify_proofs(signed, now=T2, resolver=DidEcertResolver(LEDGER, at=T2, fallback=None))
     assert exc.value.code == DidCode.UNSUPPORTED_DID_METHOD
 
 
@@ -332,5 +332,5 @@ class _BrokenReader:
 
 def test_a_failing_reader_is_could_not_check() -> None:
     resolver = DidEcertResolver(_BrokenReader(), at=T2)  # type: ignore[arg-type]
-    report = check_proofs(_credential(K1, T2), resolver=resolver)
+    report = check_proofs(_credential(K1, T2), now=T2, resolver=resolver)
     assert not report and isinstance(report.errors[0], RegistryError)
