@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from enum import StrEnum
 from types import TracebackType
 from typing import Any, Literal, Self, TypeVar
@@ -150,6 +150,16 @@ class RegistryClient:
             raise self._bad("/blocks", "no head height")
         blocks = [_signed(Block, b, "MALFORMED_BLOCK") for b in data["blocks"]]
         return BlockPage(head=head, blocks=blocks)
+
+    def iter_blocks(self, start: int = 0, stop: int | None = None) -> Iterator[Block]:
+        """Blocks ``start…stop`` (inclusive; default: to the node's head), page by page."""
+        height = start
+        while stop is None or height <= stop:
+            page = self.blocks(height, 100 if stop is None else min(100, stop - height + 1))
+            yield from page.blocks
+            if not page.blocks or page.blocks[-1].height >= page.head:
+                return
+            height = page.blocks[-1].height + 1
 
     def next_seq(self, author: str) -> int:
         """``GET /accounts/{author}``: the seq the author's next transaction must carry."""

@@ -1,5 +1,6 @@
 """A receipt served by a live registry (a real node on 127.0.0.1) verifies offline — with the
-node stopped and every new socket connection refused — and any flipped byte of it fails."""
+node stopped and every new socket connection refused — and any flipped byte of it fails; an
+offline bundle built from the same node verifies from a file with the network blocked."""
 
 from __future__ import annotations
 
@@ -14,12 +15,16 @@ from tests.integration.live_registry import live_chain
 from vc_core.anchoring import (
     AnchorReceipt,
     ChainFacts,
+    OfflineBundle,
     ReceiptCode,
+    build_bundle,
     credential_digest,
+    verify_bundle,
     verify_receipt,
 )
 from vc_core.errors import MalformedError, NotFoundError, RegistryError, VCError
 from vc_core.keys import KeyPair
+from vc_core.ledger import RevokeEvent
 from vc_core.registry_client import RegistryClient
 
 pytestmark = pytest.mark.integration
@@ -45,8 +50,13 @@ def block_network(monkeypatch: pytest.MonkeyPatch) -> list[object]:
         tried.append(address)
         raise ConnectionRefusedError(f"network blocked in this test: {address!r}")
 
+    def no_lookup(*args: object, **kwargs: object) -> None:
+        tried.append(args[:2])
+        raise socket.gaierror(f"name lookups blocked in this test: {args[:2]!r}")
+
     monkeypatch.setattr(socket.socket, "connect", refuse)
     monkeypatch.setattr(socket.socket, "connect_ex", refuse)
+    monkeypatch.setattr(socket, "getaddrinfo", no_lookup)
     return tried
 
 
@@ -90,3 +100,39 @@ def test_a_live_receipt_verifies_offline(tmp_path: Path, monkeypatch: pytest.Mon
     n_tried = len(tried)
     verify_receipt(receipt, credentials[1], facts)
     assert len(tried) == n_tried, "verifying opened no connection"
+
+
+def test_a_live_bundle_verifies_with_every_socket_blocked(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    office_key = KeyPair.generate()
+    with live_chain(tmp_path) as chain:
+        office = chain.accredit("tp", office_key, types=[DRIVING])
+        credentials = [_credential(office, i) for i in range(4)]
+        chain.anchor(office, office_key, [credential_digest(c) for c in credentials], "b1")
+        chain.status(office, office_key, "urn:ecert:live:2", RevokeEvent(reason="lost"))
+        chain.accredit("other", KeyPair.generate(), types=[DRIVING])
+        receipt = chain.client.receipt(credential_digest(credentials[2]))
+        checkpoint = chain.client.checkpoint()
+        blocks = list(chain.client.iter_blocks(0, checkpoint.height))
+        bundle = build_bundle(credentials[2], receipt, checkpoint, blocks)
+    path = tmp_path / "credential-2.bundle.json"
+    path.write_text(bundle.to_json(), encoding="utf-8")
+    assert [f.tx.type for f in bundle.facts] == ["genesis", "issuer.accredit", "status"]
+
+    tried = block_network(monkeypatch)
+    with pytest.raises(RegistryError):
+        RegistryClient(chain.url, retries=0).checkpoint()
+    assert tried, "the network really is blocked"
+    n_tried = len(tried)
+
+    facts = verify_bundle(
+        OfflineBundle.from_json(path.read_bytes()), genesis_hash=chain.genesis_hash
+    )
+    assert facts.office == office and facts.anchor_key == office_key.public_multibase
+    key = facts.key(office_key.public_multibase)
+    assert key is not None and key.active_at(facts.anchored_at)
+    accreditation = facts.accreditation()
+    assert accreditation is not None and accreditation.covers(DRIVING, "510104")
+    assert facts.status().revoked and not facts.status(facts.anchored_at).revoked
+    assert len(tried) == n_tried, "verifying the bundle opened no connection"
