@@ -13,6 +13,7 @@ import sys
 import typer
 
 from ecert.commands import credential, demo, key
+from issuer import cli as issuer_cli
 from registry import cli as registry_cli
 from vc_core.errors import VCError
 
@@ -26,6 +27,7 @@ app.add_typer(key.app, name="key")
 app.add_typer(credential.app, name="credential")
 app.add_typer(registry_cli.app, name="registry")
 app.add_typer(registry_cli.council_app, name="council")
+app.add_typer(issuer_cli.app, name="issuer")
 app.command("demo")(demo.demo)
 
 

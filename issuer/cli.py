@@ -1,0 +1,201 @@
+"""Operator commands: ``ecert issuer init | serve | operator add|revoke|list``.
+
+Commands raise :class:`~vc_core.errors.VCError`; the ``ecert`` composition root (and
+:func:`main`, for ``python -m issuer``) turn it into ``diagnostics()`` and an exit code, so a
+wrong passphrase is one line and exit 2, never a traceback. Passphrases are read from
+``--passphrase-file`` or ``ISSUER_PASSPHRASE`` (or typed, hidden, at a terminal) and are never
+printed; an operator's token is printed exactly once, by ``operator add``.
+"""
+
+from __future__ import annotations
+
+import sys
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Annotated
+
+import click
+import typer
+from sqlmodel import Session
+
+from issuer.config import PASSPHRASE_ENV, Settings
+from vc_core.errors import MalformedError, VCError
+from vc_core.keystore import KdfLimits, read_passphrase
+
+__all__ = ["app", "main"]
+
+app = typer.Typer(
+    help="Run an issuing office: keys, operators, the issuer API.", no_args_is_help=True
+)
+operator_app = typer.Typer(help="Operator tokens: add, revoke, list.", no_args_is_help=True)
+app.add_typer(operator_app, name="operator")
+
+DataDir = Annotated[Path, typer.Option("--data-dir", help="The office's folder.")]
+PassphraseFile = Annotated[
+    Path | None,
+    typer.Option(
+        "--passphrase-file",
+        help=f"File whose first line is the passphrase (else ${PASSPHRASE_ENV}).",
+    ),
+]
+DEFAULT_DIR = Path("issuer-data")
+MIN_PASSPHRASE = 12
+
+
+def _settings(data_dir: Path, **extra: object) -> Settings:
+    return Settings(data_dir=data_dir, **extra)  # type: ignore[arg-type]
+
+
+def _passphrase(file: Path | None, *, confirm: bool) -> str:
+    """From the file or the environment; at a terminal with neither, ask (hidden)."""
+    try:
+        return read_passphrase(env_var=PASSPHRASE_ENV, file=file)
+    except MalformedError:
+        if file is not None or not sys.stdin.isatty():
+            raise
+    value: str = typer.prompt("Passphrase", hide_input=True, confirmation_prompt=confirm)
+    return value
+
+
+@app.command()
+def init(
+    did: Annotated[str, typer.Option("--did", help="The office DID, did:ecert:<chain>:<office>.")],
+    name: Annotated[str, typer.Option("--name", help="The office's name.")],
+    data_dir: DataDir = DEFAULT_DIR,
+    passphrase_file: PassphraseFile = None,
+    kdf: Annotated[
+        str, typer.Option("--kdf", help="Argon2id cost: interactive, moderate or sensitive.")
+    ] = "moderate",
+) -> None:
+    """Create an office's folder with a new signing key, sealed under the passphrase."""
+    from issuer.office import init_office
+
+    limits = KdfLimits.preset(kdf)
+    passphrase = _passphrase(passphrase_file, confirm=True)
+    if len(passphrase) < MIN_PASSPHRASE:
+        raise MalformedError(
+            f"the passphrase must have at least {MIN_PASSPHRASE} characters",
+            code="PASSPHRASE_TOO_SHORT",
+        )
+    result = init_office(
+        settings=_settings(data_dir),
+        did=did,
+        name=name,
+        passphrase=passphrase,
+        limits=limits,
+        now=datetime.now(UTC),
+    )
+    typer.echo(f"office:      {result.did}")
+    typer.echo(f"description: {result.office_path}")
+    typer.echo(f"signing key: {result.public_key}")
+    typer.echo(f"sealed key:  {result.key_path} (encrypted, mode 0600)")
+    typer.echo(f"database:    {result.db_url}")
+
+
+@app.command()
+def serve(
+    data_dir: DataDir = DEFAULT_DIR,
+    host: Annotated[str, typer.Option("--host")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port")] = 8400,
+    passphrase_file: PassphraseFile = None,
+) -> None:
+    """Unlock the office key and serve the issuer API."""
+    import uvicorn
+
+    from issuer.app import create_app
+    from issuer.office import unlock_office
+
+    settings = _settings(data_dir, host=host, port=port)
+    office = unlock_office(
+        settings=settings,
+        passphrase=_passphrase(passphrase_file or settings.passphrase_file, confirm=False),
+    )
+    typer.echo(f"unlocked {office.did} key {office.signer.public_multibase}", err=True)
+    uvicorn.run(
+        create_app(settings, office), host=host, port=port, log_level="warning", access_log=False
+    )
+
+
+def _session(data_dir: Path) -> Session:
+    from issuer.db import make_engine
+    from issuer.office import read_description
+
+    settings = _settings(data_dir)
+    read_description(settings)  # A mistyped folder is an error, not a new empty database.
+    return Session(make_engine(settings.db_url))
+
+
+@operator_app.command("add")
+def operator_add(
+    name: Annotated[str, typer.Option("--name", help="Who holds the token.")],
+    role: Annotated[list[str], typer.Option("--role", help="issuer, approver or admin.")],
+    type_: Annotated[
+        list[str], typer.Option("--type", help="A credential type in scope (repeatable).")
+    ],
+    days: Annotated[int, typer.Option("--days", help="Days until the token expires.")] = 90,
+    data_dir: DataDir = DEFAULT_DIR,
+) -> None:
+    """Create an operator token; it is printed once and only its hash is kept."""
+    from issuer.auth import add_operator
+
+    with _session(data_dir) as session:
+        made = add_operator(
+            session,
+            name=name,
+            roles=role,
+            credential_types=type_,
+            lifetime=timedelta(days=days),
+            now=datetime.now(UTC),
+        )
+    op = made.operator
+    typer.echo(f"operator: {op.id} ({op.name})")
+    typer.echo(f"roles:    {', '.join(sorted(op.roles))}")
+    typer.echo(f"types:    {', '.join(sorted(op.credential_types))}")
+    typer.echo(f"expires:  {op.expires_at.isoformat()}")
+    typer.echo(f"token (shown once; only its hash is stored): {made.token}")
+
+
+@operator_app.command("revoke")
+def operator_revoke(
+    operator_id: Annotated[str, typer.Argument(metavar="ID")],
+    data_dir: DataDir = DEFAULT_DIR,
+) -> None:
+    """Revoke an operator's token from now on."""
+    from issuer.auth import revoke_operator
+
+    with _session(data_dir) as session:
+        op = revoke_operator(session, operator_id=operator_id, now=datetime.now(UTC))
+    revoked = op.revoked_at.isoformat() if op.revoked_at else "?"
+    typer.echo(f"revoked {op.id} ({op.name}) at {revoked}")
+
+
+@operator_app.command("list")
+def operator_list(data_dir: DataDir = DEFAULT_DIR) -> None:
+    """Every operator: id, name, roles, types, state and expiry (never a token)."""
+    from issuer.auth import list_operators
+
+    now = datetime.now(UTC)
+    with _session(data_dir) as session:
+        operators = list_operators(session)
+    for op in operators:
+        typer.echo(
+            f"{op.id}  {op.name}  roles={','.join(sorted(op.roles))}  "
+            f"types={','.join(sorted(op.credential_types))}  {op.state(now)}  "
+            f"expires={op.expires_at.isoformat()}"
+        )
+
+
+def main() -> None:
+    """``python -m issuer``: run :data:`app`, mapping ``VCError`` to an exit code."""
+    try:
+        app(standalone_mode=False)
+    except VCError as exc:
+        typer.echo(f"error: {exc.diagnostics()}", err=True)
+        sys.exit(exc.exit_code)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except typer.Exit as exc:
+        sys.exit(exc.exit_code)
+    except (typer.Abort, KeyboardInterrupt):
+        sys.exit(130)

@@ -1,0 +1,86 @@
+"""Issuer settings, read from ``ISSUER_*`` environment variables.
+
+Nothing is read at import time: :func:`get_settings` is cached, and tests build their own
+:class:`Settings`. The database is the SQLite file ``issuer.sqlite`` in the office's data dir
+unless ``ISSUER_DATABASE_URL`` names another (``postgresql+psycopg://…``, with its driver
+installed). The passphrase that unlocks the office keys is **not** a setting: it is read once, at
+start, from ``ISSUER_PASSPHRASE_FILE`` or ``ISSUER_PASSPHRASE`` (see :mod:`issuer.office`), so it
+never sits in an object that might be printed.
+
+Example:
+    >>> s = Settings(data_dir="/srv/office")
+    >>> s.db_url
+    'sqlite:////srv/office/issuer.sqlite'
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from vc_core.credential_types import CREDENTIAL_TYPES
+from vc_core.dataintegrity import CRYPTOSUITES, EDDSA_RDFC_2022
+
+DB_FILE = "issuer.sqlite"
+OFFICE_FILE = "office.json"
+KEYS_DIR = "keys"
+PASSPHRASE_ENV = "ISSUER_PASSPHRASE"  # noqa: S105 (the variable's name, not its value)
+
+
+class Settings(BaseSettings):
+    """Where the office keeps its files, how it signs, and what the API accepts."""
+
+    model_config = SettingsConfigDict(env_prefix="ISSUER_", frozen=True)
+
+    data_dir: Path = Field(default=Path("issuer-data"))
+    database_url: str | None = None
+    host: str = "127.0.0.1"
+    port: int = 8400
+    # Requests larger than this are refused before they are parsed (RFC 9457 problem, 413).
+    max_body_bytes: int = Field(default=1024 * 1024, ge=1024)
+    # eddsa-rdfc-2022 by default (interoperable); a type may choose eddsa-jcs-2022 (fast).
+    default_suite: str = EDDSA_RDFC_2022
+    suite_by_type: dict[str, str] = Field(default_factory=dict)
+    passphrase_file: Path | None = None
+
+    @field_validator("default_suite")
+    @classmethod
+    def _known_suite(cls, value: str) -> str:
+        if value not in CRYPTOSUITES:
+            raise ValueError(f"unknown cryptosuite {value!r}; one of {', '.join(CRYPTOSUITES)}")
+        return value
+
+    @field_validator("suite_by_type")
+    @classmethod
+    def _known_types_and_suites(cls, value: dict[str, str]) -> dict[str, str]:
+        for type_name, suite in value.items():
+            if type_name not in CREDENTIAL_TYPES:
+                raise ValueError(f"unknown credential type {type_name!r}")
+            if suite not in CRYPTOSUITES:
+                raise ValueError(f"unknown cryptosuite {suite!r} for {type_name}")
+        return value
+
+    @property
+    def db_url(self) -> str:
+        return self.database_url or f"sqlite:///{self.data_dir / DB_FILE}"
+
+    @property
+    def office_path(self) -> Path:
+        return self.data_dir / OFFICE_FILE
+
+    @property
+    def keys_dir(self) -> Path:
+        return self.data_dir / KEYS_DIR
+
+    def suite_for(self, type_name: str) -> str:
+        """The cryptosuite credentials of ``type_name`` are signed with."""
+        return self.suite_by_type.get(type_name, self.default_suite)
+
+
+@lru_cache
+def get_settings() -> Settings:
+    """The process's settings from the environment (cached; tests pass their own)."""
+    return Settings()

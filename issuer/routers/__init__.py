@@ -1,0 +1,1 @@
+"""One router module per resource; handlers stay thin and call :mod:`issuer.service`."""

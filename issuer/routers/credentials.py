@@ -1,0 +1,60 @@
+"""``POST /credentials/issue`` and ``GET /credentials/{id}`` (W3C VC-API conventions)."""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+from fastapi import APIRouter, Response
+
+from issuer import service
+from issuer.deps import (
+    ContextsDep,
+    IssuerDep,
+    IssueRequestDep,
+    NowDep,
+    OfficeDep,
+    OperatorDep,
+    SessionDep,
+    SettingsDep,
+)
+from issuer.schemas import CredentialPublic
+
+router = APIRouter(tags=["credentials"])
+
+
+@router.post("/credentials/issue", status_code=201)
+def issue_credential(
+    *,
+    operator: IssuerDep,
+    body: IssueRequestDep,
+    session: SessionDep,
+    office: OfficeDep,
+    settings: SettingsDep,
+    contexts: ContextsDep,
+    now: NowDep,
+    response: Response,
+) -> CredentialPublic:
+    """Validate, sign with the office key and store a credential; 201 once it is durable."""
+    draft = dict(body.credential)
+    if body.options.credentialId is not None and "id" not in draft:
+        draft["id"] = body.options.credentialId
+    signed = service.issue(
+        session=session,
+        office=office,
+        operator=operator,
+        draft=draft,
+        suite_for=settings.suite_for,
+        contexts=contexts,
+        now=now,
+    )
+    response.headers["Location"] = "/credentials/" + quote(signed["id"], safe=":")
+    return CredentialPublic(verifiableCredential=signed)
+
+
+@router.get("/credentials/{credential_id}")
+def get_credential(
+    credential_id: str, operator: OperatorDep, session: SessionDep
+) -> CredentialPublic:
+    """A credential this office issued, as it was handed out."""
+    document = service.get(session=session, operator=operator, credential_id=credential_id)
+    return CredentialPublic(verifiableCredential=document)

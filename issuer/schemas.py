@@ -1,0 +1,37 @@
+"""Request and response models of the issuer API (never table rows; see ``tables.py``).
+
+The credential itself stays a JSON object here: :mod:`issuer.service` parses it into the
+``vc_core`` model and checks it against its type, and every property the caller sent is signed
+and returned as sent.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict
+
+
+class IssueOptions(BaseModel):
+    """VC-API issue options. Unknown options are accepted and ignored, as VC-API asks."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    credentialId: str | None = None
+
+
+class IssueRequest(BaseModel):
+    """``POST /credentials/issue``: ``{"credential": {…}, "options": {…}}`` (VC-API)."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    credential: dict[str, Any]
+    options: IssueOptions = IssueOptions()
+
+
+class CredentialPublic(BaseModel):
+    """``{"verifiableCredential": {…}}``: the answer to issue (201) and to a read (200)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    verifiableCredential: dict[str, Any]

@@ -1,0 +1,170 @@
+"""Issuing and reading credentials: plain functions, no FastAPI, the clock passed in.
+
+:func:`issue` runs these steps; each failure raises one typed error with a stable code:
+
+(1) Type: the draft names exactly one ecert credential type (422 ``CREDENTIAL_TYPE_UNKNOWN``).
+(2) Scope: the operator has the ``issuer`` role and the type is in its scope (403).
+(3) Issuer and id: ``issuer`` is absent or this office's DID (422 ``ISSUER_MISMATCH``); ``id`` is
+    absent (a fresh ``urn:uuid:`` is assigned) or an unused ``urn:uuid:`` (422 / 409); the draft
+    carries no proof yet (422 ``ALREADY_SIGNED``).
+(4) Structure: VC Data Model 2.0 (:class:`vc_core.models.Credential`, 400 when malformed).
+(5) Content: the type's JSON Schema, identifier check characters and rules
+    (:func:`vc_core.credential_types.validate_credential`, 422 listing every bad field).
+(6) Validity: a ``validUntil`` at or before ``now`` is refused (422 ``VALIDITY_PERIOD_OVER``).
+(7) Sign: a Data Integrity proof (VC-DI 1.0 §4.2) by the office key, with the type's
+    cryptosuite, ``created`` = ``now``, contexts from local copies only.
+(8) Store: the credential as handed out, committed (fsync'd on SQLite) before returning.
+
+What is not here yet, and where it joins: the accreditation check against the office's registry
+replica (between (2) and (3)), ``credentialStatus`` entries (before (7)), and the anchoring outbox
+row (in the same transaction as (8)). See ``issuer/README.md``.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import re
+import uuid
+from collections.abc import Callable, Mapping
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session
+
+from issuer.auth import ISSUE, READ, Operator, authorize
+from issuer.clock import stamp
+from issuer.errors import ConflictError
+from issuer.office import Office
+from issuer.tables import CredentialRow
+from vc_core.canon import LocalContexts
+from vc_core.credential_types import credential_type_of, validate_credential
+from vc_core.dataintegrity import add_proof
+from vc_core.errors import NotFoundError, SchemaError, ValidationFailedError
+from vc_core.models import Credential
+
+_URN_UUID = re.compile(r"urn:uuid:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+
+
+def _issuer_id(value: Any) -> Any:
+    return value.get("id") if isinstance(value, Mapping) else value
+
+
+def _prepare(draft: dict[str, Any], office: Office) -> dict[str, Any]:
+    """Step (3): the office as issuer, a credential id, and no proof yet."""
+    out = copy.deepcopy(draft)
+    if "proof" in out:
+        raise ValidationFailedError(
+            "the credential to issue must not carry a proof", code="ALREADY_SIGNED", field="proof"
+        )
+    if "issuer" in out and _issuer_id(out["issuer"]) != office.did:
+        raise ValidationFailedError(
+            f"issuer must be this office, {office.did}", code="ISSUER_MISMATCH", field="issuer"
+        )
+    out.setdefault("issuer", office.did)
+    if "id" not in out:
+        out["id"] = f"urn:uuid:{uuid.uuid4()}"
+    elif not isinstance(out["id"], str) or not _URN_UUID.fullmatch(out["id"]):
+        raise ValidationFailedError(
+            "id must be a lower-case urn:uuid: (or absent, to have one assigned)",
+            code="CREDENTIAL_ID_INVALID",
+            field="id",
+        )
+    return out
+
+
+def _check_validity(credential: Credential, now: datetime) -> None:
+    """Step (6): issuing what is already invalid helps no one (DESIGN §4)."""
+    until = credential.valid_until
+    if until is not None and until <= now:
+        raise SchemaError(
+            f"validUntil {credential.validUntil} is not after the issuance time",
+            code="VALIDITY_PERIOD_OVER",
+            field="validUntil",
+        )
+
+
+def issue(
+    *,
+    session: Session,
+    office: Office,
+    operator: Operator,
+    draft: dict[str, Any],
+    suite_for: Callable[[str], str],
+    contexts: LocalContexts,
+    now: datetime,
+) -> dict[str, Any]:
+    """Validate, sign and store ``draft``; return the verifiable credential (steps (1)–(8)).
+
+    Raises:
+        SchemaError, IdentifierError: the type is unknown or the content invalid (422).
+        ForbiddenError: role or type scope (403).
+        ValidationFailedError: issuer, id or proof not acceptable (422).
+        ConflictError: the id is already used (409).
+        MalformedError: not a VCDM 2.0 credential (400).
+    """
+    type_name = credential_type_of(draft)
+    authorize(operator, roles=ISSUE, credential_type=type_name)
+    prepared = _prepare(draft, office)
+    if session.get(CredentialRow, prepared["id"]) is not None:
+        raise ConflictError(
+            f"a credential {prepared['id']} was already issued",
+            code="CREDENTIAL_ID_TAKEN",
+            field="id",
+        )
+    credential = Credential.from_dict(prepared)
+    validate_credential(prepared, require_issuer=True, today=now.date())
+    _check_validity(credential, now)
+    suite = suite_for(type_name)
+    signed = add_proof(
+        prepared,
+        office.signer,
+        cryptosuite=suite,
+        verification_method=office.verification_method,
+        created=now,
+        contexts=contexts,
+    )
+    _store(
+        session,
+        CredentialRow(
+            id=signed["id"],
+            credential_type=type_name,
+            issuer=office.did,
+            suite=suite,
+            operator_id=operator.id,
+            issued_at=stamp(now),
+            document=json.dumps(signed, ensure_ascii=False, separators=(",", ":")),
+        ),
+    )
+    return signed
+
+
+def _store(session: Session, row: CredentialRow) -> None:
+    """Step (8). Two requests racing for one id both pass the early check; the key decides."""
+    session.add(row)
+    try:
+        session.commit()
+    except IntegrityError:
+        session.rollback()
+        raise ConflictError(
+            f"a credential {row.id} was already issued", code="CREDENTIAL_ID_TAKEN", field="id"
+        ) from None
+
+
+def get(*, session: Session, operator: Operator, credential_id: str) -> dict[str, Any]:
+    """The credential as it was issued.
+
+    A credential outside the operator's type scope is reported as not found, so an operator
+    cannot learn which credentials of other types exist.
+
+    Raises:
+        NotFoundError: ``CREDENTIAL_NOT_FOUND`` (404).
+        ForbiddenError: no role that may read (403).
+    """
+    authorize(operator, roles=READ)
+    row = session.get(CredentialRow, credential_id)
+    if row is None or row.credential_type not in operator.credential_types:
+        raise NotFoundError(f"no credential {credential_id}", code="CREDENTIAL_NOT_FOUND")
+    document: dict[str, Any] = json.loads(row.document)
+    return document
