@@ -147,4 +147,8 @@ def test_issue_fetch_verify_refuse_restart(tmp_path: Path) -> None:
     for secret in secrets:
         assert secret not in logs
         assert secret.encode() not in stored
+    # Nor any claim about the citizen in a log line (the database holds them, the logs do not).
+    subject = vc["credentialSubject"]
+    for claim in (subject["name"], subject["licenceNumber"], subject["address"]):
+        assert claim not in logs
     assert seed.seed not in stored
