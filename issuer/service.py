@@ -2,22 +2,25 @@
 
 :func:`issue` runs these steps; each failure raises one typed error with a stable code:
 
-(1) Type: the draft names exactly one ecert credential type (422 ``CREDENTIAL_TYPE_UNKNOWN``).
-(2) Scope: the operator has the ``issuer`` role and the type is in its scope (403).
-(3) Issuer and id: ``issuer`` is absent or this office's DID (422 ``ISSUER_MISMATCH``); ``id`` is
-    absent (a fresh ``urn:uuid:`` is assigned) or an unused ``urn:uuid:`` (422 / 409); the draft
+(1) Issuer and id: ``issuer`` is absent or this office's DID (422 ``ISSUER_MISMATCH``); ``id`` is
+    absent (a fresh ``urn:uuid:`` is assigned) or a lower-case ``urn:uuid:`` (422); the draft
     carries no proof yet (422 ``ALREADY_SIGNED``).
-(4) Structure: VC Data Model 2.0 (:class:`vc_core.models.Credential`, 400 when malformed).
-(5) Content: the type's JSON Schema, identifier check characters and rules
+(2) Structure: VC Data Model 2.0 (:class:`vc_core.models.Credential`, 400 when malformed), before
+    anything looks inside the draft.
+(3) Type: the draft names exactly one ecert credential type (422 ``CREDENTIAL_TYPE_UNKNOWN``).
+(4) Scope: the operator has the ``issuer`` role and the type is in its scope (403).
+(5) The id is not used yet (409 ``CREDENTIAL_ID_TAKEN``).
+(6) Content: the type's JSON Schema, identifier check characters and rules
     (:func:`vc_core.credential_types.validate_credential`, 422 listing every bad field).
-(6) Validity: a ``validUntil`` at or before ``now`` is refused (422 ``VALIDITY_PERIOD_OVER``).
-(7) Sign: a Data Integrity proof (VC-DI 1.0 §4.2) by the office key, with the type's
+(7) Validity: a ``validUntil`` at or before ``now`` is refused (422 ``VALIDITY_PERIOD_OVER``).
+(8) Sign: a Data Integrity proof (VC-DI 1.0 §4.2) by the office key, with the type's
     cryptosuite, ``created`` = ``now``, contexts from local copies only.
-(8) Store: the credential as handed out, committed (fsync'd on SQLite) before returning.
+(9) Store: the credential as handed out, committed (fsync'd on SQLite) before returning; two
+    requests racing for one id are told apart by the primary key (409).
 
 What is not here yet, and where it joins: the accreditation check against the office's registry
-replica (between (2) and (3)), ``credentialStatus`` entries (before (7)), and the anchoring outbox
-row (in the same transaction as (8)). See ``issuer/README.md``.
+replica (after (4)), ``credentialStatus`` entries (before (8)), and the anchoring outbox
+row (in the same transaction as (9)). See ``issuer/README.md``.
 """
 
 from __future__ import annotations
@@ -52,7 +55,7 @@ def _issuer_id(value: Any) -> Any:
 
 
 def _prepare(draft: dict[str, Any], office: Office) -> dict[str, Any]:
-    """Step (3): the office as issuer, a credential id, and no proof yet."""
+    """Step (1): the office as issuer, a credential id, and no proof yet."""
     out = copy.deepcopy(draft)
     if "proof" in out:
         raise ValidationFailedError(
@@ -75,7 +78,7 @@ def _prepare(draft: dict[str, Any], office: Office) -> dict[str, Any]:
 
 
 def _check_validity(credential: Credential, now: datetime) -> None:
-    """Step (6): issuing what is already invalid helps no one (DESIGN §4)."""
+    """Step (7): issuing what is already invalid helps no one (DESIGN §4)."""
     until = credential.valid_until
     if until is not None and until <= now:
         raise SchemaError(
@@ -95,7 +98,7 @@ def issue(
     contexts: LocalContexts,
     now: datetime,
 ) -> dict[str, Any]:
-    """Validate, sign and store ``draft``; return the verifiable credential (steps (1)–(8)).
+    """Validate, sign and store ``draft``; return the verifiable credential (steps (1)–(9)).
 
     Raises:
         SchemaError, IdentifierError: the type is unknown or the content invalid (422).
@@ -104,16 +107,16 @@ def issue(
         ConflictError: the id is already used (409).
         MalformedError: not a VCDM 2.0 credential (400).
     """
-    type_name = credential_type_of(draft)
-    authorize(operator, roles=ISSUE, credential_type=type_name)
     prepared = _prepare(draft, office)
+    credential = Credential.from_dict(prepared)
+    type_name = credential_type_of(prepared)
+    authorize(operator, roles=ISSUE, credential_type=type_name)
     if session.get(CredentialRow, prepared["id"]) is not None:
         raise ConflictError(
             f"a credential {prepared['id']} was already issued",
             code="CREDENTIAL_ID_TAKEN",
             field="id",
         )
-    credential = Credential.from_dict(prepared)
     validate_credential(prepared, require_issuer=True, today=now.date())
     _check_validity(credential, now)
     suite = suite_for(type_name)
@@ -141,7 +144,7 @@ def issue(
 
 
 def _store(session: Session, row: CredentialRow) -> None:
-    """Step (8). Two requests racing for one id both pass the early check; the key decides."""
+    """Step (9). Two requests racing for one id both pass the early check; the key decides."""
     session.add(row)
     try:
         session.commit()

@@ -237,7 +237,9 @@ def test_content_refusals(
     over = {**draft(DRIVER), "validUntil": (now - timedelta(days=1)).strftime("%Y-%m-%dT%H:%M:%SZ")}
     over["validFrom"] = (now - timedelta(days=30)).strftime("%Y-%m-%dT%H:%M:%SZ")
     _problem(issue(over), 422, "VALIDITY_PERIOD_OVER")
-    _problem(issue({"type": "VerifiableCredential"}), 422, "CREDENTIAL_TYPE_UNKNOWN")
+    # Structure is checked before anything looks inside: not a VCDM 2.0 credential is 400.
+    _problem(issue({"type": "VerifiableCredential"}), 400, "MALFORMED_CREDENTIAL")
+    _problem(issue({**draft(DRIVER), "type": [[], DRIVER]}), 400, "MALFORMED_CREDENTIAL")
 
 
 def test_unknown_routes_and_credentials(client: TestClient, make_operator: Any) -> None:
