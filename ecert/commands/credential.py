@@ -10,18 +10,12 @@ from typing import Annotated, Any
 import typer
 
 from ecert.io import parse_context_pairs, read_bytes, read_object
-from vc_core.canon import ECERT_CONTEXT_URL, LocalContexts, default_contexts
-from vc_core.dataintegrity import (
-    CRYPTOSUITES,
-    Expectations,
-    ProofReport,
-    add_proof,
-    check_proofs,
-)
-from vc_core.did import did_key, verification_method_id
+from vc_core.canon import LocalContexts, default_contexts
+from vc_core.dataintegrity import Expectations, ProofReport, check_proofs
 from vc_core.errors import MalformedError, RegistryError
+from vc_core.issuance import issue_credential
 from vc_core.keys import KeyPair
-from vc_core.models import Credential, parse_datetime_stamp
+from vc_core.models import parse_datetime_stamp
 
 app = typer.Typer(help="Sign credentials and verify their proofs.", no_args_is_help=True)
 
@@ -40,33 +34,6 @@ def _print_json(value: Any) -> None:
     typer.echo(json.dumps(value, ensure_ascii=False, indent=2))
 
 
-def sign_document(
-    document: dict[str, Any],
-    key: KeyPair,
-    *,
-    suite: str,
-    created: datetime,
-    contexts: LocalContexts,
-) -> dict[str, Any]:
-    """Fill in the issuer (the key's did:key) when absent, validate, and add a proof."""
-    from vc_core.credential_types import validate_credential
-
-    draft = dict(document)
-    draft.setdefault("issuer", did_key(key.public))
-    Credential.from_dict(draft)  # VCDM 2.0 structure, before anything is signed.
-    if ECERT_CONTEXT_URL in draft.get("@context", []):
-        # An ecert credential type: its JSON Schema and identifier check digits must hold.
-        validate_credential(draft, require_issuer=True, today=created.date())
-    return add_proof(
-        draft,
-        key,
-        cryptosuite=suite,
-        verification_method=verification_method_id(key.public),
-        created=created,
-        contexts=contexts,
-    )
-
-
 @app.command("sign")
 def sign(
     source: Annotated[
@@ -77,23 +44,23 @@ def sign(
         str, typer.Option("--suite", help="eddsa-rdfc-2022 or eddsa-jcs-2022.")
     ] = "eddsa-rdfc-2022",
     created: Annotated[
-        str | None, typer.Option(help="Proof creation time, ISO 8601 with zone (default: now).")
+        str | None,
+        typer.Option(
+            help="Issuance time, ISO 8601 with zone: the proof's created, and the time "
+            "validUntil must still lie ahead of (default: now)."
+        ),
     ] = None,
     context: ContextOpt = None,
 ) -> None:
-    """Print the credential with a Data Integrity proof added."""
-    if suite not in CRYPTOSUITES:
-        raise MalformedError(
-            f"unknown suite {suite!r}; choose one of {', '.join(CRYPTOSUITES)}",
-            code="UNKNOWN_CRYPTOSUITE",
-        )
+    """Validate the credential and print it with a Data Integrity proof added.
+
+    Without an issuer, the key's did:key becomes the issuer. A credential whose validity period
+    has already ended is refused (exit 1), as are schema and identifier errors.
+    """
     pair = KeyPair.from_json(read_bytes(str(key)).decode("utf-8", errors="replace"))
-    when = parse_datetime_stamp(created, field="--created") if created else datetime.now(UTC)
-    _print_json(
-        sign_document(
-            read_object(source), pair, suite=suite, created=when, contexts=_contexts(context)
-        )
-    )
+    now = parse_datetime_stamp(created, field="--created") if created else datetime.now(UTC)
+    document = read_object(source)
+    _print_json(issue_credential(document, pair, suite=suite, now=now, contexts=_contexts(context)))
 
 
 @app.command("verify-proof")

@@ -19,6 +19,9 @@ from vc_core.keys import KeyPair
 
 Run = Callable[..., subprocess.CompletedProcess[str]]
 V2 = "https://www.w3.org/ns/credentials/v2"
+# Inside every bundled example's validity period (the earliest ends 2024-06-01): issuance
+# refuses a credential that is already expired, so the tests issue as of this time.
+ISSUED_AT = "2024-05-01T00:00:00Z"
 EXAMPLES = sorted(
     p.name
     for p in resources.files("schemas").joinpath("examples").iterdir()
@@ -75,7 +78,10 @@ def test_each_example_signs_and_verifies(
     ecert: Run, key_file: Path, tmp_path: Path, example: str, suite: str
 ) -> None:
     src = _write(tmp_path, "in.json", _example(example))
-    signed = ecert("credential", "sign", "--key", str(key_file), "--suite", suite, str(src))
+    signed = ecert(
+        "credential", "sign", "--key", str(key_file), "--suite", suite,
+        "--created", ISSUED_AT, str(src),
+    )  # fmt: skip
     assert signed.returncode == 0, signed.stderr
     doc = json.loads(signed.stdout)
     assert doc["issuer"].startswith("did:key:z6Mk")
@@ -160,8 +166,9 @@ def _signed(
     ecert: Run, key_file: Path, tmp_path: Path, suite: str = "eddsa-rdfc-2022"
 ) -> dict[str, Any]:
     src = _write(tmp_path, "in.json", _example(EXAMPLES[0]))
+    options = ("--suite", suite, "--created", ISSUED_AT, str(src))
     out: dict[str, Any] = json.loads(
-        ecert("credential", "sign", "--key", str(key_file), "--suite", suite, str(src)).stdout
+        ecert("credential", "sign", "--key", str(key_file), *options).stdout
     )
     return out
 
@@ -197,11 +204,33 @@ def test_remote_context_is_refused(ecert: Run, key_file: Path, tmp_path: Path) -
 def test_sign_refuses_undefined_terms(ecert: Run, key_file: Path, tmp_path: Path) -> None:
     doc = _example(EXAMPLES[0])
     doc["credentialSubject"]["favouriteColour"] = "blue"
-    proc = ecert(
-        "credential", "sign", "--key", str(key_file), str(_write(tmp_path, "in.json", doc))
-    )
+    src = str(_write(tmp_path, "in.json", doc))
+    proc = ecert("credential", "sign", "--key", str(key_file), "--created", ISSUED_AT, src)
     assert proc.returncode == 1
     assert "favouriteColour" in proc.stderr
+
+
+def test_sign_refuses_a_credential_already_expired(
+    ecert: Run, key_file: Path, tmp_path: Path
+) -> None:
+    src = str(_write(tmp_path, "in.json", _example("social-credit-record.json")))
+    proc = ecert("credential", "sign", "--key", str(key_file), src)  # valid until 2024-06-01
+    assert proc.returncode == 1 and proc.stdout == ""
+    assert "VALIDITY_PERIOD_OVER" in proc.stderr
+    late = ecert(
+        "credential", "sign", "--key", str(key_file), "--created", "2024-06-01T00:00:00Z", src
+    )
+    assert late.returncode == 1 and "VALIDITY_PERIOD_OVER" in late.stderr
+
+
+def test_sign_refuses_an_issuer_the_key_does_not_belong_to(
+    ecert: Run, key_file: Path, tmp_path: Path
+) -> None:
+    doc = _example(EXAMPLES[0]) | {"issuer": "did:ecert:demo:market-regulation"}
+    src = str(_write(tmp_path, "in.json", doc))
+    proc = ecert("credential", "sign", "--key", str(key_file), "--created", ISSUED_AT, src)
+    assert proc.returncode == 2 and proc.stdout == ""
+    assert "ISSUER_KEY_MISMATCH" in proc.stderr
 
 
 @pytest.mark.parametrize(
