@@ -20,6 +20,8 @@ from issuer.deps import (
 from issuer.schemas import CredentialPublic
 
 router = APIRouter(tags=["credentials"])
+# A credential holds a citizen's data: no cache on the way may keep a copy (RFC 9111 §5.2.2.5).
+NO_STORE = "no-store"
 
 
 @router.post("/credentials/issue", status_code=201)
@@ -48,13 +50,15 @@ def issue_credential(
         now=now,
     )
     response.headers["Location"] = "/credentials/" + quote(signed["id"], safe=":")
+    response.headers["Cache-Control"] = NO_STORE
     return CredentialPublic(verifiableCredential=signed)
 
 
 @router.get("/credentials/{credential_id}")
 def get_credential(
-    credential_id: str, operator: OperatorDep, session: SessionDep
+    credential_id: str, operator: OperatorDep, session: SessionDep, response: Response
 ) -> CredentialPublic:
     """A credential this office issued, as it was handed out."""
     document = service.get(session=session, operator=operator, credential_id=credential_id)
+    response.headers["Cache-Control"] = NO_STORE
     return CredentialPublic(verifiableCredential=document)

@@ -79,6 +79,7 @@ def test_issue_each_type_read_back_and_verify(
     assert report.results[0].issuer_controls_method is True
     again = client.get(f"/credentials/{vc['id']}", headers=_auth(operator))
     assert again.status_code == 200 and again.json()["verifiableCredential"] == vc
+    assert response.headers["cache-control"] == again.headers["cache-control"] == "no-store"
 
 
 def test_the_type_chooses_its_suite(
