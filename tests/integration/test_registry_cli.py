@@ -8,7 +8,6 @@ import shutil
 from datetime import UTC, datetime
 from pathlib import Path
 
-import httpx
 import pytest
 from typer.testing import CliRunner
 
@@ -16,6 +15,7 @@ from registry.cli import root_app
 from registry.setup import read_genesis
 from registry.testing import running_node
 from vc_core.keys import KeyPair
+from vc_core.registry_client import RegistryClient
 from vc_core.replica import ChainRewrittenError, HttpSource, Replica
 
 pytestmark = pytest.mark.integration
@@ -71,7 +71,7 @@ def test_council_flow_export_import_and_rewrite(tmp_path: Path) -> None:
         assert getattr(one.exception, "code", None) == "INSUFFICIENT_COUNCIL_SIGNATURES"
         _cli("council", "sign", str(tx), "--key", str(data / "council" / "member-2.json"))
         assert "included in block 1" in _cli("council", "submit", str(tx), "--registry", node.url)
-        issuers = httpx.get(node.url + "/issuers").json()["issuers"]
+        issuers = RegistryClient(node.url).get_json("/issuers")["issuers"]
         assert [i["did"] for i in issuers] == ["did:ecert:cli:traffic-police"]
         assert replica.sync([HttpSource(node.url)], now=datetime.now(UTC)).head.height == 1
         _cli("export", "--data-dir", str(data), "--out", str(tmp_path / "snap.jsonl"))

@@ -3,6 +3,8 @@ errors (never retried), and "could not check" for a node that is down (retried w
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -98,3 +100,23 @@ def test_a_node_that_is_down_is_could_not_check(tmp_path: Path) -> None:
     with pytest.raises(RegistryError) as stopped:
         RegistryClient(node_url, retries=0).checkpoint()
     assert stopped.value.code == "REGISTRY_UNAVAILABLE"
+
+
+def test_the_council_cli_says_could_not_check_for_a_node_that_is_down(tmp_path: Path) -> None:
+    member = KeyPair.generate()
+    body = AccreditBody(
+        office="did:ecert:live:tp",
+        name="Traffic police",
+        uscc="91350100M000100Y43",
+        scopes=(Scope(credential_type="DrivingLicenceCredential", division_prefixes=("51",)),),
+        valid_from=datetime(2020, 1, 1, tzinfo=UTC),
+        initial_key=member.public_multibase,
+    )
+    tx = council_tx("live", "issuer.accredit", body, proposer=member, seq=1, time=datetime.now(UTC))
+    (tmp_path / "tx.json").write_text(tx.to_json(), encoding="utf-8")
+    down = f"http://127.0.0.1:{free_port()}"
+    cmd = [sys.executable, "-m", "registry", "council", "submit", str(tmp_path / "tx.json")]
+    done = subprocess.run([*cmd, "--registry", down], capture_output=True, text=True, check=False)
+    assert done.returncode == 3, done.stderr
+    assert "REGISTRY_UNAVAILABLE" in done.stderr + done.stdout
+    assert "Traceback" not in done.stderr
