@@ -11,13 +11,22 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from datetime import timedelta
+from importlib import resources
 from typing import Any
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tests.unit.vc_core.anchoring.conftest import PRODUCER, AnchoredChain
+from tests.unit.vc_core.anchoring.conftest import (
+    OFFICE,
+    PRODUCER,
+    SECOND_KEY,
+    T0,
+    AnchoredChain,
+    build_chain,
+)
 from vc_core.anchoring import (
     AnchorReceipt,
     ChainFacts,
@@ -29,8 +38,12 @@ from vc_core.anchoring import (
 )
 from vc_core.canon import jcs
 from vc_core.errors import MalformedError, VCError
+from vc_core.issuance import issue_credential
 from vc_core.jsonio import parse_json
 from vc_core.keys import KeyPair
+from vc_core.ledger import AnchorBody
+from vc_core.models import Credential
+from vc_core.transparency import MerkleTree
 
 PARSE_CODES = {"NOT_JSON", "DUPLICATE_KEY", "MALFORMED_ANCHORRECEIPT", "NOT_CANONICAL"}
 STABLE_CODES = PARSE_CODES | {c.value for c in ReceiptCode}
@@ -185,3 +198,40 @@ def test_every_flipped_byte_of_the_credential_fails(anchored: AnchoredChain) -> 
     assert "VALID" not in codes and sum(codes.values()) == len(raw)
     assert set(codes) <= {"NOT_JSON", "DUPLICATE_KEY", ReceiptCode.LEAF_MISMATCH}, codes
     assert codes[ReceiptCode.LEAF_MISMATCH] > len(raw) // 2
+
+
+def test_a_signed_credential_is_anchored_by_its_digest_as_model_or_json() -> None:
+    """A real credential, signed by ``issue_credential``, anchored alone in a block: the
+    receipt verifies whether the credential is given as parsed JSON or as the wire model, and a
+    changed proof value is another credential."""
+    draft = json.loads(
+        resources.files("schemas").joinpath("examples/driver-licence.json").read_text("utf-8")
+    )
+    draft["issuer"] = OFFICE
+    signed = issue_credential(
+        draft,
+        SECOND_KEY,
+        suite="eddsa-jcs-2022",
+        now=T0 + timedelta(minutes=5),
+        verification_method=f"{OFFICE}#{SECOND_KEY.public_multibase}",
+    )
+    chain = build_chain()
+    leaf = credential_digest(signed)
+    body = AnchorBody(
+        batch_id="one",
+        batch_root=MerkleTree([bytes.fromhex(leaf)]).root.hex(),
+        leaf_count=1,
+        leaves=(leaf,),
+    )
+    at = T0 + timedelta(minutes=6)
+    chain.block(at, chain.office_tx("anchor", body, at, SECOND_KEY))
+    head = chain.ledger.block(chain.ledger.head().height)
+    receipt = make_receipt(head, 0, leaf)
+    facts = ChainFacts.from_genesis(chain.genesis)
+    verify_receipt(receipt, signed, facts)
+    verify_receipt(receipt, Credential.from_dict(signed), facts)
+    tampered = json.loads(json.dumps(signed))
+    tampered["proof"]["proofValue"] = tampered["proof"]["proofValue"][:-1] + "A"
+    with pytest.raises(ReceiptError) as info:
+        verify_receipt(receipt, tampered, facts)
+    assert info.value.code == ReceiptCode.LEAF_MISMATCH
