@@ -10,17 +10,20 @@
 (3) Type: the draft names exactly one ecert credential type (422 ``CREDENTIAL_TYPE_UNKNOWN``).
 (4) Scope: the operator has the ``issuer`` role and the type is in its scope (403).
 (5) The id is not used yet (409 ``CREDENTIAL_ID_TAKEN``).
-(6) Content: the type's JSON Schema, identifier check characters and rules
-    (:func:`vc_core.credential_types.validate_credential`, 422 listing every bad field).
-(7) Validity: a ``validUntil`` at or before ``now`` is refused (422 ``VALIDITY_PERIOD_OVER``).
-(8) Sign: a Data Integrity proof (VC-DI 1.0 §4.2) by the office key, with the type's
-    cryptosuite, ``created`` = ``now``, contexts from local copies only.
-(9) Store: the credential as handed out, committed (fsync'd on SQLite) before returning; two
+(6) Context: the draft uses the ecert JSON-LD context (422 ``ECERT_CONTEXT_MISSING``), so the
+    library call below always applies the type's rules.
+(7) Validate and sign with :func:`vc_core.issuance.issue_credential`, the one recipe the CLI
+    shares: the type's JSON Schema, identifier check characters and rules (422 listing every
+    bad field), a validity period not inverted and not over at ``now`` (422
+    ``VALIDITY_PERIOD_INVALID`` / ``VALIDITY_PERIOD_OVER``), then a Data Integrity proof
+    (VC-DI 1.0 §4.2) by the office key as ``<office DID>#<key>``, with the type's cryptosuite,
+    ``created`` = ``now``, contexts from local copies only.
+(8) Store: the credential as handed out, committed (fsync'd on SQLite) before returning; two
     requests racing for one id are told apart by the primary key (409).
 
 What is not here yet, and where it joins: the accreditation check against the office's registry
-replica (after (4)), ``credentialStatus`` entries (before (8)), and the anchoring outbox
-row (in the same transaction as (9)). See ``issuer/README.md``.
+replica (after (4)), ``credentialStatus`` entries (before (7)), and the anchoring outbox
+row (in the same transaction as (8)). See ``issuer/README.md``.
 """
 
 from __future__ import annotations
@@ -41,10 +44,10 @@ from issuer.clock import stamp
 from issuer.errors import ConflictError
 from issuer.office import Office
 from issuer.tables import CredentialRow
-from vc_core.canon import LocalContexts
-from vc_core.credential_types import credential_type_of, validate_credential
-from vc_core.dataintegrity import add_proof
+from vc_core.canon import ECERT_CONTEXT_URL, LocalContexts
+from vc_core.credential_types import credential_type_of
 from vc_core.errors import NotFoundError, SchemaError, ValidationFailedError
+from vc_core.issuance import issue_credential
 from vc_core.models import Credential
 
 _URN_UUID = re.compile(r"urn:uuid:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
@@ -77,17 +80,6 @@ def _prepare(draft: dict[str, Any], office: Office) -> dict[str, Any]:
     return out
 
 
-def _check_validity(credential: Credential, now: datetime) -> None:
-    """Step (7): issuing what is already invalid helps no one (DESIGN §4)."""
-    until = credential.valid_until
-    if until is not None and until <= now:
-        raise SchemaError(
-            f"validUntil {credential.validUntil} is not after the issuance time",
-            code="VALIDITY_PERIOD_OVER",
-            field="validUntil",
-        )
-
-
 def issue(
     *,
     session: Session,
@@ -98,7 +90,7 @@ def issue(
     contexts: LocalContexts,
     now: datetime,
 ) -> dict[str, Any]:
-    """Validate, sign and store ``draft``; return the verifiable credential (steps (1)–(9)).
+    """Validate, sign and store ``draft``; return the verifiable credential (steps (1)–(8)).
 
     Raises:
         SchemaError, IdentifierError: the type is unknown or the content invalid (422).
@@ -108,7 +100,7 @@ def issue(
         MalformedError: not a VCDM 2.0 credential (400).
     """
     prepared = _prepare(draft, office)
-    credential = Credential.from_dict(prepared)
+    Credential.from_dict(prepared)
     type_name = credential_type_of(prepared)
     authorize(operator, roles=ISSUE, credential_type=type_name)
     if session.get(CredentialRow, prepared["id"]) is not None:
@@ -117,16 +109,20 @@ def issue(
             code="CREDENTIAL_ID_TAKEN",
             field="id",
         )
-    validate_credential(prepared, require_issuer=True, today=now.date())
-    _check_validity(credential, now)
+    if ECERT_CONTEXT_URL not in prepared.get("@context", []):
+        raise SchemaError(
+            f"an ecert credential uses the ecert context {ECERT_CONTEXT_URL}",
+            code="ECERT_CONTEXT_MISSING",
+            field="@context",
+        )
     suite = suite_for(type_name)
-    signed = add_proof(
+    signed = issue_credential(
         prepared,
         office.signer,
-        cryptosuite=suite,
-        verification_method=office.verification_method,
-        created=now,
+        suite=suite,
+        now=now,
         contexts=contexts,
+        verification_method=office.verification_method,
     )
     _store(
         session,
@@ -144,7 +140,7 @@ def issue(
 
 
 def _store(session: Session, row: CredentialRow) -> None:
-    """Step (9). Two requests racing for one id both pass the early check; the key decides."""
+    """Step (8). Two requests racing for one id both pass the early check; the key decides."""
     session.add(row)
     try:
         session.commit()

@@ -238,6 +238,10 @@ def test_content_refusals(
     over = {**draft(DRIVER), "validUntil": (now - timedelta(days=1)).strftime("%Y-%m-%dT%H:%M:%SZ")}
     over["validFrom"] = (now - timedelta(days=30)).strftime("%Y-%m-%dT%H:%M:%SZ")
     _problem(issue(over), 422, "VALIDITY_PERIOD_OVER")
+    inverted = {**draft(DRIVER), "validFrom": "2031-01-01T00:00:00Z"}
+    _problem(issue(inverted), 422, "VALIDITY_PERIOD_INVALID")
+    plain = {**draft(DRIVER), "@context": ["https://www.w3.org/ns/credentials/v2"]}
+    _problem(issue(plain), 422, "ECERT_CONTEXT_MISSING")
     # Structure is checked before anything looks inside: not a VCDM 2.0 credential is 400.
     _problem(issue({"type": "VerifiableCredential"}), 400, "MALFORMED_CREDENTIAL")
     _problem(issue({**draft(DRIVER), "type": [[], DRIVER]}), 400, "MALFORMED_CREDENTIAL")
