@@ -7,10 +7,14 @@
    Also the same through :class:`EmbeddedLedger` in-process (no HTTP), for comparison.
 2. Full audit speed: ``registry.audit.audit`` over the chain from (1), in transactions/s.
 3. Replica sync: a chain of 1,000,000 published leaves in anchors of 1,024, pulled over HTTP
-   by :class:`vc_core.replica.Replica` and verified from genesis.
-4. Replica lookup: median µs of ``Replica.leaf_anchor`` for random anchored leaves.
+   by :class:`vc_core.replica.Replica`, verified from genesis, and its folded state stored.
+   3b. Replica open of that file from its stored state (median of ``--runs``), beside
+   3c. the open with the stored state refused (a new key), which replays from genesis.
+4. Replica lookup: median µs of ``Replica.leaf_anchor`` for random anchored leaves, in a
+   replica opened from its stored state (the leaf index in its compact sorted form).
 
-Targets (the registry issue): ≥ 2,000 durable tx/s; audit ≥ 20,000 tx/s; 1M-leaf sync < 60 s.
+Targets (the registry issue): ≥ 2,000 durable tx/s; audit ≥ 20,000 tx/s; 1M-leaf sync < 60 s;
+replica open < 0.5 s (issue 6). ``--only replica`` runs (3) and (4) alone.
 """
 
 # ruff: noqa: E402  (bench/ must leave the import path before the registry package is imported)
@@ -257,13 +261,14 @@ def _leaf_chain(folder: Path, leaves_total: int, batch: int) -> tuple[Settings, 
     return settings, genesis, sample
 
 
-def bench_replica(folder: Path, leaves_total: int, batch: int) -> None:
+def bench_replica(folder: Path, leaves_total: int, batch: int, runs: int = 5) -> None:
     built = time.perf_counter()
     settings, genesis, sample = _leaf_chain(folder / "node", leaves_total, batch)
     print(f"    (built a chain of {leaves_total:,} leaves in {time.perf_counter() - built:.1f} s)")
-    node = start_node(settings.data_dir)
+    path = folder / "replica.sqlite"
+    node = start_node(settings.data_dir, ready_timeout_s=300)
     try:
-        replica = Replica.open(folder / "replica.sqlite", genesis_hash=genesis)
+        replica = Replica.open(path, genesis_hash=genesis)
         source = HttpSource(node.url, timeout_s=120)
         started = time.perf_counter()
         result = replica.sync([source], now=datetime.now(UTC))
@@ -272,8 +277,46 @@ def bench_replica(folder: Path, leaves_total: int, batch: int) -> None:
         node.stop()
     print(
         f"[3] replica sync: {leaves_total:,} leaves in {result.added_transactions} anchors, "
-        f"{result.added_blocks} blocks, verified from genesis in {elapsed:.1f} s  (target < 60 s)"
+        f"{result.added_blocks} blocks, verified from genesis and its state stored in "
+        f"{elapsed:.1f} s  (target < 60 s)"
     )
+    started = time.perf_counter()
+    replica.save_state()
+    print(f"    (storing the folded state alone: {time.perf_counter() - started:.2f} s)")
+    replica.close()
+    _bench_open(path, genesis, runs)
+    replica = Replica.open(path, genesis_hash=genesis)
+    _bench_lookup(replica, sample, "after open")
+    replica.close()
+
+
+def _bench_open(path: Path, genesis: str, runs: int) -> None:
+    """Open from the stored state ``runs`` times, then once with it refused (a replay)."""
+    times = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        replica = Replica.open(path, genesis_hash=genesis)
+        times.append(time.perf_counter() - started)
+        if replica.opened_from != "stored state":
+            raise SystemExit(f"the stored state was refused: {replica.state_refused}")
+        replica.close()
+    print(
+        f"[3b] replica open from its stored state: median {statistics.median(times):.3f} s of "
+        f"{runs} (" + ", ".join(f"{t:.3f}" for t in times) + ")  (target < 0.5 s)"
+    )
+    key = path.with_name(path.name + ".key")
+    key.unlink()  # a new key refuses the stored state: the open replays from genesis
+    started = time.perf_counter()
+    replica = Replica.open(path, genesis_hash=genesis)
+    replay_s = time.perf_counter() - started
+    print(
+        f"[3c] replica open with its state refused ({replica.state_refused}): replayed from "
+        f"genesis and stored again in {replay_s:.1f} s"
+    )
+    replica.close()
+
+
+def _bench_lookup(replica: Replica, sample: list[str], label: str) -> None:
     probes = [random.choice(sample) for _ in range(20_000)]
     times = []
     for leaf in probes:
@@ -282,7 +325,7 @@ def bench_replica(folder: Path, leaves_total: int, batch: int) -> None:
         times.append(time.perf_counter_ns() - t)
         assert found is not None
     print(
-        f"[4] replica leaf lookup: median {statistics.median(times) / 1000:.1f} µs, "
+        f"[4] replica leaf lookup ({label}): median {statistics.median(times) / 1000:.1f} µs, "
         f"p99 {sorted(times)[int(len(times) * 0.99)] / 1000:.1f} µs"
     )
 
@@ -296,10 +339,11 @@ def main() -> None:
     parser.add_argument("--post-batch", type=int, default=100, help="txs per batched POST")
     parser.add_argument(
         "--only",
-        choices=["audit"],
-        help="audit only: build (2)'s chain in-process, without HTTP, and audit it --runs times",
+        choices=["audit", "replica"],
+        help="audit: build (2)'s chain in-process, without HTTP, and audit it --runs times; "
+        "replica: (3) and (4) alone, the open measured --runs times",
     )
-    parser.add_argument("--runs", type=int, default=5, help="audit runs with --only audit")
+    parser.add_argument("--runs", type=int, default=5, help="runs of the audit or the open")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="ecert-bench-") as tmp:
         root = Path(tmp)
@@ -308,6 +352,9 @@ def main() -> None:
             db = audit_chain(root / "audit", args.writers, 2 * args.per_writer)
             print(f"    (built an in-process chain of {total:,} anchors)")
             bench_audit(db, args.runs)
+            return
+        if args.only == "replica":
+            bench_replica(root / "replica", args.leaves, args.batch, args.runs)
             return
         db = bench_throughput(root / "http", args.writers, args.per_writer, args.post_batch)
         bench_inprocess(root / "inproc", args.writers, args.per_writer)

@@ -68,9 +68,14 @@ class NodeProcess:
 
 
 def start_node(
-    data_dir: Path, *, port: int | None = None, env: dict[str, str] | None = None
+    data_dir: Path,
+    *,
+    port: int | None = None,
+    env: dict[str, str] | None = None,
+    ready_timeout_s: float = 20.0,
 ) -> NodeProcess:
-    """Start ``python -m registry serve`` on ``data_dir`` and wait until it answers."""
+    """Start ``python -m registry serve`` on ``data_dir`` and wait until it answers (a node
+    re-verifies its chain from genesis first: a large chain needs a longer ``ready_timeout_s``)."""
     port = port or free_port()
     log_path = data_dir / f"node-{port}.log"
     child_env = {**os.environ, **(env or {})}
@@ -87,7 +92,7 @@ def start_node(
     with log_path.open("ab") as log:
         process = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=child_env)  # noqa: S603
     node = NodeProcess(process=process, url=f"http://127.0.0.1:{port}", log_path=log_path)
-    wait_ready(node)
+    wait_ready(node, timeout_s=ready_timeout_s)
     return node
 
 

@@ -77,10 +77,17 @@ class LedgerSource:
 class ReplicatedLedger:
     """Writes go to ``writer``; reads are answered by a replica synced after every block."""
 
-    def __init__(self, writer: Ledger, replica: Replica) -> None:
-        self.writer, self.replica = writer, replica
+    def __init__(self, writer: Ledger, path: Path) -> None:
+        self.writer, self.path = writer, path
+        self.replica = Replica.open(path, genesis_hash=writer.block(0).hash)
         self._source = LedgerSource(writer)
-        replica.sync([self._source], now=writer.head().time)
+        self.replica.sync([self._source], now=writer.head().time)
+
+    def reopened(self) -> Replica:
+        """Close the replica and open its file again (from the state it stored on close)."""
+        self.replica.close()
+        self.replica = Replica.open(self.path, genesis_hash=self.writer.block(0).hash)
+        return self.replica
 
     def produce_block(self, now: datetime) -> Block | None:
         block = self.writer.produce_block(now)
@@ -98,8 +105,7 @@ class ReplicatedLedger:
 
 def replicated(writer: Ledger, folder: Path) -> Ledger:
     """``writer`` with every read answered by a replica of it in ``folder``."""
-    replica = Replica.open(folder / "replica.sqlite", genesis_hash=writer.block(0).hash)
-    ledger: Ledger = ReplicatedLedger(writer, replica)  # type: ignore[assignment]
+    ledger: Ledger = ReplicatedLedger(writer, folder / "replica.sqlite")  # type: ignore[assignment]
     return ledger
 
 

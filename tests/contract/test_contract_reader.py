@@ -2,9 +2,10 @@
 
 One history — two offices, key rotation and compromise, anchors with and without published
 leaves, every kind of status event by id and by index, an issuer suspension and a withdrawal —
-is written to the memory chain, the embedded SQLite chain and a replica. Their blocks must be
-identical, and so must every answer on a grid of times: accreditation at T, keys and each key's
-state at T, status as of T, anchors of leaves and roots, the DID document at T.
+is written to the memory chain, the embedded SQLite chain and a replica (then reopened from
+the state it stored). Their blocks must be identical, and so must every answer on a grid of
+times: accreditation at T, keys and each key's state at T, status as of T, anchors of leaves
+and roots, the DID document at T.
 """
 
 from __future__ import annotations
@@ -134,6 +135,10 @@ def test_every_backend_answers_the_same_for_the_same_chain(
     expected = _answers(memory.ledger, facts["memory"], times)
     for name, chain in every_backend.items():
         assert _answers(chain.ledger, facts[name], times) == expected, name
+    # A replica reopened from the state it stored answers the same too.
+    reopened = every_backend["replica"].ledger.reopened()  # type: ignore[attr-defined]
+    assert reopened.opened_from == "stored state"
+    assert _answers(reopened, facts["replica"], times) == expected
     # The grid is not trivial: the history shows through it.
     assert any(a is not None and getattr(a, "state", "") == "suspended" for a in expected)
     assert any(getattr(a, "revoked", False) for a in expected)

@@ -187,17 +187,33 @@ def verify_block(
         ChainError: ``BAD_GENESIS``, ``BAD_HEIGHT``, ``BAD_PREV_HASH``, ``BLOCK_TIME_REGRESSION``,
             ``EMPTY_BLOCK``, ``TX_ROOT_MISMATCH``, ``WRONG_PRODUCER`` or ``BAD_BLOCK_SIGNATURE``.
     """
-    header = block.header
+    tx_hashes = [bytes.fromhex(tx.hash) for tx in block.transactions]
+    verify_header(prev, block.header, block.signature, tx_hashes, producer_pub)
+
+
+def verify_header(
+    prev: BlockHeader | ChainHead | None,
+    header: BlockHeader,
+    signature: str,
+    tx_hashes: Sequence[bytes],
+    producer_pub: PublicKey | str,
+) -> None:
+    """:func:`verify_block` for a header, its signature and its transactions' 32-byte hashes.
+
+    For a caller that holds the transactions' bytes but has no need to parse them (a replica
+    re-checking its own file); the checks and errors are :func:`verify_block`'s.
+    """
     h = _check_link(prev, header)
-    if not block.transactions:
+    if not tx_hashes:
         raise _chain_err(ChainCode.EMPTY_BLOCK, "a block holds at least one transaction", h)
-    if header.tx_count != len(block.transactions) or header.tx_root != tx_root(block.transactions):
+    root = MerkleTree(list(tx_hashes)).root.hex()
+    if header.tx_count != len(tx_hashes) or header.tx_root != root:
         raise _chain_err(ChainCode.TX_ROOT_MISMATCH, "tx_root does not match the transactions", h)
     expected = producer_pub if isinstance(producer_pub, str) else producer_pub.multibase
     if header.producer != expected:
         raise _chain_err(ChainCode.WRONG_PRODUCER, f"the producer is {expected}", h)
     try:
-        verify_signature(expected, header.signing_bytes, block.signature)
+        verify_signature(expected, header.signing_bytes, signature)
     except (MalformedError, ProofError) as exc:
         raise _chain_err(ChainCode.BAD_BLOCK_SIGNATURE, "the producer signature fails", h) from exc
 

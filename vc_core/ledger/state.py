@@ -22,6 +22,7 @@ from typing import Any
 
 from rpds import HashTrieMap
 
+from vc_core.ledger.leafindex import LeafIndex
 from vc_core.ledger.records import (
     Accreditation,
     AccreditationEntry,
@@ -71,7 +72,7 @@ class LedgerState:
     office_key_ids: HashTrieMap[str, tuple[str, ...]] = field(default_factory=HashTrieMap)
     batches: HashTrieMap[str, AnchorRecord] = field(default_factory=HashTrieMap)
     batch_ids: HashTrieMap[tuple[str, str], str] = field(default_factory=HashTrieMap)
-    leaves: HashTrieMap[str, tuple[str, int]] = field(default_factory=HashTrieMap)
+    leaves: LeafIndex = field(default_factory=LeafIndex)
     statuses: HashTrieMap[StatusKey, tuple[StatusRecord, ...]] = field(default_factory=HashTrieMap)
 
     @classmethod

@@ -13,6 +13,10 @@ stored. Steps:
    of many transactions has their signatures checked in worker processes while it is folded
    (:func:`~vc_core.ledger.sigpool.preverified`; a bad one still fails at its height).
 4. Keep the checkpoint once the replica holds its height with the same hash.
+5. Store the folded state with its height and head hash (after the first sync, then every
+   :data:`SAVE_EVERY_TXS` transactions, and on :meth:`Replica.close`), so that
+   :meth:`Replica.open` need not fold the chain again (:mod:`vc_core.replica.reopen` says when
+   the stored state is used and when it is refused and rebuilt).
 
 Transport failures move on to the next source; if every source fails the sync raises
 :class:`~vc_core.errors.RegistryError` ("could not check"). A verification failure is never
@@ -32,6 +36,7 @@ from contextlib import closing
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import Literal
 
 from vc_core.errors import NotFoundError, RegistryError, VerificationError
 from vc_core.ledger import (
@@ -48,9 +53,14 @@ from vc_core.ledger import (
     verify_checkpoint,
 )
 from vc_core.ledger.queries import StateQueries
+from vc_core.ledger.statefile import decode_state, encode_state
+from vc_core.replica import reopen
 from vc_core.replica.store import ReplicaStore
 
 PAGE = 100
+SAVE_EVERY_TXS = 4096
+"""A sync stores the folded state once this many transactions were added since it last did
+(and always after the first sync), bounding what an open after a crash must fold again."""
 SIG_CHUNK_TXS = 1024
 """Transactions per chunk sent to the signature workers; a page with fewer starts none."""
 
@@ -76,29 +86,78 @@ class Replica(StateQueries):
 
     It is a :class:`~vc_core.ledger.LedgerReader`: the same queries, with the same answers, as
     the node it replicates (before the first sync every query raises ``NO_CHAIN``).
+
+    The folded state is stored beside the blocks (after the first sync, then every
+    :data:`SAVE_EVERY_TXS` transactions and on :meth:`close`), so :meth:`open` need not fold the
+    chain again; :mod:`vc_core.replica.reopen` says when the stored state may be used.
     """
 
-    def __init__(self, store: ReplicaStore, genesis_hash: str, params: LedgerParams) -> None:
+    def __init__(
+        self, store: ReplicaStore, genesis_hash: str, params: LedgerParams, key: bytes
+    ) -> None:
         self._store = store
         self._genesis_hash = genesis_hash
         self._params = params
+        self._key = key
         self._state: LedgerState | None = None
         self._checkpoint = store.checkpoint()
+        self._unsaved_txs = 0
+        self._saved = False
+        self.opened_from: Literal["empty", "stored state", "genesis"] = "empty"
+        """How :meth:`open` got its state: none held, the stored state, or a replay."""
+        self.state_refused: str | None = None
+        """Why the stored state was not used (a ``reopen.StateRefused`` code), if it was not."""
 
     @classmethod
     def open(
         cls, path: Path, *, genesis_hash: str, params: LedgerParams = DEFAULT_PARAMS
     ) -> Replica:
-        """Open (or create) a replica file and re-verify what it holds from the genesis.
+        """Open (or create) a replica file: from its stored state if that passes every check of
+        :mod:`vc_core.replica.reopen`, else by re-verifying its blocks from the genesis.
 
         Raises:
             ChainError: the file holds blocks that do not verify from ``genesis_hash``.
         """
-        replica = cls(ReplicaStore(path), genesis_hash, params)
-        replica._replay(replica._store.blocks(), None, lambda block: None)
+        replica = cls(ReplicaStore(path), genesis_hash, params, reopen.replica_key(path))
+        replica._open()
         return replica
 
+    def _open(self) -> None:
+        try:
+            state = reopen.restore(self._store, self._key, self._genesis_hash)
+        except reopen.StateRefused as exc:
+            self.state_refused = exc.code
+            self._replay(self._store.blocks(), None, self._count)
+            if self._state is not None:
+                self.opened_from = "genesis"
+                self.save_state()
+            return
+        self._state, self.opened_from, self._saved = state, "stored state", True
+        height = state.head.height if state.head is not None else 0
+        # Blocks stored after the state (a sync that stopped before saving) fold on top.
+        self._replay(self._store.blocks(height + 1), None, self._count)
+
+    def _count(self, block: Block) -> None:
+        self._unsaved_txs += len(block.transactions)
+
+    def save_state(self) -> None:
+        """Store the folded state with its height and head hash (one fsync'd transaction).
+
+        The state in memory becomes the stored one decoded, so it answers exactly as a reopened
+        replica will, with its leaf index in the compact sorted form.
+        """
+        state = self._state
+        if state is None or state.head is None:
+            return
+        encoded = encode_state(state)
+        self._store.save_state(reopen.stored_state(self._key, self._genesis_hash, state, encoded))
+        self._state = decode_state(*encoded)
+        self._unsaved_txs, self._saved = 0, True
+
     def close(self) -> None:
+        """Store the state if blocks were added since it was last stored, and close the file."""
+        if self._unsaved_txs:
+            self.save_state()
         self._store.close()
 
     # Syncing --------------------------------------------------------------------------------
@@ -150,6 +209,8 @@ class Replica(StateQueries):
         self._accept_checkpoint(checkpoint)
         if self.head is None:
             raise RegistryError(f"{source.name} served no block")
+        if self._unsaved_txs and (not self._saved or self._unsaved_txs >= SAVE_EVERY_TXS):
+            self.save_state()
         return SyncResult(source.name, added_blocks, added_txs, self.head)
 
     def _new_blocks(
@@ -181,6 +242,7 @@ class Replica(StateQueries):
             self._replay(blocks, now, verified.append)
         finally:
             self._store.append(verified)
+            self._unsaved_txs += sum(len(b.transactions) for b in verified)
 
     def _replay(
         self, blocks: Iterable[Block], now: datetime | None, keep: Callable[[Block], None]

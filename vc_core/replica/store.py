@@ -1,8 +1,9 @@
 """The replica's own SQLite file (stdlib ``sqlite3``): the verified chain, block by block.
 
-Only blocks that passed :func:`~vc_core.ledger.apply_block` are written, each in one fsync'd
-transaction (WAL, ``synchronous=FULL``), with the exact bytes that were signed and hashed. On
-open the replica re-verifies them from the trusted genesis, so a changed file is noticed.
+Only blocks that passed :func:`~vc_core.ledger.replay_steps` are written, each page in one
+fsync'd transaction (WAL, ``synchronous=FULL``), with the exact bytes that were signed and
+hashed. Beside them, one ``state`` row keeps the folded state at some height (its bytes, the
+height and head hash, and a MAC): :mod:`vc_core.replica.reopen` decides whether it may be used.
 """
 
 from __future__ import annotations
@@ -10,9 +11,13 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
-from vc_core.ledger import Block, BlockHeader, Checkpoint, Transaction
+from pydantic import ValidationError
+
+from vc_core.errors import MalformedError
+from vc_core.ledger import Block, BlockHeader, ChainError, Checkpoint, Transaction
 
 _SCHEMA = (
     "CREATE TABLE IF NOT EXISTS block (height INTEGER PRIMARY KEY, hash TEXT NOT NULL UNIQUE,"
@@ -20,7 +25,33 @@ _SCHEMA = (
     "CREATE TABLE IF NOT EXISTS tx (height INTEGER NOT NULL, position INTEGER NOT NULL,"
     " hash TEXT NOT NULL, body BLOB NOT NULL, PRIMARY KEY (height, position))",
     "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS state (id INTEGER PRIMARY KEY CHECK (id = 1),"
+    " height INTEGER NOT NULL, head_hash TEXT NOT NULL, meta BLOB NOT NULL,"
+    " leaves BLOB NOT NULL, mac TEXT NOT NULL)",
 )
+
+
+@dataclass(frozen=True)
+class StoredState:
+    """The ``state`` row: a folded state's bytes, the head it claims, and their MAC."""
+
+    height: int
+    head_hash: str
+    meta: bytes
+    leaves: bytes
+    mac: str
+
+
+@dataclass(frozen=True)
+class BlockRows:
+    """One stored block as its rows hold it, unparsed."""
+
+    height: int
+    hash: str
+    header: bytes
+    signature: str
+    tx_hashes: list[str]
+    tx_bodies: list[bytes]
 
 
 class ReplicaStore:
@@ -60,31 +91,67 @@ class ReplicaStore:
             raise
         self._db.execute("COMMIT")
 
-    def blocks(self, page: int = 256) -> Iterator[Block]:
-        """Every stored block, in height order (parsed from the stored bytes)."""
-        height = 0
-        while True:
-            rows = self._db.execute(
-                "SELECT height, header, signature FROM block WHERE height >= ? AND height < ?"
-                " ORDER BY height",
-                (height, height + page),
+    def rows(self, start: int = 0, stop: int | None = None, page: int = 256) -> Iterator[BlockRows]:
+        """Stored blocks ``start ≤ height < stop`` as their raw rows, in height order."""
+        height = start
+        while stop is None or height < stop:
+            end = height + page if stop is None else min(stop, height + page)
+            found = self._db.execute(
+                "SELECT height, hash, header, signature FROM block"
+                " WHERE height >= ? AND height < ? ORDER BY height",
+                (height, end),
             ).fetchall()
-            if not rows:
+            if not found:
                 return
-            txs: dict[int, list[Transaction]] = {}
-            for h, body in self._db.execute(
-                "SELECT height, body FROM tx WHERE height >= ? AND height < ?"
+            txs: dict[int, tuple[list[str], list[bytes]]] = {}
+            for h, tx_hash, body in self._db.execute(
+                "SELECT height, hash, body FROM tx WHERE height >= ? AND height < ?"
                 " ORDER BY height, position",
-                (height, height + page),
+                (height, end),
             ):
-                txs.setdefault(h, []).append(Transaction.from_json(body))
-            for h, header, signature in rows:
+                hashes, bodies = txs.setdefault(h, ([], []))
+                hashes.append(str(tx_hash))
+                bodies.append(bytes(body))
+            for h, block_hash, header, signature in found:
+                hashes, bodies = txs.get(h, ([], []))
+                yield BlockRows(h, str(block_hash), bytes(header), str(signature), hashes, bodies)
+            height = found[-1][0] + 1
+
+    def blocks(self, start: int = 0) -> Iterator[Block]:
+        """Stored blocks from ``start`` on, in height order (parsed from the stored bytes).
+
+        Raises:
+            ChainError: ``STORED_BLOCK_INVALID`` at the first height whose bytes do not parse.
+        """
+        for row in self.rows(start):
+            try:
                 yield Block(
-                    header=BlockHeader.from_json(header),
-                    transactions=tuple(txs.get(h, ())),
-                    signature=signature,
+                    header=BlockHeader.from_json(row.header),
+                    transactions=tuple(Transaction.from_json(body) for body in row.tx_bodies),
+                    signature=row.signature,
                 )
-            height = rows[-1][0] + 1
+            except (MalformedError, ValidationError) as exc:
+                raise ChainError(
+                    f"stored block {row.height} does not parse: {exc}",
+                    code="STORED_BLOCK_INVALID",
+                    height=row.height,
+                ) from exc
+
+    def save_state(self, stored: StoredState) -> None:
+        """Replace the stored state (one fsync'd transaction)."""
+        self._db.execute(
+            "INSERT OR REPLACE INTO state VALUES (1, ?, ?, ?, ?, ?)",
+            (stored.height, stored.head_hash, stored.meta, stored.leaves, stored.mac),
+        )
+
+    def load_state(self) -> StoredState | None:
+        row = self._db.execute(
+            "SELECT height, head_hash, meta, leaves, mac FROM state WHERE id = 1"
+        ).fetchone()
+        if row is None:
+            return None
+        height, head_hash, meta, leaves, mac = row
+        return StoredState(int(height), str(head_hash), bytes(meta), bytes(leaves), str(mac))
 
     def save_checkpoint(self, checkpoint: Checkpoint) -> None:
         self._db.execute(
