@@ -50,6 +50,12 @@ def draft() -> Callable[[str], dict[str, Any]]:
 
 
 @pytest.fixture
+def office_passphrase() -> str:
+    """The passphrase the ``office_dir`` fixture sealed its key under."""
+    return PASSPHRASE
+
+
+@pytest.fixture
 def now() -> datetime:
     """The pinned time of every request the ``client`` fixture makes."""
     return NOW
