@@ -158,6 +158,21 @@ def test_encoding_is_deterministic_and_refuses_short_lists() -> None:
     assert _code(exc) == StatusListCode.STATUS_LIST_LENGTH_ERROR
 
 
+@pytest.mark.parametrize("size", [0, -1, 17, True])
+def test_a_status_size_out_of_range_is_refused_by_every_call(size: Any) -> None:
+    bits = bytearray(MIN_LIST_BYTES)
+    calls = [
+        lambda: encode_list(bits, status_size=size),
+        lambda: decode_list(SPEC_EXAMPLE, status_size=size),
+        lambda: status_at(bits, 0, size),
+        lambda: set_status(bits, 0, 0, size),
+    ]
+    for call in calls:
+        with pytest.raises(MalformedError) as exc:
+            call()
+        assert _code(exc) == StatusListCode.INVALID_STATUS_SIZE
+
+
 def test_set_status_refuses_values_that_do_not_fit() -> None:
     with pytest.raises(MalformedError) as exc:
         set_status(bytearray(MIN_LIST_BYTES), 1, 2, 1)
