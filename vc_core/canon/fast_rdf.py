@@ -30,8 +30,10 @@ from typing import Any
 from pyld import jsonld
 from pyld.nquads import escape
 
+from vc_core.canon import fidelity
 from vc_core.canon.fast_contexts import CompiledContext, Unsupported
 from vc_core.canon.rdfc import ABSOLUTE_IRI, UNESCAPED_CONTROL
+from vc_core.errors import CanonicalizationError
 
 RDF_TYPE = f"<{jsonld.RDF_TYPE}>"
 RDF_JSON = jsonld.RDF_JSON_LITERAL
@@ -271,6 +273,10 @@ class RdfWriter:
                 # and puts the value's quads in that named graph (§7.2.2 steps 6.1 and 6.6).
                 if type(item) is not dict:
                     raise Unsupported("non-object in a @graph container")
+                if all(plan.term_ctx.vocab(k) == "@id" for k in item):
+                    # Nothing but an id (or nothing) at the top of a graph makes no quad: the
+                    # reference refuses it as data loss (see fidelity.check_graph_member).
+                    raise Unsupported("a graph member that states nothing")
                 name = self._sink.blank_node()
                 self._sink.add(subject, predicate, name, graph)
                 self._node(plan.term_ctx, key, item, name, depth + 1)
@@ -303,6 +309,12 @@ class RdfWriter:
             raise Unsupported("integer too large for xsd:integer")
         elif kind is float and not math.isfinite(value):
             raise Unsupported("non-finite number")
+        if kind is not str and kind is not bool:
+            try:
+                fidelity.check_rdf_number(value, "", as_double=plan.datatype == XSD_DOUBLE)
+            except CanonicalizationError as exc:
+                # A number RDF cannot carry exactly: the reference refuses it with its code.
+                raise Unsupported("number not exactly representable") from exc
         if plan.bad_datatype:
             raise Unsupported("datatype is not an absolute IRI")
         return self._literal(value, plan.datatype)
@@ -329,6 +341,10 @@ class RdfWriter:
     def _json_literal(self, value: Any) -> str:
         if not _is_plain_json(value, 0):
             raise Unsupported("@json value is not plain JSON")
+        try:
+            fidelity.check_json_numbers(value, "")
+        except CanonicalizationError as exc:
+            raise Unsupported("@json number not exactly a double") from exc
         try:
             # The same JCS function pyld uses (RFC 8785), so the lexical form is its own.
             lexical: str = jsonld.canonicalize(value).decode("utf-8")

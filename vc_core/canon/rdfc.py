@@ -17,10 +17,17 @@ from typing import Any
 from pyld import jsonld
 from pyld.jsonld import JsonLdError
 
+from vc_core.canon import fidelity
+from vc_core.canon.bounded import canonical_nquads_bounded
 from vc_core.canon.contexts import LocalContexts
 from vc_core.errors import CanonicalizationError, MalformedError
 
-_RDFC_OPTIONS = {"algorithm": "URDNA2015", "format": "application/n-quads"}
+# JSON-LD 1.1 API §8.6 step 13: a string with a base direction becomes a literal typed
+# ``https://www.w3.org/ns/i18n#<language>_<direction>``. Without this option toRdf drops the
+# direction (API §10.3 rdfDirection null), leaving it unsigned; the reference implementation's
+# Data Integrity libraries canonicalize with exactly this option.
+RDF_DIRECTION = "i18n-datatype"
+XSD_DOUBLE = "http://www.w3.org/2001/XMLSchema#double"
 
 
 # An absolute IRI (RFC 3987 §2.2: a scheme, then a colon) with none of the characters that an
@@ -90,7 +97,14 @@ def _refuse_nested_contexts(document: Mapping[str, Any]) -> None:
             stack.extend(node)
 
 
-def _check_value(node: Mapping[str, Any], path: str) -> None:
+def _check_value(node: dict[str, Any], path: str, *, for_rdf: bool) -> None:
+    fidelity.check_expanded_value(node, path)
+    if for_rdf:
+        if node.get("@type") == "@json":
+            fidelity.check_json_numbers(node.get("@value"), path)
+        else:
+            as_double = node.get("@type") == XSD_DOUBLE
+            fidelity.check_rdf_number(node.get("@value"), path, as_double=as_double)
     vtype = node.get("@type")
     if isinstance(vtype, str) and vtype != "@json" and not _is_absolute_iri(vtype):
         raise CanonicalizationError(f"datatype {vtype!r} at {path} is not defined", field=vtype)
@@ -103,17 +117,38 @@ def _check_value(node: Mapping[str, Any], path: str) -> None:
         )
 
 
-def _check_expanded(node: Any, path: str) -> None:
-    """Walk expanded JSON-LD; raise on any relative type or id, which RDF conversion would drop."""
+def _check_expanded(node: Any, path: str, *, for_rdf: bool) -> None:
+    """Walk expanded JSON-LD; raise on anything RDF conversion would drop (see fidelity)."""
     if isinstance(node, list):
         for i, item in enumerate(node):
-            _check_expanded(item, f"{path}[{i}]")
+            _check_expanded(item, f"{path}[{i}]", for_rdf=for_rdf)
         return
     if not isinstance(node, dict):
         return
     if "@value" in node:
-        _check_value(node, path)
+        _check_value(node, path, for_rdf=for_rdf)
         return
+    fidelity.check_expanded_node(node, path)
+    _check_node_names(node, path)
+    for key, value in node.items():
+        if not key.startswith("@"):
+            if not _is_absolute_iri(key):
+                # A blank-node or otherwise non-IRI predicate is dropped when converting to RDF.
+                raise CanonicalizationError(
+                    f"property {key!r} at {path or '/'} is not an IRI and would be dropped",
+                    field=key,
+                )
+            _check_expanded(value, f"{path}/{key}", for_rdf=for_rdf)
+        elif key == "@graph":
+            for i, member in enumerate(value if isinstance(value, list) else [value]):
+                fidelity.check_graph_member(member, f"{path}/@graph[{i}]")
+            _check_expanded(value, f"{path}/{key}", for_rdf=for_rdf)
+        elif key in ("@list", "@set", "@included", "@reverse"):
+            _check_expanded(value, f"{path}/{key}", for_rdf=for_rdf)
+
+
+def _check_node_names(node: dict[str, Any], path: str) -> None:
+    """A node's types and id must be absolute IRIs (or blank nodes), or toRdf drops them."""
     for t in node.get("@type", []) if isinstance(node.get("@type"), list) else []:
         if isinstance(t, str) and not _is_node_id(t):
             raise CanonicalizationError(
@@ -125,21 +160,16 @@ def _check_expanded(node: Any, path: str) -> None:
             f"id {node_id!r} at {path or '/'} is not an absolute IRI and would be dropped",
             field="id",
         )
-    for key, value in node.items():
-        if not key.startswith("@"):
-            if not _is_absolute_iri(key):
-                # A blank-node or otherwise non-IRI predicate is dropped when converting to RDF.
-                raise CanonicalizationError(
-                    f"property {key!r} at {path or '/'} is not an IRI and would be dropped",
-                    field=key,
-                )
-            _check_expanded(value, f"{path}/{key}")
-        elif key in ("@graph", "@list", "@set", "@included", "@reverse"):
-            _check_expanded(value, f"{path}/{key}")
 
 
-def expand_strict(document: Mapping[str, Any], contexts: LocalContexts) -> list[Any]:
+def expand_strict(
+    document: Mapping[str, Any], contexts: LocalContexts, *, for_rdf: bool = False
+) -> list[Any]:
     """JSON-LD expansion that refuses to lose data (VC-DI 1.0 §2.4.3).
+
+    With ``for_rdf``, numbers are also checked to survive conversion to RDF literals exactly
+    (see :func:`.fidelity.check_rdf_number`); eddsa-jcs-2022 signs the JSON itself and does not
+    need that.
 
     Raises:
         CanonicalizationError: a context is not local, or a property, type or id is undefined;
@@ -147,6 +177,7 @@ def expand_strict(document: Mapping[str, Any], contexts: LocalContexts) -> list[
         MalformedError: the document is not valid JSON-LD.
     """
     _check_contexts(document, contexts)
+    fidelity.check_compact(document)
     dropped: list[str] = []
 
     def on_dropped(term: str | None) -> None:
@@ -168,7 +199,11 @@ def expand_strict(document: Mapping[str, Any], contexts: LocalContexts) -> list[
             field=dropped[0],
             details={"undefinedTerms": sorted(set(dropped))},
         )
-    _check_expanded(expanded, "")
+    if not expanded:
+        # Expansion dropped the whole document (e.g. it holds nothing but an id): an empty
+        # dataset would make every such document share one signature.
+        raise CanonicalizationError("the document states nothing that can be signed", field="/")
+    _check_expanded(expanded, "", for_rdf=for_rdf)
     return expanded
 
 
@@ -178,10 +213,11 @@ def rdfc(document: Mapping[str, Any], contexts: LocalContexts) -> str:
     The document is first expanded strictly (see :func:`expand_strict`), so an undefined term is
     an error here, at signing and at verification alike.
     """
-    expanded = expand_strict(document, contexts)
-    options = {**contexts.pyld_options(), **_RDFC_OPTIONS}
+    expanded = expand_strict(document, contexts, for_rdf=True)
+    options = {**contexts.pyld_options(), "rdfDirection": RDF_DIRECTION}
     try:
-        result: str = jsonld.normalize(expanded, options)
+        dataset = jsonld.to_rdf(expanded, options)
+        result = canonical_nquads_bounded(dataset)
     except JsonLdError as exc:
         raise _from_pyld(exc) from exc
     except (RecursionError, OverflowError) as exc:

@@ -169,8 +169,11 @@ uuids = st.uuids().map(lambda u: f"urn:uuid:{u}")
 # Distinct JSON values never give equal quads: integers and non-integral floats cannot collide.
 plain_scalars = st.one_of(
     signable_text(8),
-    st.integers(min_value=-(10**20), max_value=10**20),
-    st.floats(min_value=-1e15, max_value=1e15).map(lambda f: f + 0.5 if f.is_integer() else f),
+    st.integers(min_value=-(2**53), max_value=2**53),
+    # At most 15 significant digits survive RDF's 16-digit double form exactly.
+    st.floats(min_value=-1e15, max_value=1e15)
+    .map(lambda f: f + 0.5 if f.is_integer() else f)
+    .map(lambda f: float(f"{f:.14e}")),
     st.booleans(),
 )
 
