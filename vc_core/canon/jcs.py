@@ -14,6 +14,12 @@ times faster than the pure-Python ``rfc8785``:
 Anything else — a float, a non-ASCII or non-string name, an integer out of range, a tuple or a
 subclass of a JSON type — takes the ``rfc8785`` path, as does a string holding a lone surrogate
 (its UTF-8 encoding fails), so that ``rfc8785`` raises its own error for it.
+
+Numbers are IEEE 754 doubles in JCS (RFC 8785 §3.2.2.3). ``rfc8785`` refuses every integer beyond
+±(2^53 − 1), but many of them are doubles exactly: ``100000000000000000000`` is what the reference
+implementation writes for ``1e20``. Such an integer is canonicalized as that double; only an
+integer that no double equals (``2**53 + 1``) is refused, with ``NUMBER_NOT_REPRESENTABLE``,
+because a JavaScript verifier would read a different number and sign different bytes.
 ``tests/unit/vc_core/canon/test_jcs_fast.py`` checks both paths give the same bytes.
 
 Example:
@@ -24,6 +30,7 @@ Example:
 from __future__ import annotations
 
 import json
+import math
 from typing import Any
 
 import rfc8785
@@ -64,19 +71,51 @@ def _fast(value: Any) -> bytes | None:
         return None
 
 
+def _as_doubles(value: Any) -> Any:
+    """``value`` with every integer beyond the safe range replaced by the double equal to it.
+
+    Raises:
+        MalformedError: ``NUMBER_NOT_REPRESENTABLE`` for an integer no double equals exactly.
+    """
+    kind = type(value)
+    if kind is dict:
+        return {k: _as_doubles(v) for k, v in value.items()}
+    if kind is list:
+        return [_as_doubles(v) for v in value]
+    if kind is int and not -_MAX_SAFE_INT <= value <= _MAX_SAFE_INT:
+        try:
+            double = float(value)
+        except OverflowError:
+            double = math.inf
+        if not math.isfinite(double) or int(double) != value:
+            raise MalformedError(
+                f"the integer {_abbreviated(value)} is not exactly an IEEE 754 double, so "
+                "JCS (RFC 8785 §3.2.2.3) cannot carry it; write it as a string",
+                code="NUMBER_NOT_REPRESENTABLE",
+            )
+        return double
+    return value
+
+
+def _abbreviated(number: int) -> str:
+    # Integers of any length reach here; a message quotes only their ends and their size.
+    text = str(number)
+    return text if len(text) <= 40 else f"{text[:16]}…{text[-8:]} ({len(text)} digits)"
+
+
 def jcs(value: Any) -> bytes:
     """The RFC 8785 canonical UTF-8 bytes of a JSON value.
 
     Raises:
-        MalformedError: the value holds something JSON cannot carry exactly (NaN, a float out of
-            range, an integer beyond IEEE 754 double precision, a non-string key, a lone
-            surrogate).
+        MalformedError: the value holds something JSON cannot carry exactly: an integer that is
+            not exactly a double (``NUMBER_NOT_REPRESENTABLE``); NaN or an infinity, a
+            non-string key, a lone surrogate (``NOT_CANONICALIZABLE``).
     """
     fast = _fast(value)
     if fast is not None:
         return fast
     try:
-        return bytes(rfc8785.dumps(value))
+        return bytes(rfc8785.dumps(_as_doubles(value)))
     except (rfc8785.CanonicalizationError, TypeError, ValueError) as exc:
         raise MalformedError(
             f"value cannot be canonicalized with JCS: {exc}", code="NOT_CANONICALIZABLE"

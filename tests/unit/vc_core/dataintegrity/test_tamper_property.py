@@ -1,7 +1,10 @@
 """Any single change to a signed credential fails verification (property-based).
 
 For every example credential type and both cryptosuites, hypothesis picks one place in the signed
-document (a value, a key, a type, the context, or any proof field) and changes it. The change is
+document (a value, a key, a type, the context, or any proof field) and changes it. Each type is
+also signed in a "directional" variant whose name and text fields are value objects with a
+language and a base direction (``@direction``), so the changes include flipping or renaming a
+direction and changing a language. The change is
 chosen so that it really changes the data (a different value of the same JSON type, a renamed
 key, a swapped pair of different values), never a reordering, which RDFC rightly ignores. CI runs
 at least 2,000 examples per suite per type (``CI`` set); a developer run does 150.
@@ -44,11 +47,26 @@ def _example_names() -> list[str]:
     return sorted(p.name for p in folder.iterdir() if p.name.endswith(".json"))
 
 
+def _directional(doc: dict[str, Any]) -> dict[str, Any]:
+    """The credential's name and every plain text field of its subject with a direction."""
+    doc["name"] = {"@value": str(doc.get("name", "证书")), "@language": "zh", "@direction": "ltr"}
+    subject = doc["credentialSubject"]
+    for i, (key, value) in enumerate(sorted(subject.items())):
+        if isinstance(value, str) and key not in ("id", "type") and not value[:1].isdigit():
+            direction = "rtl" if i % 2 else "ltr"
+            subject[key] = {"@value": value, "@language": "zh-Hans", "@direction": direction}
+            if i % 3 == 0:
+                del subject[key]["@language"]
+    return doc
+
+
 @cache
-def _signed(example: str, suite: str) -> dict[str, Any]:
+def _signed(example: str, suite: str, directional: bool = False) -> dict[str, Any]:
     key = KeyPair.from_seed(SEED)
     text = resources.files("schemas").joinpath("examples", example).read_text(encoding="utf-8")
     doc = json.loads(text)
+    if directional:
+        doc = _directional(doc)
     doc["issuer"] = did_key(key.public)
     return add_proof(
         doc,
@@ -82,6 +100,8 @@ def _changed(value: Any, salt: str) -> Any:
         return value + 1 + len(salt)
     if isinstance(value, float):
         return value * 2 + 1
+    if value in ("ltr", "rtl"):
+        return "rtl" if value == "ltr" else "ltr"  # a base direction flipped
     if isinstance(value, str):
         return value + (salt or "x")
     return salt or "x"  # null
@@ -104,20 +124,28 @@ def _mutate(doc: dict[str, Any], place: Path_, salt: str) -> dict[str, Any]:
 
 
 CASES = [(e, s) for e in _example_names() for s in CRYPTOSUITES]
+DIRECTIONAL_CASES = [(e, s, d) for e, s in CASES for d in (False, True)]
 
 
 def test_there_are_examples_of_every_type() -> None:
     assert len(_example_names()) >= 5
 
 
-@pytest.mark.parametrize(("example", "suite"), CASES)
-def test_signed_example_verifies(example: str, suite: str) -> None:
-    assert check_proofs(_signed(example, suite), now=CREATED, contexts=default_contexts())
+@pytest.mark.parametrize(("example", "suite", "directional"), DIRECTIONAL_CASES)
+def test_signed_example_verifies(example: str, suite: str, directional: bool) -> None:
+    signed = _signed(example, suite, directional)
+    assert check_proofs(signed, now=CREATED, contexts=default_contexts())
 
 
-@pytest.mark.parametrize(("example", "suite"), CASES)
-def test_any_single_change_fails(example: str, suite: str) -> None:
-    signed = _signed(example, suite)
+def test_directional_variants_carry_directions() -> None:
+    for example in _example_names():
+        text = json.dumps(_signed(example, CRYPTOSUITES[0], True))
+        assert text.count('"@direction"') >= 3, example
+
+
+@pytest.mark.parametrize(("example", "suite", "directional"), DIRECTIONAL_CASES)
+def test_any_single_change_fails(example: str, suite: str, directional: bool) -> None:
+    signed = _signed(example, suite, directional)
     places = _places(signed)
     contexts = default_contexts()
 
@@ -142,7 +170,11 @@ def test_any_single_change_fails(example: str, suite: str) -> None:
     if 20 * len(places) <= EXAMPLES_PER_CASE:
         # With this many draws every value and key of the document has been changed at least once.
         assert set(tried) == set(places)
-    print(f"{example} {suite}: {len(tried)} single changes, {len(set(tried))} places, all failed")
+    variant = " directional" if directional else ""
+    print(
+        f"{example}{variant} {suite}: {len(tried)} single changes, {len(set(tried))} places, "
+        "all failed"
+    )
 
 
 @pytest.mark.parametrize(("example", "suite"), CASES)
