@@ -42,8 +42,11 @@ class BoundedURDNA2015(URDNA2015):  # type: ignore[misc]  # pyld ships no type i
         super().__init__()
         self._remaining_deep: int | None = None
         self._remaining_permutations = max_permutations
+        # What the work came to, for tests and diagnostics: the deep-iteration budget once it is
+        # known, the deep iterations run, and the permutations charged to calls that ran.
+        self.deep_budget: int | None = None
         self.deep_iterations = 0
-        self.permutations = 0
+        self.permutations_run = 0
 
     def hash_n_degree_quads(self, id_: str, issuer: Any) -> dict[str, Any]:
         """Hash N-Degree Quads (RDFC-1.0 §4.8), refused once the deep-iteration budget is spent."""
@@ -52,7 +55,7 @@ class BoundedURDNA2015(URDNA2015):  # type: ignore[misc]  # pyld ships no type i
             # identifiers to every blank node with a unique first-degree hash: the ones left
             # are exactly rdf-canonize's "non-unique" count.
             issued = len(self.canonical_issuer.existing)
-            self._remaining_deep = len(self.blank_node_info) - issued
+            self._remaining_deep = self.deep_budget = len(self.blank_node_info) - issued
         if self._remaining_deep <= 0:
             raise CanonicalizationError(
                 "the document's blank nodes are too alike to canonicalize within the work limit "
@@ -68,19 +71,19 @@ class BoundedURDNA2015(URDNA2015):  # type: ignore[misc]  # pyld ships no type i
     def create_hash_to_related(self, id_: str, issuer: Any) -> dict[str, list[str]]:
         """§4.8.3 steps 1–3, then charge the permutations step 5.4 will try for each group."""
         groups: dict[str, list[str]] = super().create_hash_to_related(id_, issuer)
-        for related in groups.values():
-            # The first permutation is the call's own work, already counted as a deep iteration;
-            # each further one is extra. math.factorial grows fast, so the operand is capped.
-            cost = math.factorial(min(len(related), 20)) - 1
-            self._remaining_permutations -= cost
-            self.permutations += cost
-            if self._remaining_permutations < 0:
-                raise CanonicalizationError(
-                    f"a group of {len(related)} indistinguishable blank nodes needs more than "
-                    f"{MAX_PERMUTATIONS} permutations to canonicalize; the document is refused "
-                    "as a possible denial-of-service input (RDFC-1.0 §4.1)",
-                    code=WORK_LIMIT_CODE,
-                )
+        # The first permutation of a group is the call's own work, already counted as a deep
+        # iteration; each further one is extra. math.factorial grows fast: the operand is capped.
+        cost = sum(math.factorial(min(len(related), 20)) - 1 for related in groups.values())
+        if cost > self._remaining_permutations:
+            largest = max(len(related) for related in groups.values())
+            raise CanonicalizationError(
+                f"a group of {largest} indistinguishable blank nodes needs more than "
+                f"{MAX_PERMUTATIONS} permutations to canonicalize; the document is refused "
+                "as a possible denial-of-service input (RDFC-1.0 §4.1)",
+                code=WORK_LIMIT_CODE,
+            )
+        self._remaining_permutations -= cost
+        self.permutations_run += cost
         return groups
 
 

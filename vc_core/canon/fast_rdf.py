@@ -32,7 +32,7 @@ from pyld.nquads import escape
 
 from vc_core.canon import fidelity
 from vc_core.canon.fast_contexts import CompiledContext, Unsupported
-from vc_core.canon.rdfc import ABSOLUTE_IRI, UNESCAPED_CONTROL
+from vc_core.canon.rdfc import ABSOLUTE_IRI, UNESCAPED_CONTROL_OR_SURROGATE
 from vc_core.errors import CanonicalizationError
 
 RDF_TYPE = f"<{jsonld.RDF_TYPE}>"
@@ -92,9 +92,9 @@ class QuadSink:
         self.add(subject, predicate, obj, graph)
 
     def literal(self, lexical: str, datatype: str) -> str:
-        if UNESCAPED_CONTROL.search(lexical):
+        if UNESCAPED_CONTROL_OR_SURROGATE.search(lexical):
             # The reference refuses these (see rdfc.UNESCAPED_CONTROL); let it say so.
-            raise Unsupported("control character in a literal")
+            raise Unsupported("control character or lone surrogate in a literal")
         # pyld serialize_nquad: xsd:string is implicit; every other datatype is written out.
         if datatype == XSD_STRING:
             text = f'"{escape(lexical)}"'

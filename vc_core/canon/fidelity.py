@@ -27,7 +27,7 @@ from typing import Any
 
 from pyld import jsonld
 
-from vc_core.errors import CanonicalizationError
+from vc_core.errors import CanonicalizationError, MalformedError
 
 # JSON-LD 1.1 keywords a document (not a context) may use as a key, and that ecert signs.
 # ``@index`` and ``@graph`` are keywords too, but refused below; every other ``@``-word is
@@ -55,6 +55,10 @@ _KEYWORD_FORM = re.compile(r"@[A-Za-z]+")
 # Anything else is written into the N-Quads unescaped, where it could forge the line's structure.
 LANGUAGE_TAG = re.compile(r"[a-zA-Z]{1,8}(-[a-zA-Z0-9]{1,8})*")
 
+# A lone surrogate is not a Unicode scalar value: it has no UTF-8 form (RFC 3629 §3), so the
+# canonical bytes could not be written, and no two implementations would agree on them.
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
+
 DATA_LOSS = "DATA_LOSS_DETECTION_ERROR"
 NUMBER_NOT_REPRESENTABLE = "NUMBER_NOT_REPRESENTABLE"
 NUMBER_PRECISION_LOSS = "NUMBER_PRECISION_LOSS"
@@ -68,17 +72,36 @@ def _refuse(message: str, path: str, code: str = DATA_LOSS) -> CanonicalizationE
 def check_compact(document: Any) -> None:
     """Refuse forms that JSON-LD expansion (API §5.1.2) drops before they could be signed.
 
+    A null value and an empty array are not refused: in JSON-LD both mean "no value" (JSON-LD
+    1.1 §4.3.1 and API §5.1.2 step 13.10), so adding or removing one states nothing; ecert's
+    credential schemas refuse null where a value is expected (see ``vc_core/canon/README.md``).
+
     Raises:
         CanonicalizationError: ``DATA_LOSS_DETECTION_ERROR`` naming the path of the form.
+        MalformedError: ``INVALID_UNICODE`` for a string or key with a lone surrogate.
     """
     stack: list[tuple[Any, str]] = [(document, "")]
     while stack:
         node, path = stack.pop()
-        if isinstance(node, list):
+        if isinstance(node, str):
+            _check_text(node, path)
+        elif isinstance(node, list):
             stack.extend((item, f"{path}[{i}]") for i, item in enumerate(node))
         elif isinstance(node, dict):
             _check_compact_object(node, path)
-            stack.extend((v, f"{path}/{k}") for k, v in node.items() if k != "@context")
+            for key, value in node.items():
+                _check_text(key, path)
+                if key != "@context":
+                    stack.append((value, f"{path}/{key}"))
+
+
+def _check_text(text: Any, path: str) -> None:
+    if isinstance(text, str) and _SURROGATE.search(text):
+        raise MalformedError(
+            f"the text at {path or '/'} holds a lone surrogate, which is not Unicode text",
+            code="INVALID_UNICODE",
+            field=path or "/",
+        )
 
 
 def _check_compact_object(node: dict[Any, Any], path: str) -> None:

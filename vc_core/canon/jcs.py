@@ -80,7 +80,7 @@ def _as_doubles(value: Any) -> Any:
     kind = type(value)
     if kind is dict:
         return {k: _as_doubles(v) for k, v in value.items()}
-    if kind is list:
+    if kind is list or kind is tuple:
         return [_as_doubles(v) for v in value]
     if kind is int and not -_MAX_SAFE_INT <= value <= _MAX_SAFE_INT:
         try:

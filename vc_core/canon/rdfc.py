@@ -33,7 +33,7 @@ XSD_DOUBLE = "http://www.w3.org/2001/XMLSchema#double"
 # An absolute IRI (RFC 3987 §2.2: a scheme, then a colon) with none of the characters that an
 # N-Quads IRIREF forbids (RDF 1.1 N-Quads §5.3, space included). pyld silently drops every quad of
 # a node whose id fails its own looser test, so anything looser here could leave a claim unsigned.
-ABSOLUTE_IRI = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*:[^\x00-\x20<>\"{}|^`\\\x7f]*")
+ABSOLUTE_IRI = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*:[^\x00-\x20<>\"{}|^`\\\x7f\ud800-\udfff]*")
 _BLANK_NODE = re.compile(r"_:[A-Za-z0-9_][A-Za-z0-9_.\-]*")
 
 # Control characters that canonical N-Quads must escape in a way pyld 3.3 does not (RDF 1.2
@@ -41,6 +41,9 @@ _BLANK_NODE = re.compile(r"_:[A-Za-z0-9_][A-Za-z0-9_.\-]*")
 # them raw, so another RDFC-1.0 implementation would hash different bytes. No certificate needs
 # them; they are refused rather than signed in a form only pyld reproduces.
 UNESCAPED_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# What the fast path leaves to the reference in a literal: those control characters, and lone
+# surrogates, which the reference refuses as invalid Unicode (see fidelity).
+UNESCAPED_CONTROL_OR_SURROGATE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
 
 
 def _is_absolute_iri(value: str) -> bool:
