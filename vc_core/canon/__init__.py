@@ -5,13 +5,16 @@ Issuing and verifying both call these functions, and the W3C vectors pin their o
 
 from vc_core.canon.contexts import ECERT_CONTEXT_URL, LocalContexts, default_contexts
 from vc_core.canon.jcs import jcs
+from vc_core.canon.order import beyond_bmp, utf16_order_differs
 from vc_core.canon.rdfc import expand_strict, rdfc
 
 __all__ = [
     "ECERT_CONTEXT_URL",
     "LocalContexts",
+    "beyond_bmp",
     "default_contexts",
     "expand_strict",
     "jcs",
     "rdfc",
+    "utf16_order_differs",
 ]
