@@ -109,7 +109,7 @@ def _sign(doc: dict[str, Any], suite: str) -> dict[str, Any]:
 
 def _verifies(doc: dict[str, Any]) -> bool:
     try:
-        return bool(check_proofs(doc, contexts=default_contexts()))
+        return bool(check_proofs(doc, now=CREATED, contexts=default_contexts()))
     except VCError:
         return False
 

@@ -25,6 +25,8 @@ from vc_core.did import did_key, verification_method_id
 from vc_core.errors import MalformedError
 from vc_core.keys import KeyPair
 
+NOW = datetime(2026, 6, 1, tzinfo=UTC)
+
 # RFC 8785 Appendix B: IEEE 754 bit patterns and the JSON text JCS must write for them.
 APPENDIX_B = [
     ("0000000000000000", "0"),
@@ -153,11 +155,15 @@ def _with_number(signed: dict[str, Any], literal: str) -> dict[str, Any]:
 
 def test_a_large_exact_integer_signs_and_only_that_number_verifies() -> None:
     signed = _signed_with(10**20)
-    assert check_proofs(_with_number(signed, "100000000000000000000"), contexts=_contexts())
+    assert check_proofs(
+        _with_number(signed, "100000000000000000000"), now=NOW, contexts=_contexts()
+    )
     # The signature covers the number as the double it is, however the JSON writes it.
-    assert check_proofs(_with_number(signed, "1e20"), contexts=_contexts())
+    assert check_proofs(_with_number(signed, "1e20"), now=NOW, contexts=_contexts())
     # The next double up is a different number.
-    assert not check_proofs(_with_number(signed, "100000000000000016384"), contexts=_contexts())
+    assert not check_proofs(
+        _with_number(signed, "100000000000000016384"), now=NOW, contexts=_contexts()
+    )
 
 
 def test_signing_an_integer_no_double_equals_is_refused() -> None:

@@ -30,6 +30,7 @@ from vc_core.errors import CanonicalizationError
 from vc_core.keys import KeyPair
 
 GRAPH_CONTEXT = "https://ecert.example/test/graphs/v1"
+NOW = datetime(2026, 6, 1, tzinfo=UTC)
 KEY = KeyPair.from_seed(bytes(range(32)))
 
 
@@ -147,7 +148,7 @@ def test_signing_and_verifying_a_poison_credential_fail_with_the_code() -> None:
         contexts=_contexts(),
     )
     doc = {**signed, "related": cycles(3, 30)}
-    report = check_proofs(doc, contexts=_contexts())
+    report = check_proofs(doc, now=NOW, contexts=_contexts())
     assert not report
     assert [e.code for e in report.errors] == [WORK_LIMIT_CODE]
 

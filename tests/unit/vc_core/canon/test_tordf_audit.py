@@ -28,6 +28,7 @@ from vc_core.keys import KeyPair
 AUDIT_CONTEXT = "https://ecert.example/test/tordf-audit/v1"
 OTHER_CONTEXT = "https://ecert.example/test/tordf-audit/other"
 XSD = "http://www.w3.org/2001/XMLSchema#"
+NOW = datetime(2026, 6, 1, tzinfo=UTC)
 KEY = KeyPair.from_seed(bytes(range(1, 33)))
 
 
@@ -247,7 +248,7 @@ def _sign(doc: dict[str, Any]) -> dict[str, Any]:
 
 def _verifies(doc: dict[str, Any]) -> bool:
     try:
-        return bool(check_proofs(doc, contexts=_contexts()))
+        return bool(check_proofs(doc, now=NOW, contexts=_contexts()))
     except VCError:
         return False
 
