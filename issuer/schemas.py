@@ -29,9 +29,23 @@ class IssueRequest(BaseModel):
     options: IssueOptions = IssueOptions()
 
 
+class IssueWarning(BaseModel):
+    """Something the office should know about a credential it issued; it was issued all the same."""
+
+    model_config = ConfigDict(frozen=True)
+
+    code: str
+    message: str
+
+
 class CredentialPublic(BaseModel):
-    """``{"verifiableCredential": {…}}``: the answer to issue (201) and to a read (200)."""
+    """``{"verifiableCredential": {…}}``: the answer to issue (201) and to a read (200).
+
+    ``warnings`` (on issue only; VC-API clients ignore members they do not know) tells the office
+    of interoperability risks, such as ``RDFC_UTF16_ORDER_RISK`` (``vc_core/canon/README.md``).
+    """
 
     model_config = ConfigDict(frozen=True)
 
     verifiableCredential: dict[str, Any]
+    warnings: list[IssueWarning] = []

@@ -43,8 +43,14 @@ from issuer.auth import ISSUE, READ, Operator, authorize
 from issuer.clock import stamp
 from issuer.errors import ConflictError
 from issuer.office import Office
+from issuer.schemas import IssueWarning
 from issuer.tables import CredentialRow
-from vc_core.canon import ECERT_CONTEXT_URL, LocalContexts
+from vc_core.canon import (
+    ECERT_CONTEXT_URL,
+    UTF16_ORDER_RISK,
+    LocalContexts,
+    utf16_order_warning,
+)
 from vc_core.credential_types import credential_type_of
 from vc_core.errors import NotFoundError, SchemaError, ValidationFailedError
 from vc_core.issuance import issue_credential
@@ -137,6 +143,15 @@ def issue(
         ),
     )
     return signed
+
+
+def warnings_for(signed: dict[str, Any]) -> list[IssueWarning]:
+    """What the office should know about a credential it just issued (see :class:`IssueWarning`)."""
+    proof = signed.get("proof")
+    suite = proof.get("cryptosuite") if isinstance(proof, dict) else None
+    unsigned = {k: v for k, v in signed.items() if k != "proof"}
+    message = utf16_order_warning(unsigned, suite) if isinstance(suite, str) else None
+    return [IssueWarning(code=UTF16_ORDER_RISK, message=message)] if message else []
 
 
 def _store(session: Session, row: CredentialRow) -> None:

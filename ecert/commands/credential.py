@@ -10,7 +10,12 @@ from typing import Annotated, Any
 import typer
 
 from ecert.io import parse_context_pairs, read_bytes, read_object
-from vc_core.canon import LocalContexts, default_contexts
+from vc_core.canon import (
+    UTF16_ORDER_RISK,
+    LocalContexts,
+    default_contexts,
+    utf16_order_warning,
+)
 from vc_core.dataintegrity import Expectations, ProofReport, check_proofs
 from vc_core.errors import MalformedError, RegistryError
 from vc_core.issuance import issue_credential
@@ -60,7 +65,11 @@ def sign(
     pair = KeyPair.from_json(read_bytes(str(key)).decode("utf-8", errors="replace"))
     now = parse_datetime_stamp(created, field="--created") if created else datetime.now(UTC)
     document = read_object(source)
-    _print_json(issue_credential(document, pair, suite=suite, now=now, contexts=_contexts(context)))
+    signed = issue_credential(document, pair, suite=suite, now=now, contexts=_contexts(context))
+    warning = utf16_order_warning(document, suite)
+    if warning:
+        typer.echo(f"warning: {UTF16_ORDER_RISK}: {warning}", err=True)
+    _print_json(signed)
 
 
 @app.command("verify-proof")

@@ -51,7 +51,7 @@ def issue_credential(
     )
     response.headers["Location"] = "/credentials/" + quote(signed["id"], safe=":")
     response.headers["Cache-Control"] = NO_STORE
-    return CredentialPublic(verifiableCredential=signed)
+    return CredentialPublic(verifiableCredential=signed, warnings=service.warnings_for(signed))
 
 
 @router.get("/credentials/{credential_id}")

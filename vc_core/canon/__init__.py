@@ -5,11 +5,17 @@ Issuing and verifying both call these functions, and the W3C vectors pin their o
 
 from vc_core.canon.contexts import ECERT_CONTEXT_URL, LocalContexts, default_contexts
 from vc_core.canon.jcs import jcs
-from vc_core.canon.order import beyond_bmp, utf16_order_differs
+from vc_core.canon.order import (
+    UTF16_ORDER_RISK,
+    beyond_bmp,
+    utf16_order_differs,
+    utf16_order_warning,
+)
 from vc_core.canon.rdfc import expand_strict, rdfc
 
 __all__ = [
     "ECERT_CONTEXT_URL",
+    "UTF16_ORDER_RISK",
     "LocalContexts",
     "beyond_bmp",
     "default_contexts",
@@ -17,4 +23,5 @@ __all__ = [
     "jcs",
     "rdfc",
     "utf16_order_differs",
+    "utf16_order_warning",
 ]

@@ -9,11 +9,14 @@ of Chinese names (CJK Extension B, U+20000…) are such characters, and full-wid
 (U+FF01…) are common in Chinese text.
 
 An issuer should tell an office when a credential it signs with ``eddsa-rdfc-2022`` contains such
-characters, so the office can choose ``eddsa-jcs-2022`` instead: :func:`beyond_bmp` answers
-that.
+characters, so the office can choose ``eddsa-jcs-2022`` instead: :func:`utf16_order_warning`
+gives the sentence to show, with the code :data:`UTF16_ORDER_RISK`.
 """
 
 from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from typing import Any
 
 
 def beyond_bmp(text: str) -> bool:
@@ -30,3 +33,34 @@ def utf16_order_differs(nquads: str) -> bool:
     by_code_point = sorted(lines)
     by_utf16 = sorted(lines, key=lambda line: line.encode("utf-16-be", "surrogatepass"))
     return by_code_point != by_utf16
+
+
+UTF16_ORDER_RISK = "RDFC_UTF16_ORDER_RISK"
+
+
+def _texts(node: Any) -> Iterator[str]:
+    stack = [node]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            yield item
+        elif isinstance(item, dict):
+            stack.extend(k for k in item if isinstance(k, str))
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+
+
+def utf16_order_warning(document: Mapping[str, Any], cryptosuite: str) -> str | None:
+    """A sentence for the office when an ``eddsa-rdfc-2022`` credential may not verify elsewhere.
+
+    None for other suites, and for credentials whose text stays within the BMP.
+    """
+    if cryptosuite != "eddsa-rdfc-2022" or not any(map(beyond_bmp, _texts(document))):
+        return None
+    return (
+        "this credential holds characters beyond U+FFFF (such as rare CJK name characters); "
+        "eddsa-rdfc-2022 sorts by code point as RDFC-1.0 requires, but some JavaScript "
+        "implementations sort by UTF-16 code units and may fail to verify it; "
+        "eddsa-jcs-2022 avoids the difference"
+    )

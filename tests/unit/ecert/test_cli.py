@@ -465,3 +465,21 @@ def test_verify_proof_bad_options(ecert: Run, args: list[str], needle: str) -> N
     proc = ecert("credential", "verify-proof", *args, "-", stdin=json.dumps(_credential()))
     assert proc.returncode == 2
     assert needle in proc.stderr
+
+
+@pytest.mark.parametrize("suite", CRYPTOSUITES)
+def test_sign_warns_when_rdfc_meets_text_beyond_the_bmp(
+    ecert: Run, key_file: Path, tmp_path: Path, suite: str
+) -> None:
+    doc = _example(EXAMPLES[0])
+    doc["credentialSubject"]["name"] = "\U00020bb7野花子"  # 𠮷: CJK Extension B
+    src = str(_write(tmp_path, "in.json", doc))
+    proc = ecert(
+        "credential", "sign", "--key", str(key_file), "--suite", suite,
+        "--created", ISSUED_AT, src,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    warned = "RDFC_UTF16_ORDER_RISK" in proc.stderr
+    assert warned == (suite == "eddsa-rdfc-2022")
+    # The warning goes to stderr; stdout is the signed credential alone.
+    assert json.loads(proc.stdout)["credentialSubject"]["name"] == "\U00020bb7野花子"

@@ -11,7 +11,9 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
+from issuer.app import create_app
 from issuer.db import make_engine
+from issuer.deps import get_now
 from issuer.tables import CredentialRow
 from vc_core.credential_types import CREDENTIAL_TYPES
 from vc_core.dataintegrity import verify_proofs
@@ -254,3 +256,34 @@ def test_unknown_routes_and_credentials(client: TestClient, make_operator: Any) 
     wrong_method = client.delete("/credentials/issue", headers=headers)
     assert wrong_method.status_code == 405
     assert wrong_method.headers["content-type"] == PROBLEM
+
+
+@pytest.mark.parametrize(
+    ("suite", "warned"), [("eddsa-rdfc-2022", True), ("eddsa-jcs-2022", False)]
+)
+def test_issuing_text_beyond_the_bmp_under_rdfc_warns_the_office(
+    office_dir: Any, make_operator: Any, draft: Draft, suite: str, warned: bool, now: datetime
+) -> None:
+    # 𠮷 (U+20BB7, CJK Extension B) sorts differently in UTF-16 code units than by code point,
+    # which RDFC-1.0 uses; JavaScript verifiers that sort by code units may disagree.
+    settings = office_dir.settings.model_copy(update={"default_suite": suite})
+    app = create_app(settings, office_dir.office)
+
+    async def pinned() -> datetime:
+        return now
+
+    app.dependency_overrides[get_now] = pinned
+    credential = draft(DRIVER)
+    credential["credentialSubject"]["name"] = "\U00020bb7野花子"
+    with TestClient(app) as client:
+        response = client.post(
+            "/credentials/issue", json={"credential": credential}, headers=_auth(make_operator())
+        )
+        plain = client.post(
+            "/credentials/issue", json={"credential": draft(DRIVER)}, headers=_auth(make_operator())
+        )
+    assert response.status_code == 201, response.text
+    assert response.json()["verifiableCredential"]["proof"]["cryptosuite"] == suite
+    codes = [w["code"] for w in response.json()["warnings"]]
+    assert codes == (["RDFC_UTF16_ORDER_RISK"] if warned else [])
+    assert plain.json()["warnings"] == []
