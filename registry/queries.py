@@ -8,19 +8,15 @@ ledger's committed head); where a block sits comes from the stored blocks. ``now
 from __future__ import annotations
 
 from datetime import datetime
-from functools import lru_cache
 from typing import Any
-
-from sqlalchemy.engine import Engine
 
 from registry import store
 from registry.ledger import EmbeddedLedger
-from registry.schemas import AnchorPublic, IssuerPublic, LeafReceiptPublic
+from registry.schemas import AnchorPublic, IssuerPublic
 from registry.service import check_hex64, locate
 from vc_core.errors import NotFoundError
-from vc_core.ledger import AnchorBody, LedgerReader, Transaction
+from vc_core.ledger import LedgerReader
 from vc_core.ledger import did_document as ledger_did_document
-from vc_core.transparency.merkle import MerkleTree
 
 OFFICE_DID_PREFIX = "did:ecert:"
 
@@ -76,48 +72,3 @@ def anchor(*, ledger: EmbeddedLedger, root: str) -> AnchorPublic:
         raise NotFoundError(f"no transaction {record.tx_hash}", code="TX_NOT_FOUND")
     block, inclusion = locate(engine=ledger.engine, height=found.height, position=found.position)
     return AnchorPublic(anchor=record, block=block, inclusion=inclusion)
-
-
-def leaf_receipt(*, ledger: EmbeddedLedger, digest: str) -> LeafReceiptPublic:
-    """Leaf index, audit path, batch root, block and transaction: a receipt for offline use.
-
-    Raises:
-        NotFoundError: the digest is not a published leaf of any anchored batch.
-    """
-    found = ledger.leaf_anchor(check_hex64(digest, field="digest"))
-    if found is None:
-        raise NotFoundError(f"leaf {digest} is not anchored", code="ANCHOR_NOT_FOUND")
-    batch = found.batch
-    location = store.find_tx(ledger.engine, batch.tx_hash)
-    if location is None:
-        raise NotFoundError(f"no transaction {batch.tx_hash}", code="TX_NOT_FOUND")
-    tree = _batch_tree(ledger.engine, batch.tx_hash)
-    block, inclusion = locate(
-        engine=ledger.engine, height=location.height, position=location.position
-    )
-    header, signature = store.read_header(ledger.engine, location.height)
-    return LeafReceiptPublic(
-        leaf=digest,
-        leaf_index=found.index,
-        tree_size=tree.size,
-        path=[p.hex() for p in tree.inclusion_proof(found.index)],
-        batch_root=batch.batch_root,
-        batch_id=batch.batch_id,
-        office=batch.office,
-        anchored_at=batch.time,
-        tx_hash=batch.tx_hash,
-        tx_inclusion=inclusion,
-        block=block,
-        header=header.to_dict(),
-        signature=signature,
-    )
-
-
-@lru_cache(maxsize=64)
-def _batch_tree(engine: Engine, tx_hash: str) -> MerkleTree:
-    """The Merkle tree of an anchored batch, from its committed transaction's leaves."""
-    found = store.find_tx(engine, tx_hash)
-    body = None if found is None else Transaction.from_json(found.body).body
-    if not isinstance(body, AnchorBody) or body.leaves is None:
-        raise NotFoundError(f"transaction {tx_hash} publishes no leaves", code="ANCHOR_NOT_FOUND")
-    return MerkleTree([bytes.fromhex(leaf) for leaf in body.leaves])

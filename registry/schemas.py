@@ -61,29 +61,6 @@ class AnchorPublic(_Public):
     inclusion: TxInclusion
 
 
-class LeafReceiptPublic(_Public):
-    """``GET /leaves/{digest}/receipt``: everything to prove a leaf offline up to a block.
-
-    ``path`` leads from ``hash_leaf(leaf)`` to ``batch_root`` (RFC 6962); ``tx_inclusion``
-    leads from the anchor transaction's hash to the block's ``tx_root``; ``header`` and
-    ``signature`` are the block as signed by the producer.
-    """
-
-    leaf: str
-    leaf_index: int
-    tree_size: int
-    path: list[str]
-    batch_root: str
-    batch_id: str
-    office: str
-    anchored_at: UtcTime
-    tx_hash: str
-    tx_inclusion: TxInclusion
-    block: BlockRef
-    header: dict[str, Any]
-    signature: str
-
-
 class IssuerPublic(_Public):
     """One office as the chain holds it now: its terms, accreditation state and keys."""
 

@@ -123,7 +123,12 @@ def _type_of(doc: Mapping[str, Any]) -> str | SchemaError:
         return SchemaError("the credential must be a JSON object", code="NOT_AN_OBJECT")
     declared = doc.get("type")
     names = [declared] if isinstance(declared, str) else declared
-    found = sorted({n for n in names if n in CREDENTIAL_TYPES}) if isinstance(names, list) else []
+    # A type list may hold anything (untrusted JSON): only strings can name an ecert type.
+    found = (
+        sorted({n for n in names if isinstance(n, str) and n in CREDENTIAL_TYPES})
+        if isinstance(names, list)
+        else []
+    )
     if len(found) == 1:
         return str(found[0])
     if not found:

@@ -475,3 +475,26 @@ def test_identifier_error_replaces_the_vaguer_pattern_error(example: Callable[[s
     with pytest.raises(IdentifierError) as info:
         validate_credential(doc)
     assert [e["code"] for e in info.value.details["errors"]] == ["PROPERTY_UNIT_NUMBER_INVALID"]
+
+
+@pytest.mark.parametrize(
+    ("declared", "expected"),
+    [
+        ([[], "DriverLicenceCredential"], "DriverLicenceCredential"),
+        ([{"a": 1}], None),
+        ([None, 5, True], None),
+        ([["DriverLicenceCredential"]], None),
+    ],
+    ids=repr,
+)
+def test_a_type_list_of_anything_is_an_answer_not_a_crash(
+    declared: list[Any], expected: str | None
+) -> None:
+    # Untrusted JSON: a list inside "type" used to raise TypeError (unhashable) here.
+    doc = {"type": ["VerifiableCredential", *declared]}
+    if expected is not None:
+        assert credential_type_of(doc) == expected
+    else:
+        with pytest.raises(SchemaError) as raised:
+            credential_type_of(doc)
+        assert raised.value.code == "CREDENTIAL_TYPE_UNKNOWN"
