@@ -11,7 +11,8 @@ block re-checks each pending transaction's time window at the block time with th
 folded at submission are exactly what :func:`~vc_core.ledger.apply_block` computes at the block
 time and nothing is verified twice. If any transaction falls outside the window, the batch is
 re-folded at the block time with :func:`~vc_core.ledger.apply` and the failures are dropped
-(reported as ``rejected``).
+(reported as ``rejected``) A council transaction with ``expires`` takes effect at the
+block time, so a batch holding one is always re-folded.
 
 A block is written with :func:`registry.store.write_block` — one fsync'd SQLite transaction —
 and only then becomes the committed state; queries answer from committed state only. One thread
@@ -226,7 +227,12 @@ class EmbeddedLedger(StateQueries):
     def _fold_batch(
         self, batch: list[_Pending], block_time: datetime
     ) -> tuple[list[Transaction], LedgerState]:
-        """The transactions that pass at ``block_time`` and the state after them (lock held)."""
+        """The transactions that pass at ``block_time`` and the state after them (lock held).
+
+        A council transaction with ``expires`` takes effect at the block time, not at the
+        submission, so a batch holding one is folded again (they are rare: council acts)."""
+        if any(p.tx.expires is not None for p in batch):
+            return self._refold(batch, block_time)
         try:
             for p in batch:
                 check_time(p.tx, block_time, self._params)

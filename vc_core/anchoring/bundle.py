@@ -81,6 +81,7 @@ from vc_core.ledger import (
 from vc_core.ledger.errors import LedgerRuleError
 from vc_core.ledger.fold import HANDLERS
 from vc_core.ledger.records import Accreditation, CredentialStatus, KeyRecord
+from vc_core.ledger.rules import effective_time
 from vc_core.ledger.sigs import SIGNATURE_PATTERN
 from vc_core.ledger.state import status_keys
 from vc_core.transparency.merkle import MerkleProofError, MerkleTree, hash_leaf, verify_inclusion
@@ -198,7 +199,7 @@ def verify_bundle(bundle: OfflineBundle, *, genesis_hash: str) -> BundleFacts:
             verify_receipt(receipt, bundle.credential, facts)
         else:
             _check_fact(fact, facts)
-        state = _fold(state, fact.tx)
+        state = _fold(state, fact.tx, fact.header.time)
         facts = _next_producer(facts, fact)
     # (4) the checkpoint covers every fact and is signed by the producer in force.
     _check_checkpoint(bundle.checkpoint, facts, ordered[-1].header.height)
@@ -245,14 +246,15 @@ def _check_fact(fact: ProvenTx, facts: ChainFacts) -> None:
     check_header(header, fact.signature, facts)
 
 
-def _fold(state: LedgerState, tx: Transaction) -> LedgerState:
+def _fold(state: LedgerState, tx: Transaction, block_time: datetime) -> LedgerState:
     """Apply one fact with the ledger's own rules, skipping only the sequence and time-window
-    checks (a bundle holds a subset of each author's transactions, already placed in blocks)."""
+    checks (a bundle holds a subset of each author's transactions, already placed in blocks);
+    a council fact with ``expires`` takes effect at its block's time, as in the fold."""
     try:
         if tx.chain_id != state.chain_id:
             raise LedgerRuleError("a fact of another chain", code="WRONG_CHAIN_ID")
         verify_signatures(tx)
-        return HANDLERS[tx.type](state, tx)
+        return HANDLERS[tx.type](state, tx, effective_time(tx, block_time))
     except LedgerRuleError as exc:
         raise BundleError(
             f"the facts do not hold together at {tx.type} {tx.hash}: {exc.message}",

@@ -9,7 +9,10 @@ applied whole or not at all, and the input state is never changed.
 ``now`` is read by one rule only, :func:`~vc_core.ledger.rules.check_time`; every other rule
 judges at the transaction's own ``time``. So a state folded when a transaction was submitted is
 the state the block will produce, provided each transaction still passes ``check_time`` at the
-block time (the registry relies on this to fold once).
+block time (the registry relies on this to fold once). The one exception is a council
+transaction with ``expires``: it takes effect at the block time
+(:func:`~vc_core.ledger.rules.effective_time`), so a block holding one is folded again at its
+time.
 
 Example:
     >>> from datetime import UTC, datetime
@@ -41,7 +44,7 @@ from vc_core.ledger.rules import DEFAULT_PARAMS, LedgerParams
 from vc_core.ledger.state import LedgerState
 from vc_core.ledger.tx import Transaction, verify_signatures
 
-Handler = Callable[[LedgerState, Transaction], LedgerState]
+Handler = Callable[[LedgerState, Transaction, datetime], LedgerState]
 
 
 def apply(
@@ -65,7 +68,7 @@ def apply(
         )
     rules.check_sequence(state, tx)
     verify_signatures(tx)
-    new = HANDLERS[tx.type](state, tx)
+    new = HANDLERS[tx.type](state, tx, rules.effective_time(tx, now))
     return new.evolve(seqs=new.seqs.insert(tx.author, tx.seq), tx_count=new.tx_count + 1)
 
 
@@ -83,7 +86,7 @@ def _check_council(state: LedgerState, tx: Transaction) -> Council:
     return council
 
 
-def _genesis(state: LedgerState, tx: Transaction) -> LedgerState:
+def _genesis(state: LedgerState, tx: Transaction, at: datetime) -> LedgerState:
     """``genesis``: the first council must itself sign (M of its N)."""
     body = typed_body(tx, GenesisBody)
     rules.check_council_shape(body.council, body.threshold)
@@ -92,13 +95,13 @@ def _genesis(state: LedgerState, tx: Transaction) -> LedgerState:
         members=body.council,
         threshold=body.threshold,
         producer=body.producer,
-        changed_at=tx.time,
+        changed_at=at,
         tx_hash=tx.hash,
     )
     return state.evolve(council=council)
 
 
-def _council_update(state: LedgerState, tx: Transaction) -> LedgerState:
+def _council_update(state: LedgerState, tx: Transaction, at: datetime) -> LedgerState:
     """``council.update``: M-of-N of the CURRENT council; removed members no longer count."""
     body = typed_body(tx, CouncilUpdateBody)
     current = _check_council(state, tx)
@@ -107,13 +110,13 @@ def _council_update(state: LedgerState, tx: Transaction) -> LedgerState:
         members=body.council,
         threshold=body.threshold,
         producer=body.producer or current.producer,
-        changed_at=tx.time,
+        changed_at=at,
         tx_hash=tx.hash,
     )
     return state.evolve(council=council)
 
 
-def _accredit(state: LedgerState, tx: Transaction) -> LedgerState:
+def _accredit(state: LedgerState, tx: Transaction, at: datetime) -> LedgerState:
     """``issuer.accredit``: new terms for an office; its first key comes with the first one."""
     body = typed_body(tx, AccreditBody)
     _check_council(state, tx)
@@ -124,15 +127,15 @@ def _accredit(state: LedgerState, tx: Transaction) -> LedgerState:
             "the first accreditation of an office carries its first key",
             code=RuleCode.INITIAL_KEY_REQUIRED,
         )
-    entry = AccreditationEntry(kind="accredit", time=tx.time, tx_hash=tx.hash, terms=body)
+    entry = AccreditationEntry(kind="accredit", time=at, tx_hash=tx.hash, terms=body)
     new = _append_entry(state, body.office, entry)
     if body.initial_key is not None:
         rules.check_key_unused(state, body.initial_key)
-        new = add_key(new, body.office, body.initial_key, tx)
+        new = add_key(new, body.office, body.initial_key, tx, at)
     return new
 
 
-def _suspend_or_withdraw(state: LedgerState, tx: Transaction) -> LedgerState:
+def _suspend_or_withdraw(state: LedgerState, tx: Transaction, at: datetime) -> LedgerState:
     """``issuer.suspend`` / ``issuer.withdraw``: only an office accredited (not withdrawn) now."""
     body: IssuerSuspendBody | IssuerWithdrawBody
     if tx.type == "issuer.suspend":
@@ -141,13 +144,13 @@ def _suspend_or_withdraw(state: LedgerState, tx: Transaction) -> LedgerState:
         body = typed_body(tx, IssuerWithdrawBody)
     _check_council(state, tx)
     rules.check_office_chain(state, body.office)
-    current = state.accreditation(body.office, tx.time)
+    current = state.accreditation(body.office, at)
     if current is None or current.state == "withdrawn":
         raise LedgerRuleError(
             f"{body.office} is not accredited", code=RuleCode.ISSUER_NOT_ACCREDITED
         )
     kind = "suspend" if isinstance(body, IssuerSuspendBody) else "withdraw"
-    entry = AccreditationEntry(kind=kind, time=tx.time, tx_hash=tx.hash, reason=body.reason)
+    entry = AccreditationEntry(kind=kind, time=at, tx_hash=tx.hash, reason=body.reason)
     return _append_entry(state, body.office, entry)
 
 

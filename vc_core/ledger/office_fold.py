@@ -1,13 +1,16 @@
 """Handlers of the office-signed transactions: keys, anchors and status (DESIGN §3).
 
 Each handler checks its rules (:mod:`vc_core.ledger.rules`) against the state and the
-transaction, all at the transaction's ``time``, and returns a new state. They are called by
+transaction, all at the transaction's ``time``, and returns a new state (``at``, when it takes
+effect, equals ``time`` for an office transaction; a council ``key.compromised`` with ``expires``
+is declared at the block time). They are called by
 :func:`vc_core.ledger.fold.apply` after the envelope checks, never directly.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 from typing import TypeVar
 
 from vc_core.ledger import rules
@@ -23,13 +26,15 @@ from vc_core.ledger.records import AnchorRecord, KeyRecord, StatusRecord
 from vc_core.ledger.state import LedgerState, status_keys
 from vc_core.ledger.tx import Transaction
 
-Handler = Callable[[LedgerState, Transaction], LedgerState]
+Handler = Callable[[LedgerState, Transaction, datetime], LedgerState]
 B = TypeVar("B")
 
 
-def add_key(state: LedgerState, office: str, key: str, tx: Transaction) -> LedgerState:
-    """``state`` with ``key`` added to ``office``, active from the transaction's time."""
-    record = KeyRecord(office=office, key=key, added_at=tx.time, added_tx=tx.hash)
+def add_key(
+    state: LedgerState, office: str, key: str, tx: Transaction, at: datetime
+) -> LedgerState:
+    """``state`` with ``key`` added to ``office``, active from ``at`` (when ``tx`` takes effect)."""
+    record = KeyRecord(office=office, key=key, added_at=at, added_tx=tx.hash)
     ids = state.office_key_ids.get(office, ())
     return state.evolve(
         keys=state.keys.insert(key, record),
@@ -41,17 +46,29 @@ def _replace_key(state: LedgerState, record: KeyRecord) -> LedgerState:
     return state.evolve(keys=state.keys.insert(record.key, record))
 
 
-def _key_add(state: LedgerState, tx: Transaction) -> LedgerState:
-    """``key.add``: signed by a key of the office active now; the new key is unused."""
+def _key_add(state: LedgerState, tx: Transaction, at: datetime) -> LedgerState:
+    """``key.add``: signed by a key of the office active now; the new key is unused.
+
+    The new key may sign too: its signature over the same bytes is its proof of possession
+    (the office commands always add it), so nobody registers a key they do not hold. It is not
+    required, so chains written before this rule stay valid.
+    """
     body = typed_body(tx, KeyAddBody)
     office = rules.office_of(state, tx)
     rules.check_office_known(state, office)
-    rules.office_signer(state, office, tx)
     rules.check_key_unused(state, body.key)
-    return add_key(state, office, body.key, tx)
+    current = [s for s in tx.signers if s != body.key]
+    if not current:
+        raise LedgerRuleError(
+            "a new key is added by a key the office already holds",
+            code=RuleCode.MISSING_SIGNATURE,
+        )
+    for signer in current:
+        rules.office_key_state(state, office, signer, tx.time)
+    return add_key(state, office, body.key, tx, at)
 
 
-def _key_retire(state: LedgerState, tx: Transaction) -> LedgerState:
+def _key_retire(state: LedgerState, tx: Transaction, at: datetime) -> LedgerState:
     """``key.retire``: an active key of the office stops being active at the tx time."""
     body = typed_body(tx, KeyRetireBody)
     office = rules.office_of(state, tx)
@@ -61,7 +78,7 @@ def _key_retire(state: LedgerState, tx: Transaction) -> LedgerState:
     return _replace_key(state, record.model_copy(update={"retired_at": tx.time}))
 
 
-def _key_compromised(state: LedgerState, tx: Transaction) -> LedgerState:
+def _key_compromised(state: LedgerState, tx: Transaction, at: datetime) -> LedgerState:
     """``key.compromised(since=T)``: by the office (any active key, or the key itself) or by
     the council (M-of-N). An earlier ``since`` than one already declared wins.
     """
@@ -86,13 +103,13 @@ def _key_compromised(state: LedgerState, tx: Transaction) -> LedgerState:
         since = min(since, record.compromised_since)
     update = {
         "compromised_since": since,
-        "compromise_declared_at": record.compromise_declared_at or tx.time,
+        "compromise_declared_at": record.compromise_declared_at or at,
         "compromise_reason": body.reason,
     }
     return _replace_key(state, record.model_copy(update=update))
 
 
-def _anchor(state: LedgerState, tx: Transaction) -> LedgerState:
+def _anchor(state: LedgerState, tx: Transaction, at: datetime) -> LedgerState:
     """``anchor``: an accredited office, inside its window, with a key active at the tx time,
     anchors a new batch; published leaves must build the root and be new chain-wide.
     """
@@ -123,7 +140,7 @@ def _anchor(state: LedgerState, tx: Transaction) -> LedgerState:
     )
 
 
-def _status(state: LedgerState, tx: Transaction) -> LedgerState:
+def _status(state: LedgerState, tx: Transaction, at: datetime) -> LedgerState:
     """``status``: an event about one of the office's credentials, signed by an active key.
 
     A suspended or withdrawn office may still publish status events (it must be able to revoke).

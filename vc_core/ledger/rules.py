@@ -44,10 +44,14 @@ class LedgerParams:
         max_future_skew: a transaction's ``time`` may be at most this far after ``now``.
         max_age: …and at most this far before ``now``. This bounds backdating: an anchor signed
             with a stolen key cannot claim a time long before the compromise was declared.
+        max_proposal_life: the longest ``expires - time`` a council transaction may carry
+            (members sign over days, so ``max_age`` does not bind a transaction with
+            ``expires``; its effect is dated at the block time instead, so nothing is backdated).
     """
 
     max_future_skew: timedelta = timedelta(minutes=2)
     max_age: timedelta = timedelta(minutes=15)
+    max_proposal_life: timedelta = timedelta(days=30)
 
 
 DEFAULT_PARAMS = LedgerParams()
@@ -67,13 +71,44 @@ def check_chain_id(state: LedgerState, tx: Transaction) -> None:
 
 
 def check_time(tx: Transaction, now: datetime, params: LedgerParams = DEFAULT_PARAMS) -> None:
-    """``TIME_IN_FUTURE`` / ``TIME_TOO_OLD``: ``time`` must lie near ``now`` (the block time)."""
+    """``TIME_IN_FUTURE`` / ``TIME_TOO_OLD``: ``time`` must lie near ``now`` (the block time).
+
+    A council transaction with ``expires`` instead needs ``time ≤ now ≤ expires`` (up to the
+    skew) — ``INVALID_EXPIRY`` when an office carries one, or ``expires`` is not after ``time``
+    or more than ``max_proposal_life`` after it; ``PROPOSAL_EXPIRED`` once ``now`` is past it.
+    """
     if tx.time > now + params.max_future_skew:
         raise _err(RuleCode.TIME_IN_FUTURE, f"the transaction time {tx.time} is after {now}")
+    if tx.expires is not None:
+        check_expiry(tx, now, params)
+        return
     if tx.time < now - params.max_age:
         raise _err(
             RuleCode.TIME_TOO_OLD, f"the transaction time {tx.time} is too long before {now}"
         )
+
+
+def check_expiry(tx: Transaction, now: datetime, params: LedgerParams = DEFAULT_PARAMS) -> None:
+    """The proposer's deadline of a council transaction (see :func:`check_time`)."""
+    expires = tx.expires
+    if expires is None:
+        return
+    if tx.author.startswith(OFFICE_DID_PREFIX) or tx.type == "genesis":
+        raise _err(RuleCode.INVALID_EXPIRY, "only a council transaction carries an expiry")
+    if not tx.time < expires <= tx.time + params.max_proposal_life:
+        raise _err(
+            RuleCode.INVALID_EXPIRY,
+            f"expires {expires} must be after time {tx.time} and within "
+            f"{params.max_proposal_life.days} days of it",
+        )
+    if now > expires:
+        raise _err(RuleCode.PROPOSAL_EXPIRED, f"the proposal expired at {expires}, before {now}")
+
+
+def effective_time(tx: Transaction, now: datetime) -> datetime:
+    """When ``tx`` takes effect: its ``time``, or the block time ``now`` for a council
+    transaction with ``expires`` (signed over days, it must not act in the past)."""
+    return tx.time if tx.expires is None else now
 
 
 def check_sequence(state: LedgerState, tx: Transaction) -> None:

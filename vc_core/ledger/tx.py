@@ -7,6 +7,9 @@ A transaction is ``{chain_id, type, author, seq, time, body, signatures}`` (DESI
 - ``seq`` is the author's sequence number: the first is 1 and each next one is exactly last + 1,
   so every transaction applies once only (replay protection).
 - ``time`` is UTC; the ledger only accepts it within a window around the block time.
+- ``expires`` (council transactions only, optional): the proposer's deadline. Members sign one
+  at a time, for days if need be; the block that includes it must be no later than ``expires``,
+  and the block time (not ``time``) is when the transaction takes effect.
 - ``signatures`` are ``{signer, signature}`` pairs (``signature`` is multibase base64url, see
   :mod:`vc_core.ledger.sigs`), Ed25519 over :meth:`Transaction.signing_bytes`
   = RFC 8785 JCS of the envelope without ``signatures``. They are kept sorted by signer, so the
@@ -71,6 +74,7 @@ class Transaction(LedgerModel):
     author: str = Field(min_length=1, max_length=256)
     seq: int = Field(ge=1, le=MAX_SAFE_INT, strict=True)
     time: UtcTime
+    expires: UtcTime | None = None
     body: TxBody
     signatures: tuple[TxSignature, ...] = ()
 
@@ -193,7 +197,14 @@ class Transaction(LedgerModel):
 
 
 def unsigned_tx(
-    *, chain_id: str, tx_type: str, author: str, seq: int, time: datetime, body: TxBody
+    *,
+    chain_id: str,
+    tx_type: str,
+    author: str,
+    seq: int,
+    time: datetime,
+    body: TxBody,
+    expires: datetime | None = None,
 ) -> Transaction:
     """A transaction with no signatures yet (sign it with :func:`sign_tx`).
 
@@ -201,6 +212,8 @@ def unsigned_tx(
         MalformedError: the fields do not make a valid transaction.
     """
     fields = {"chain_id": chain_id, "type": tx_type, "author": author, "seq": seq, "time": time}
+    if expires is not None:
+        fields["expires"] = expires
     try:
         return Transaction.model_validate({**fields, "body": body})
     except ValidationError as exc:
