@@ -1,24 +1,57 @@
 """``ecert``: the operators' command line, and the one place CLI errors are mapped.
 
 Exit codes: 0 success, 1 verification failed or not trusted, 2 malformed input or usage,
-3 could not check (infrastructure), 130 interrupted. No traceback ever reaches the user:
-:class:`~vc_core.errors.VCError` is caught here, once, and printed as its diagnostics. Usage
-errors and ``--help`` are handled by typer's standalone mode, which ends in ``SystemExit``.
+3 could not check (infrastructure), 70 an internal error (a bug; EX_SOFTWARE), 130 interrupted.
+No traceback ever reaches the user: the root command group catches
+:class:`~vc_core.errors.VCError` once and prints its diagnostics; anything it did not plan for
+is reported as ``INTERNAL_ERROR`` naming only the exception's type. Because the mapping lives in
+the group itself, an in-process run (``typer.testing.CliRunner``) answers exactly as the
+installed command does. Usage errors and ``--help`` are handled by typer's click, which ends in
+``SystemExit``.
 """
 
 from __future__ import annotations
 
 import sys
+from typing import TYPE_CHECKING, Any
 
 import typer
+from typer.core import TyperGroup
 
 from ecert.commands import credential, demo, key
 from issuer import cli as issuer_cli
 from registry import cli as registry_cli
-from vc_core.errors import VCError
+from vc_core.errors import InternalError, VCError
+
+if TYPE_CHECKING:
+    # typer vendors click; its Context is the type TyperGroup.invoke takes.
+    from typer._click import Context
+
+# What typer (its vendored click) uses to end a command on purpose, usage errors included:
+# never mapped here, always passed on.
+_CLICK_FLOW = (typer.Exit, typer.Abort, typer.TyperException)
+
+
+class EdgeGroup(TyperGroup):
+    """The root group: maps every error of every subcommand to a message and an exit code."""
+
+    def invoke(self, ctx: Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except _CLICK_FLOW:
+            raise
+        except VCError as exc:
+            typer.echo(f"error: {exc.diagnostics()}", err=True)
+            raise typer.Exit(exc.exit_code) from None
+        except Exception as exc:  # noqa: BLE001 (the last edge: a bug must not print a traceback)
+            error = InternalError(f"unexpected {type(exc).__name__}; this is a bug in ecert")
+            typer.echo(f"error: {error.diagnostics()}", err=True)
+            raise typer.Exit(error.exit_code) from None
+
 
 app = typer.Typer(
     name="ecert",
+    cls=EdgeGroup,
     help="ecert: electronic certificates as W3C verifiable credentials, anchored in a registry.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
@@ -37,9 +70,6 @@ def run(args: list[str] | None = None) -> int:
         app(args=args, standalone_mode=True)
     except SystemExit as exc:
         return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
-    except VCError as exc:
-        typer.echo(f"error: {exc.diagnostics()}", err=True)
-        return exc.exit_code
     except KeyboardInterrupt:
         typer.echo("interrupted", err=True)
         return 130

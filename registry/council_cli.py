@@ -17,8 +17,10 @@ import typer
 
 from registry.setup import read_key
 from vc_core.errors import MalformedError, VerificationError
+from vc_core.jsonio import read_object_file
 from vc_core.ledger import AccreditBody, Scope, Transaction, add_signature, office_did, unsigned_tx
 from vc_core.ledger.fields import parse_time
+from vc_core.ledger.tx import MAX_TX_BYTES
 from vc_core.registry_client import RegistryClient
 
 council_app = typer.Typer(
@@ -33,6 +35,11 @@ def _scope(text: str) -> Scope:
     if not kind or not prefixes:
         raise MalformedError("a scope is TYPE=PREFIX[,PREFIX…]", code="INVALID_SCOPE")
     return Scope(credential_type=kind, division_prefixes=tuple(prefixes.split(",")))
+
+
+def _read_tx(file: Path) -> Transaction:
+    """A transaction file, through the bounded I-JSON parser like any untrusted input."""
+    return Transaction.from_dict(read_object_file(file, max_bytes=MAX_TX_BYTES))
 
 
 def _time(value: str | None, default: datetime | None) -> datetime | None:
@@ -83,7 +90,7 @@ def accredit(  # noqa: PLR0917 — typer options
 @council_app.command()
 def sign(file: Path, key: KeyOpt) -> None:
     """Add your signature to a council transaction file."""
-    tx = add_signature(Transaction.from_json(file.read_bytes()), read_key(key))
+    tx = add_signature(_read_tx(file), read_key(key))
     file.write_text(tx.to_json(), encoding="utf-8")
     typer.echo(f"{file}: {len(tx.signatures)} signatures ({', '.join(tx.signers)})")
 
@@ -91,7 +98,7 @@ def sign(file: Path, key: KeyOpt) -> None:
 @council_app.command()
 def submit(file: Path, registry: RegistryOpt) -> None:
     """Submit a council transaction and wait for its block."""
-    tx = Transaction.from_json(file.read_bytes())
+    tx = _read_tx(file)
     with RegistryClient(registry, timeout_s=30) as client:
         status = client.submit(tx, wait_s=10)
     if status.state == "rejected":

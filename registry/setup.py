@@ -17,6 +17,7 @@ from registry.config import Settings
 from registry.db import make_engine
 from registry.ledger import EmbeddedLedger
 from vc_core.errors import MalformedError, NotFoundError
+from vc_core.jsonio import read_object_file
 from vc_core.keys import KeyPair
 from vc_core.ledger import Block, genesis_tx
 
@@ -91,7 +92,7 @@ def read_key(path: Path) -> KeyPair:
     """A key file (the secret is never echoed, even in errors)."""
     if not path.is_file():
         raise NotFoundError(f"key file {path} is missing", code="NO_KEY_FILE")
-    return KeyPair.from_json(path.read_text(encoding="utf-8"))
+    return KeyPair.from_dict(read_object_file(path))
 
 
 def open_ledger(settings: Settings) -> EmbeddedLedger:

@@ -47,3 +47,66 @@ def vector(conformance_dir: Path) -> Callable[[str], Any]:
         return json.loads(text) if path.suffix in (".json", ".jsonld") else text
 
     return load
+
+
+HOLE = '"@@HOSTILE@@"'
+
+
+def _hostile_json(template: str | None) -> Any:
+    """Hypothesis strategy of JSON-ish bytes that a hostile or careless client sends: valid JSON,
+    numbers of any length, surrogate escapes (paired and not), other encodings (UTF-16/32 with
+    and without BOM, latin-1, UTF-8 with BOM), deep nesting, NaN/Infinity, duplicate keys and
+    plain garbage. With a ``template`` (JSON text holding ``"@@HOSTILE@@"`` once), fragments are
+    also placed inside it, so the input gets past the first checks and into the code behind them
+    (canonicalization included).
+    """
+    from hypothesis import strategies as st
+
+    scalars = st.none() | st.booleans() | st.integers(-(2**60), 2**60) | st.text(max_size=12)
+    values = st.recursive(
+        scalars | st.floats(allow_nan=False, allow_infinity=False),
+        lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=6), inner),
+        max_leaves=12,
+    )
+    digits = st.integers(1, 12_000).map(lambda n: "9" * n)
+    numbers = st.one_of(
+        st.integers(-(10**40), 10**40).map(str),
+        digits,
+        digits.map(lambda d: "-" + d),
+        digits.map(lambda d: f"{d}.5e{len(d)}"),
+        st.sampled_from(["1e999", "-1e999", "1E400", "0.1e-999", "NaN", "Infinity", "-Infinity"]),
+    )
+    surrogates = st.one_of(
+        st.integers(0xD800, 0xDFFF).map(lambda c: f'"\\u{c:04x}"'),
+        st.integers(0xD800, 0xDBFF).map(lambda c: f'"x\\u{c:04X}y"'),
+        st.just('"\\ud83d\\ude00"'),  # a valid pair: a real character
+        st.just('{"\\udfff": 1}'),
+    )
+    deep = st.integers(30, 120_000).flatmap(
+        lambda n: st.sampled_from(["[" * n + "]" * n, '{"a":' * n + "1" + "}" * n])
+    )
+    fragments = st.one_of(
+        values.map(lambda v: json.dumps(v, ensure_ascii=False)),
+        numbers,
+        surrogates,
+        deep,
+        st.just('{"a": 1, "a": 2}'),
+    )
+    texts = st.one_of(fragments, fragments.map(lambda f: f'{{"a": {f}}}'))
+    if template is not None:
+        texts = st.one_of(texts, fragments.map(lambda f: template.replace(HOLE, f, 1)))
+    encodings = st.sampled_from(
+        ["utf-8", "utf-8-sig", "utf-16", "utf-16-le", "utf-16-be", "utf-32", "latin-1"]
+    )
+    return st.one_of(
+        texts.map(lambda t: t.encode("utf-8")),
+        st.tuples(texts, encodings).map(lambda p: p[0].encode(p[1], errors="replace")),
+        st.binary(max_size=64),
+    )
+
+
+@pytest.fixture(scope="session")
+def hostile_json() -> Callable[[str | None], Any]:
+    """``hostile_json(template)`` → a hypothesis strategy of hostile JSON-ish bytes (see
+    :func:`_hostile_json`); draw from it with ``data.draw(...)`` inside a ``@given`` test."""
+    return _hostile_json

@@ -86,6 +86,13 @@ class PayloadTooLargeError(MalformedError):
     http_status = 413
 
 
+class UnsupportedMediaTypeError(MalformedError):
+    """A request body is not in a media type the endpoint reads (HTTP 415)."""
+
+    default_code = "UNSUPPORTED_MEDIA_TYPE"
+    http_status = 415
+
+
 class ValidationFailedError(MalformedError):
     """A request did not match the endpoint's parameters or body model (HTTP 422)."""
 
@@ -97,6 +104,7 @@ class InternalError(VCError):
     """A bug: a service failed in a way it did not plan for. No details leave the process."""
 
     default_code = "INTERNAL_ERROR"
+    exit_code = 70  # EX_SOFTWARE (sysexits.h): not the caller's fault, nor the data's.
     http_status = 500
 
 

@@ -1,8 +1,24 @@
 """Parse untrusted JSON once, at the boundary, with bounds (DESIGN §5 step 0).
 
-Rejects: input over ``max_bytes``, nesting over ``max_depth``, duplicate object keys (two parsers
-could read them differently, so a signature would not mean one thing), and the non-JSON constants
-``NaN``/``Infinity``. Every failure is a :class:`~vc_core.errors.MalformedError` with a stable code.
+What is accepted is I-JSON (RFC 7493), which is what a signature over JSON can safely mean:
+
+- **UTF-8 only, without a byte order mark.** Bytes that are not UTF-8 (UTF-16 or UTF-32 with or
+  without a BOM, latin-1, garbage) are ``NOT_UTF8``. A leading UTF-8 BOM is ``BYTE_ORDER_MARK``:
+  RFC 8259 §8.1 forbids senders to add one and only *allows* parsers to skip it; refusing it
+  keeps one rule for every edge (CLI files, stdin, HTTP bodies), and the message says how to fix
+  the file. (Python's ``json.loads`` on bytes would silently accept all of these.)
+- **No unpaired surrogates** (RFC 7493 §2.1). ``"\\ud800"`` is valid JSON syntax but names no
+  character: it cannot be encoded as UTF-8, so canonicalization (JCS or RDFC) and hashing would
+  fail later, deep inside. It is ``LONE_SURROGATE`` here, in keys and values alike.
+- **Numbers an IEEE 754 double holds** (RFC 7493 §2.2): integers within ±(2^53 − 1) and finite
+  floats. Longer integers are refused before Python converts them (its conversion of a number
+  with thousands of digits is slow, and past 4300 digits it raises), so a number of any length
+  is ``NUMBER_OUT_OF_RANGE``. ``NaN`` and ``Infinity`` are not JSON (``NOT_JSON``).
+- **Unique member names** (``DUPLICATE_KEY``: two parsers could read a duplicate differently, so
+  a signature would not mean one thing), input within ``max_bytes`` (``TOO_LARGE``) and nesting
+  within ``max_depth`` (``TOO_DEEP``).
+
+Every failure is a :class:`~vc_core.errors.MalformedError` (exit 2 at the CLI, HTTP 400).
 
 Example:
     >>> parse_object('{"a": [1, 2]}')
@@ -12,12 +28,46 @@ Example:
 from __future__ import annotations
 
 import json
+import math
+import re
+from enum import StrEnum
+from pathlib import Path
 from typing import Any
 
-from vc_core.errors import MalformedError
+from vc_core.errors import MalformedError, NotFoundError
+
+
+class JsonCode(StrEnum):
+    """The stable codes of the parser's refusals (each a :class:`MalformedError`)."""
+
+    TOO_LARGE = "TOO_LARGE"
+    NOT_UTF8 = "NOT_UTF8"
+    BYTE_ORDER_MARK = "BYTE_ORDER_MARK"
+    NOT_JSON = "NOT_JSON"
+    NUMBER_OUT_OF_RANGE = "NUMBER_OUT_OF_RANGE"
+    LONE_SURROGATE = "LONE_SURROGATE"
+    TOO_DEEP = "TOO_DEEP"
+    DUPLICATE_KEY = "DUPLICATE_KEY"
+    NOT_AN_OBJECT = "NOT_AN_OBJECT"
+
+
+class FileCode(StrEnum):
+    """The stable codes of :func:`read_file`'s refusals."""
+
+    FILE_NOT_FOUND = "FILE_NOT_FOUND"
+    NOT_A_FILE = "NOT_A_FILE"
+    UNREADABLE = "UNREADABLE"
+
 
 MAX_BYTES = 1_048_576  # 1 MiB: a credential with a photo fits; a DoS payload does not.
 MAX_DEPTH = 32
+MAX_SAFE_INT = 2**53 - 1  # RFC 7493 §2.2: the integers every JSON parser reads exactly.
+_MAX_INT_CHARS = len(str(MAX_SAFE_INT)) + 1  # digits plus a sign
+UTF8_BOM = b"\xef\xbb\xbf"
+# A \u escape of a UTF-16 surrogate (D800–DFFF); only these can produce an unpaired one, since
+# raw bytes are decoded as strict UTF-8, which has no surrogates.
+_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89abcdefABCDEF]")
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def _reject_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
@@ -25,56 +75,134 @@ def _reject_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     for key, value in pairs:
         if key in out:
             raise MalformedError(
-                f"duplicate key {key!r} in a JSON object", code="DUPLICATE_KEY", field=key
+                f"duplicate key {key!r} in a JSON object", code=JsonCode.DUPLICATE_KEY, field=key
             )
         out[key] = value
     return out
 
 
 def _reject_constant(name: str) -> Any:
-    raise MalformedError(f"{name} is not a JSON value", code="NOT_JSON")
+    raise MalformedError(f"{name} is not a JSON value", code=JsonCode.NOT_JSON)
 
 
-def depth_of(value: Any) -> int:
-    """Nesting depth of a parsed JSON value (a scalar is 0), computed without recursion."""
+def _out_of_range(text: str) -> MalformedError:
+    shown = text if len(text) <= 40 else f"{text[:20]}…({len(text)} characters)"
+    return MalformedError(
+        f"the number {shown} is outside what JSON carries exactly "
+        f"(integers within ±{MAX_SAFE_INT}, finite floats; RFC 7493 §2.2)",
+        code=JsonCode.NUMBER_OUT_OF_RANGE,
+    )
+
+
+def _parse_int(text: str) -> int:
+    if len(text) > _MAX_INT_CHARS:
+        raise _out_of_range(text)
+    value = int(text)
+    if abs(value) > MAX_SAFE_INT:
+        raise _out_of_range(text)
+    return value
+
+
+def _parse_float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise _out_of_range(text)
+    return value
+
+
+def _utf8_text(data: str | bytes) -> bytes:
+    """The input as UTF-8 bytes, or an error naming the encoding problem."""
+    if isinstance(data, str):
+        try:
+            return data.encode("utf-8")
+        except UnicodeEncodeError as exc:
+            raise MalformedError(
+                "input contains an unpaired UTF-16 surrogate", code=JsonCode.LONE_SURROGATE
+            ) from exc
+    if data.startswith(UTF8_BOM):
+        raise MalformedError(
+            "input starts with a byte order mark; JSON must be UTF-8 without one "
+            "(RFC 8259 §8.1): save the file as plain UTF-8",
+            code=JsonCode.BYTE_ORDER_MARK,
+        )
+    return data
+
+
+def _decode(raw: bytes) -> str:
+    # JSON text opens with ASCII, so a NUL among the first four bytes means UTF-16 or UTF-32
+    # (the detection of RFC 4627 §3); NUL is valid UTF-8, so decoding alone would not notice.
+    if b"\x00" in raw[:4] or raw[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        problem = "it looks like UTF-16 or UTF-32"
+    else:
+        try:
+            return raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            problem = f"byte {exc.start} cannot be decoded"
+    raise MalformedError(
+        f"input is not UTF-8 ({problem}); JSON must be UTF-8", code=JsonCode.NOT_UTF8
+    )
+
+
+def _walk(value: Any, *, surrogates: bool) -> int:
+    """Nesting depth of a parsed value (a scalar is 0), computed without recursion; with
+    ``surrogates`` it also refuses any string (key or value) holding an unpaired surrogate."""
     deepest = 0
     stack: list[tuple[Any, int]] = [(value, 0)]
     while stack:
         node, depth = stack.pop()
         if isinstance(node, dict):
             children: Any = node.values()
+            if surrogates:
+                stack.extend((key, depth) for key in node)
         elif isinstance(node, list):
             children = node
         else:
+            if surrogates and isinstance(node, str) and _SURROGATE.search(node):
+                raise MalformedError(
+                    "a string holds an unpaired UTF-16 surrogate escape (such as \\ud800), which "
+                    "names no character (RFC 7493 §2.1)",
+                    code=JsonCode.LONE_SURROGATE,
+                )
             continue
         deepest = max(deepest, depth + 1)
         stack.extend((child, depth + 1) for child in children)
     return deepest
 
 
+def depth_of(value: Any) -> int:
+    """Nesting depth of a parsed JSON value (a scalar is 0), computed without recursion."""
+    return _walk(value, surrogates=False)
+
+
 def parse_json(data: str | bytes, *, max_bytes: int = MAX_BYTES, max_depth: int = MAX_DEPTH) -> Any:
-    """Parse bounded JSON text.
+    """Parse bounded I-JSON text (see the module docstring for what is refused).
 
     Raises:
-        MalformedError: ``TOO_LARGE``, ``NOT_JSON``, ``TOO_DEEP`` or ``DUPLICATE_KEY``.
+        MalformedError: ``TOO_LARGE``, ``NOT_UTF8``, ``BYTE_ORDER_MARK``, ``NOT_JSON``,
+            ``NUMBER_OUT_OF_RANGE``, ``LONE_SURROGATE``, ``TOO_DEEP`` or ``DUPLICATE_KEY``.
     """
-    raw = data.encode("utf-8") if isinstance(data, str) else data
+    raw = _utf8_text(data)
     if len(raw) > max_bytes:
         raise MalformedError(
-            f"input is {len(raw)} bytes; the limit is {max_bytes}", code="TOO_LARGE"
+            f"input is {len(raw)} bytes; the limit is {max_bytes}", code=JsonCode.TOO_LARGE
         )
+    text = _decode(raw)
     try:
         value = json.loads(
-            raw, object_pairs_hook=_reject_duplicates, parse_constant=_reject_constant
+            text,
+            object_pairs_hook=_reject_duplicates,
+            parse_constant=_reject_constant,
+            parse_int=_parse_int,
+            parse_float=_parse_float,
         )
     except RecursionError as exc:
         raise MalformedError(
-            f"input nests deeper than {max_depth} levels", code="TOO_DEEP"
+            f"input nests deeper than {max_depth} levels", code=JsonCode.TOO_DEEP
         ) from exc
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise MalformedError(f"input is not JSON: {exc}", code="NOT_JSON") from exc
-    if depth_of(value) > max_depth:
-        raise MalformedError(f"input nests deeper than {max_depth} levels", code="TOO_DEEP")
+    except json.JSONDecodeError as exc:
+        raise MalformedError(f"input is not JSON: {exc}", code=JsonCode.NOT_JSON) from exc
+    if _walk(value, surrogates=bool(_SURROGATE_ESCAPE.search(raw))) > max_depth:
+        raise MalformedError(f"input nests deeper than {max_depth} levels", code=JsonCode.TOO_DEEP)
     return value
 
 
@@ -85,6 +213,45 @@ def parse_object(
     value = parse_json(data, max_bytes=max_bytes, max_depth=max_depth)
     if not isinstance(value, dict):
         raise MalformedError(
-            f"expected a JSON object, got {type(value).__name__}", code="NOT_AN_OBJECT"
+            f"expected a JSON object, got {type(value).__name__}", code=JsonCode.NOT_AN_OBJECT
         )
     return value
+
+
+def read_file(path: Path, *, max_bytes: int = MAX_BYTES) -> bytes:
+    """At most ``max_bytes + 1`` bytes of a file (one more than the limit, so that
+    :func:`parse_json` can tell a file that is too large), with errors a person can act on.
+
+    Raises:
+        NotFoundError: ``FILE_NOT_FOUND``.
+        MalformedError: ``NOT_A_FILE`` (a directory) or ``UNREADABLE`` (permissions, I/O).
+    """
+    try:
+        with path.open("rb") as handle:
+            return handle.read(max_bytes + 1)
+    except FileNotFoundError:
+        raise NotFoundError(f"no such file: {path}", code=FileCode.FILE_NOT_FOUND) from None
+    except IsADirectoryError:
+        raise MalformedError(
+            f"{path} is a directory, not a file", code=FileCode.NOT_A_FILE
+        ) from None
+    except OSError as exc:
+        raise MalformedError(
+            f"cannot read {path}: {exc.strerror or exc}", code=FileCode.UNREADABLE
+        ) from None
+
+
+def read_json_file(path: Path, *, max_bytes: int = MAX_BYTES, max_depth: int = MAX_DEPTH) -> Any:
+    """A file's JSON value, through the same bounded parser as every other edge."""
+    return parse_json(
+        read_file(path, max_bytes=max_bytes), max_bytes=max_bytes, max_depth=max_depth
+    )
+
+
+def read_object_file(
+    path: Path, *, max_bytes: int = MAX_BYTES, max_depth: int = MAX_DEPTH
+) -> dict[str, Any]:
+    """A file's JSON object, through the bounded parser."""
+    return parse_object(
+        read_file(path, max_bytes=max_bytes), max_bytes=max_bytes, max_depth=max_depth
+    )

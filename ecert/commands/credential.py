@@ -9,7 +9,7 @@ from typing import Annotated, Any
 
 import typer
 
-from ecert.io import parse_context_pairs, read_bytes, read_object
+from ecert.io import read_context_files, read_key, read_object
 from vc_core.canon import (
     UTF16_ORDER_RISK,
     LocalContexts,
@@ -19,7 +19,6 @@ from vc_core.canon import (
 from vc_core.dataintegrity import Expectations, ProofReport, check_proofs
 from vc_core.errors import MalformedError, RegistryError
 from vc_core.issuance import issue_credential
-from vc_core.keys import KeyPair
 from vc_core.models import parse_datetime_stamp
 
 app = typer.Typer(help="Sign credentials and verify their proofs.", no_args_is_help=True)
@@ -32,7 +31,7 @@ ContextOpt = Annotated[
 
 def _contexts(pairs: list[str] | None) -> LocalContexts:
     base = default_contexts()
-    return base.with_files(parse_context_pairs(pairs)) if pairs else base
+    return base.with_documents(read_context_files(pairs)) if pairs else base
 
 
 def _print_json(value: Any) -> None:
@@ -62,7 +61,7 @@ def sign(
     Without an issuer, the key's did:key becomes the issuer. A credential whose validity period
     has already ended is refused (exit 1), as are schema and identifier errors.
     """
-    pair = KeyPair.from_json(read_bytes(str(key)).decode("utf-8", errors="replace"))
+    pair = read_key(key)
     now = parse_datetime_stamp(created, field="--created") if created else datetime.now(UTC)
     document = read_object(source)
     signed = issue_credential(document, pair, suite=suite, now=now, contexts=_contexts(context))

@@ -35,7 +35,7 @@ def new(
 @app.command("show")
 def show(key: Annotated[Path, typer.Argument(help="Key file.")]) -> None:
     """Print the public key and its did:key (never the secret)."""
-    from ecert.io import read_bytes
+    from ecert.io import read_key
 
-    pair = KeyPair.from_json(read_bytes(str(key)).decode("utf-8", errors="replace"))
+    pair = read_key(key)
     typer.echo(f"publicKeyMultibase: {pair.public_multibase}\ndid: {did_key(pair.public)}")

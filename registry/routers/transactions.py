@@ -8,7 +8,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
 from registry import service
-from registry.deps import LedgerDep, NodeDep, NowDep
+from registry.deps import LedgerDep, NodeDep, NowDep, require_json
 from registry.schemas import TxStatusPublic
 
 router = APIRouter(tags=["transactions"])
@@ -27,8 +27,10 @@ async def submit_transaction(request: Request, node: NodeDep, now: NowDep) -> JS
 
     With ``Prefer: wait=N`` the answer waits up to N seconds for the block's commit. A JSON
     array of transactions is a batch, accepted whole or not at all (always 202). (The hot path
-    takes two dependencies only: each one costs a measurable share of a request.)
+    takes two dependencies only: each one costs a measurable share of a request.) The body must
+    be ``application/json`` (415 otherwise) and I-JSON (:mod:`vc_core.jsonio`).
     """
+    require_json(request.headers.get("content-type"))
     body = await request.body()
     if body.lstrip()[:1] == b"[":
         batch = service.submit_batch(node=node, body=body, now=now)

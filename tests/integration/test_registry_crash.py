@@ -28,10 +28,11 @@ pytestmark = pytest.mark.integration
 CHAIN = "crash"
 WRITERS = 20
 WAIT = {"Prefer": "wait=10"}
+JSON = {"Content-Type": "application/json"}
 
 
 def _accredit_all(url: str, council: list[KeyPair], keys: list[KeyPair], now: datetime) -> None:
-    with httpx.Client(base_url=url, timeout=30) as http:
+    with httpx.Client(base_url=url, timeout=30, headers=JSON) as http:
         for i, key in enumerate(keys):
             body = AccreditBody(
                 office=office_did(CHAIN, f"office-{i}"),
@@ -59,7 +60,7 @@ def _accredit_all(url: str, council: list[KeyPair], keys: list[KeyPair], now: da
 
 def _writer(url: str, n: int, key: KeyPair, included: list[str], stop: threading.Event) -> None:
     office = office_did(CHAIN, f"office-{n}")
-    with httpx.Client(base_url=url, timeout=15) as http:
+    with httpx.Client(base_url=url, timeout=15, headers=JSON) as http:
         for seq in range(1, 10_000):
             if stop.is_set():
                 return

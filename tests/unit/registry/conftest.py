@@ -29,6 +29,7 @@ from vc_core.ledger.bodies import TxBody
 from vc_core.transparency import MerkleTree
 
 CHAIN = "unit"
+JSON = {"Content-Type": "application/json"}
 DRIVING = "DrivingLicenceCredential"
 
 
@@ -132,7 +133,8 @@ def chain(make_chain) -> Chain:  # type: ignore[no-untyped-def]
 @pytest.fixture
 def client(chain: Chain) -> Iterator[TestClient]:
     """A TestClient on a running node (lifespan started: the writer task runs)."""
-    with TestClient(create_app(chain.settings)) as c:
+    # Every body the tests send is JSON, as the write routes require (415 otherwise).
+    with TestClient(create_app(chain.settings), headers=JSON) as c:
         yield c
 
 

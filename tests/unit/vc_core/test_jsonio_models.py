@@ -29,7 +29,7 @@ BASE = {
         ('{"a": Infinity}', "NOT_JSON"),
         ("[" * 40 + "]" * 40, "TOO_DEEP"),
         ("[" * 100_000 + "]" * 100_000, "TOO_DEEP"),
-        (b"\xff\xfe", "NOT_JSON"),
+        (b"\xff\xfe", "NOT_UTF8"),
     ],
 )
 def test_rejected_inputs(text: str | bytes, code: str) -> None:

@@ -39,13 +39,13 @@ from vc_core.anchoring import (
 from vc_core.canon import jcs
 from vc_core.errors import MalformedError, VCError
 from vc_core.issuance import issue_credential
-from vc_core.jsonio import parse_json
+from vc_core.jsonio import JsonCode, parse_json
 from vc_core.keys import KeyPair
 from vc_core.ledger import AnchorBody
 from vc_core.models import Credential
 from vc_core.transparency import MerkleTree
 
-PARSE_CODES = {"NOT_JSON", "DUPLICATE_KEY", "MALFORMED_ANCHORRECEIPT", "NOT_CANONICAL"}
+PARSE_CODES = {c.value for c in JsonCode} | {"MALFORMED_ANCHORRECEIPT", "NOT_CANONICAL"}
 STABLE_CODES = PARSE_CODES | {c.value for c in ReceiptCode}
 
 
