@@ -1,0 +1,165 @@
+"""The verification report: one typed result per step and the overall verdict (DESIGN §5).
+
+A :class:`StepResult` says how one step ended (``ok``, ``failed``, ``could_not_check`` or
+``skipped``), with a stable ``code`` when it did not end ``ok``, a plain-language message and
+JSON-ready details. :func:`verdict_of` folds the steps into the verdict:
+
+- any final failure → ``invalid``;
+- otherwise any step that could not check, or was skipped → ``could_not_check``;
+- otherwise (every step ``ok``) → ``valid``.
+
+A failure of a chain step (:data:`~vc_core.verification.codes.CHAIN_STEPS`) is final only when
+the freshness step passed: an older chain view than the policy accepts may lack the very fact
+(an anchor, a key, a reinstatement) that would change it, so the answer is "could not check".
+
+Example:
+    >>> steps = (StepResult.ok(Step.PARSE, "a JSON object"),)
+    >>> verdict_of(steps).value
+    'valid'
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict
+
+from vc_core.errors import VCError
+from vc_core.verification.codes import CHAIN_STEPS, Step, StepCode, StepStatus, Verdict
+
+_EXIT_CODES = {Verdict.VALID: 0, Verdict.INVALID: 1, Verdict.COULD_NOT_CHECK: 3}
+
+
+class StepResult(BaseModel):
+    """How one numbered step ended."""
+
+    model_config = ConfigDict(frozen=True)
+
+    step: Step
+    name: str
+    status: StepStatus
+    code: str | None = None
+    message: str
+    details: dict[str, Any] = {}
+
+    @classmethod
+    def ok(cls, step: Step, message: str, **details: Any) -> StepResult:
+        return cls(
+            step=step, name=step.title, status=StepStatus.OK, message=message, details=details
+        )
+
+    @classmethod
+    def failed(cls, step: Step, code: str, message: str, **details: Any) -> StepResult:
+        return cls(
+            step=step,
+            name=step.title,
+            status=StepStatus.FAILED,
+            code=str(code),
+            message=message,
+            details=details,
+        )
+
+    @classmethod
+    def from_error(cls, step: Step, error: VCError) -> StepResult:
+        """A failed step from a verification error, keeping its code, field and details."""
+        details = dict(error.details)
+        if error.field:
+            details["field"] = error.field
+        return cls.failed(step, error.code, error.message, **details)
+
+    @classmethod
+    def could_not_check(cls, step: Step, error: VCError) -> StepResult:
+        """The step could not run: its source failed (a RegistryError, "could not check")."""
+        return cls(
+            step=step,
+            name=step.title,
+            status=StepStatus.COULD_NOT_CHECK,
+            code=str(error.code),
+            message=error.message,
+            details=dict(error.details),
+        )
+
+    @classmethod
+    def unchecked(cls, step: Step, code: str, message: str, **details: Any) -> StepResult:
+        """The step could not reach a definite answer for a reason of its own (e.g. a stale
+        chain view)."""
+        return cls(
+            step=step,
+            name=step.title,
+            status=StepStatus.COULD_NOT_CHECK,
+            code=str(code),
+            message=message,
+            details=details,
+        )
+
+    @classmethod
+    def skipped(cls, step: Step, because: str) -> StepResult:
+        """The step needs what an earlier step could not give."""
+        return cls(step=step, name=step.title, status=StepStatus.SKIPPED, message=because)
+
+
+def _final(result: StepResult, fresh: bool) -> bool:
+    return result.status is StepStatus.FAILED and (fresh or result.step not in CHAIN_STEPS)
+
+
+def verdict_of(steps: Sequence[StepResult]) -> Verdict:
+    """The overall verdict of the steps (rules: module docstring)."""
+    fresh = all(r.status is StepStatus.OK for r in steps if r.step is Step.FRESHNESS)
+    if any(_final(r, fresh) for r in steps):
+        return Verdict.INVALID
+    if all(r.status is StepStatus.OK for r in steps):
+        return Verdict.VALID
+    return Verdict.COULD_NOT_CHECK
+
+
+class VerificationReport(BaseModel):
+    """The report of one verification: every step, the verdict, and what it was checked against.
+
+    True only when the verdict is ``valid``.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    verdict: Verdict
+    steps: tuple[StepResult, ...]
+    checked_at: datetime
+    as_of: datetime | None = None
+    credential_id: str | None = None
+    credential_type: str | None = None
+    chain: dict[str, Any] = {}
+
+    @classmethod
+    def of(cls, steps: Sequence[StepResult], **about: Any) -> VerificationReport:
+        ordered = tuple(sorted(steps, key=lambda r: r.step))
+        return cls(verdict=verdict_of(ordered), steps=ordered, **about)
+
+    def __bool__(self) -> bool:
+        return self.verdict is Verdict.VALID
+
+    @property
+    def malformed(self) -> bool:
+        """The input was refused at step 0 (a CLI exits 2, an HTTP edge answers 400)."""
+        return any(r.step is Step.PARSE and r.status is StepStatus.FAILED for r in self.steps)
+
+    @property
+    def exit_code(self) -> int:
+        """0 valid, 1 invalid, 2 malformed, 3 could not check (the CLI's contract)."""
+        return 2 if self.malformed else _EXIT_CODES[self.verdict]
+
+    @property
+    def codes(self) -> tuple[str, ...]:
+        """The codes of every step that did not end ``ok``, in step order."""
+        return tuple(r.code for r in self.steps if r.code is not None)
+
+    def step(self, step: Step) -> StepResult:
+        """The result of one step."""
+        return next(r for r in self.steps if r.step is step)
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = self.model_dump(mode="json", exclude_none=True)
+        return out
+
+
+__all__ = ["StepCode", "StepResult", "VerificationReport", "verdict_of"]
