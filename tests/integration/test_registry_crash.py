@@ -27,6 +27,11 @@ pytestmark = pytest.mark.integration
 
 CHAIN = "crash"
 WRITERS = 20
+# Kill the node once this many transactions were reported included: enough that the kill lands
+# mid-stream with writes in flight. The test waits for the count, not for a fixed time, so a slow
+# machine only makes it slower; LIVENESS_S only bounds a node that makes no progress at all.
+KILL_AFTER = 60
+LIVENESS_S = 300.0
 WAIT = {"Prefer": "wait=10"}
 JSON = {"Content-Type": "application/json"}
 
@@ -79,6 +84,18 @@ def _writer(url: str, n: int, key: KeyPair, included: list[str], stop: threading
                 return
 
 
+def _wait_for_included(included: list[str], threads: list[threading.Thread]) -> None:
+    """Return once ``KILL_AFTER`` transactions are included; fail if the writers all stopped
+    first or nothing moves for ``LIVENESS_S`` (a hung node, not a slow one)."""
+    deadline = time.monotonic() + LIVENESS_S
+    while len(included) < KILL_AFTER:
+        if not any(t.is_alive() for t in threads):
+            pytest.fail(f"every writer stopped after {len(included)} inclusions")
+        if time.monotonic() > deadline:
+            pytest.fail(f"only {len(included)} inclusions in {LIVENESS_S:.0f} s: the node is stuck")
+        time.sleep(0.02)
+
+
 def test_sigkill_while_20_writers_submit(tmp_path: Path) -> None:
     now = datetime.now(UTC)
     settings = Settings(data_dir=tmp_path / "node")
@@ -97,14 +114,14 @@ def test_sigkill_while_20_writers_submit(tmp_path: Path) -> None:
         ]
         for t in threads:
             t.start()
-        time.sleep(2.0)
+        _wait_for_included(included, threads)
         node.kill()  # SIGKILL mid-stream: no shutdown hook runs
         stop.set()
         for t in threads:
             t.join(timeout=30)
     finally:
         node.kill()
-    assert len(included) > 50, "the writers should have had many transactions included"
+    assert len(included) >= KILL_AFTER
 
     node = start_node(settings.data_dir)
     try:
