@@ -1,0 +1,50 @@
+"""Who and when: the story's offices and its fixed timeline (every step's ``now``).
+
+The five offices are the real issuers named in the bundled examples (``schemas/examples``), one
+per credential type, each accredited for the region its example's subject lives in. Their USCCs
+are made up, with valid check characters (GB 32100-2015).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from ecert.story.chain import OfficeSpec
+from vc_core.credential_types import CREDENTIAL_TYPES
+
+OFFICES = (
+    OfficeSpec("traffic-police", "成都市公安局交通警察支队", "11510100MB0000001Y",
+               "DriverLicenceCredential", "5101"),
+    OfficeSpec("fuzhou-market", "福州市市场监督管理局", "11350100MB00000025",
+               "BusinessLicenceCredential", "3501"),
+    OfficeSpec("sichuan-justice", "四川省司法厅", "11510000MB00000030",
+               "ProfessionalLicenceCredential", "51"),
+    OfficeSpec("chengdu-real-estate", "成都市不动产登记中心", "12510100MB00000045",
+               "PropertyDeedCredential", "5101"),
+    OfficeSpec("jinjiang-market", "成都市锦江区市场监督管理局", "11510104MB00000055",
+               "SocialCreditRecordCredential", "510104"),
+)  # fmt: skip
+LABELS = {
+    spec.name: CREDENTIAL_TYPES[spec.credential_type].example_file.removesuffix(".json")
+    for spec in OFFICES
+}
+"""Office name -> the short name of the credential it issues (its example's file name)."""
+
+COUNCIL_SIZE, THRESHOLD = 3, 2
+REVOKED_OFFICE = "traffic-police"
+REVOCATION_REASON = "licence revoked for drunk driving (吊销)"
+TAMPERED_OFFICE = "fuzhou-market"
+
+GENESIS_AT = datetime(2024, 4, 29, 1, 0, tzinfo=UTC)
+ACCREDITED_AT = datetime(2024, 4, 30, 1, 0, tzinfo=UTC)
+KEYS_AT = datetime(2024, 4, 30, 2, 0, tzinfo=UTC)
+# Issuance refuses a credential whose validity period is over, and the bundled examples' periods
+# end as early as 2024-06-01; the offices issue them as of a day when every one was current.
+EXAMPLES_ISSUED_AT = datetime(2024, 5, 1, tzinfo=UTC)
+ANCHORED_AT = datetime(2024, 5, 1, 0, 10, tzinfo=UTC)
+CHECKPOINT_AT = ANCHORED_AT + timedelta(minutes=1)
+BANK_AT = datetime(2024, 5, 2, 1, 0, tzinfo=UTC)
+REVOKED_AT = datetime(2024, 5, 10, 2, 0, tzinfo=UTC)
+BANK_AGAIN_AT = datetime(2024, 5, 10, 3, 0, tzinfo=UTC)
+SEALED = timedelta(seconds=5)
+"""The node seals each block a few seconds after its transactions (within the ledger's window)."""

@@ -1,0 +1,185 @@
+"""``ecert demo`` as a person runs it: a real process, every step of the story, no secret shown."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from ecert.story import cast
+from ecert.story.chain import Council, demo_key
+
+STEPS = [f"[{n}]" for n in range(1, 9)]
+# Connecting, resolving or listening anywhere is refused: the demo must not need a network.
+NO_NETWORK = """
+import socket, sys
+def refuse(*args, **kwargs):
+    raise OSError("the network is blocked in this test")
+socket.socket.connect = refuse
+socket.socket.connect_ex = refuse
+socket.socket.bind = refuse
+socket.create_connection = refuse
+socket.getaddrinfo = refuse
+from ecert.cli import run
+sys.exit(run(["demo"]))
+"""
+
+
+def _run(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    proc = subprocess.run(
+        [sys.executable, *args],
+        check=False,
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        timeout=300,
+    )
+    assert "Traceback" not in proc.stderr, proc.stderr
+    return proc
+
+
+@pytest.fixture(scope="module")
+def demo_run(tmp_path_factory: pytest.TempPathFactory) -> subprocess.CompletedProcess[str]:
+    return _run("-m", "ecert", "demo", cwd=tmp_path_factory.mktemp("demo"))
+
+
+@pytest.fixture(scope="module")
+def steps(demo_run: subprocess.CompletedProcess[str]) -> dict[str, list[str]]:
+    """The output's lines grouped under the step that printed them (``[n]``, ``Not built``)."""
+    groups: dict[str, list[str]] = {"head": []}
+    current = "head"
+    for line in demo_run.stdout.splitlines():
+        if line.startswith("[") or line.startswith(("Not built", "Summary")):
+            current = line.split(" ", 1)[0]
+            groups[current] = []
+        groups[current].append(line)
+    return groups
+
+
+def test_demo_exits_0_and_tells_every_step_in_order(
+    demo_run: subprocess.CompletedProcess[str],
+) -> None:
+    assert demo_run.returncode == 0, demo_run.stderr
+    assert demo_run.stderr == ""
+    starts = [line.split(" ", 1)[0] for line in demo_run.stdout.splitlines()]
+    assert [s for s in starts if s.startswith("[")] == STEPS
+    assert starts[-1] == "Summary:"
+
+
+def test_step_1_genesis_on_the_embedded_registry(steps: dict[str, list[str]]) -> None:
+    text = "\n".join(steps["[1]"])
+    assert "Council of 3 (any 2 sign)" in text
+    assert "embedded registry node (SQLite" in text
+    assert re.search(r"genesis hash [0-9a-f]{64} ", text)
+
+
+def test_step_2_council_accredits_each_office_and_it_adds_its_key(
+    steps: dict[str, list[str]],
+) -> None:
+    text = "\n".join(steps["[2]"])
+    assert "each signed by 2 of 3 members" in text
+    for spec in cast.OFFICES:
+        line = next(line for line in steps["[2]"] if spec.did in line)
+        assert spec.credential_type in line
+        assert f"region {spec.prefix}*" in line
+        assert spec.title in line
+    assert "adds its signing key (key.add" in text
+
+
+def test_step_3_and_4_issue_both_suites_and_anchor(steps: dict[str, list[str]]) -> None:
+    assert "= 10 signed documents" in steps["[3]"][0]
+    assert "eddsa-rdfc-2022, eddsa-jcs-2022" in steps["[3]"][0]
+    assert "5 anchor transactions in block 3" in steps["[4]"][0]
+    assert re.search(r"root [0-9a-f]{64}, 2 leaves", steps["[4]"][1])
+
+
+def test_step_5_receipts_and_bundles_verify_offline(steps: dict[str, list[str]]) -> None:
+    text = "\n".join(steps["[5]"])
+    assert "10 anchor receipts" in text
+    assert "10 offline bundles" in text
+    assert "key active, office active at the anchor time, not revoked" in text
+
+
+def _verdicts(lines: list[str]) -> dict[str, str]:
+    """``label suite`` -> verdict, from the bank's lines."""
+    out = {}
+    for line in lines:
+        found = re.match(r"\s+(\S+)\s+(eddsa-\S+)\s+anchored .* -> (.+)$", line)
+        if found:
+            out[f"{found[1]} {found[2]}"] = found[3]
+    return out
+
+
+def test_step_6_bank_checks_every_credential(steps: dict[str, list[str]]) -> None:
+    verdicts = _verdicts(steps["[6]"])
+    assert len(verdicts) == 10
+    # The professional licence's period starts after the bank's day; the rest are valid.
+    assert {k for k, v in verdicts.items() if v != "VALID"} == {
+        "professional-licence eddsa-rdfc-2022",
+        "professional-licence eddsa-jcs-2022",
+    }
+    assert set(verdicts.values()) == {"VALID", "NOT YET VALID"}
+    for line in steps["[6]"][1:11]:
+        assert "proof verified  key active  accredited yes" in line
+
+
+def test_step_7_revocation_reaches_the_bank_and_the_status_list(
+    steps: dict[str, list[str]],
+) -> None:
+    assert "revokes the driver licence" in steps["[7]"][0]
+    verdicts = _verdicts(steps["[7]"])
+    assert verdicts["driver-licence eddsa-rdfc-2022"] == "REVOKED"
+    assert verdicts["driver-licence eddsa-jcs-2022"] == "REVOKED"
+    assert verdicts["business-licence eddsa-jcs-2022"] == "VALID"
+    bits = {
+        m[1]: m[2]
+        for line in steps["[7]"]
+        if (m := re.search(r"status-lists/([a-z-]+)/revocation/0 bit \d+ = (\d)", line))
+    }
+    assert bits == {
+        spec.name: "1" if spec.name == "traffic-police" else "0" for spec in cast.OFFICES
+    }
+
+
+def test_step_8_tampered_copy_fails_with_stable_codes(steps: dict[str, list[str]]) -> None:
+    lines = steps["[8]"][1:]
+    assert len(lines) == 2
+    for line in lines:
+        assert "proof PROOF_VERIFICATION_ERROR" in line
+        assert "receipt RECEIPT_LEAF_MISMATCH" in line
+        assert "bank's replica: not anchored" in line
+
+
+def test_what_is_not_built_is_said(steps: dict[str, list[str]]) -> None:
+    text = "\n".join(steps["Not"])
+    for issue in ("issue 8", "issue 9", "issue 10"):
+        assert issue in text
+    summary = steps["Summary:"][0]
+    assert "10 credentials issued" in summary
+    assert "2 revoked" in summary
+
+
+def test_no_secret_key_material_is_printed(demo_run: subprocess.CompletedProcess[str]) -> None:
+    out = demo_run.stdout + demo_run.stderr
+    assert "secretKeyMultibase" not in out
+    assert "z3u2" not in out
+    council = Council.of(cast.COUNCIL_SIZE, cast.THRESHOLD)
+    labels = ["registry node"] + [
+        f"{spec.name} {role}" for spec in cast.OFFICES for role in ("first", "signing")
+    ]
+    secrets = [k.secret_multibase for k in council.members]
+    secrets += [demo_key(label).secret_multibase for label in labels]
+    for secret in secrets:
+        assert secret not in out
+        assert secret[4:24] not in out  # nor a fragment of one
+
+
+def test_demo_needs_no_network_and_prints_the_same_story(
+    demo_run: subprocess.CompletedProcess[str], tmp_path: Path
+) -> None:
+    blocked = _run("-c", NO_NETWORK, cwd=tmp_path)
+    assert blocked.returncode == 0, blocked.stderr
+    assert blocked.stdout == demo_run.stdout
