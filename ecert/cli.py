@@ -19,6 +19,7 @@ import typer
 from typer.core import TyperGroup
 
 from ecert.commands import credential, demo, key
+from ecert.commands import verify as verify_cmd
 from issuer import cli as issuer_cli
 from registry import cli as registry_cli
 from vc_core.errors import InternalError, VCError
@@ -62,6 +63,7 @@ app.add_typer(registry_cli.app, name="registry")
 app.add_typer(registry_cli.council_app, name="council")
 app.add_typer(issuer_cli.app, name="issuer")
 app.command("demo")(demo.demo)
+app.command("verify")(verify_cmd.verify)
 
 
 def run(args: list[str] | None = None) -> int:
