@@ -5,7 +5,8 @@ service and the wallet (which runs them offline).
 replica, the embedded ledger, a memory ledger); :func:`check_bundle` against an offline
 bundle's chain facts. Both return a :class:`VerificationReport`: one :class:`StepResult` per
 step (0)…(8) and a verdict ``valid`` / ``invalid`` / ``could_not_check``. The steps are listed in
-:mod:`vc_core.verification.credential`.
+:mod:`vc_core.verification.credential`. Library callers that want an exception rather than a
+report pass it to :func:`raise_for_verdict`.
 
 Example:
     >>> from datetime import UTC, datetime
@@ -21,13 +22,22 @@ Example:
 from vc_core.verification.chain import AnchorFact, BundleView, ChainView, ReaderView, ViewHead
 from vc_core.verification.codes import Step, StepCode, StepStatus, Verdict
 from vc_core.verification.credential import check_bundle, check_credential, run_steps
-from vc_core.verification.report import StepResult, VerificationReport, verdict_of
+from vc_core.verification.report import (
+    CouldNotCheckError,
+    CredentialInvalidError,
+    StepResult,
+    VerificationReport,
+    raise_for_verdict,
+    verdict_of,
+)
 from vc_core.verification.steps import FreshnessPolicy
 
 __all__ = [
     "AnchorFact",
     "BundleView",
     "ChainView",
+    "CouldNotCheckError",
+    "CredentialInvalidError",
     "FreshnessPolicy",
     "ReaderView",
     "Step",
@@ -39,6 +49,7 @@ __all__ = [
     "ViewHead",
     "check_bundle",
     "check_credential",
+    "raise_for_verdict",
     "run_steps",
     "verdict_of",
 ]

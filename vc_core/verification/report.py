@@ -26,7 +26,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
-from vc_core.errors import VCError
+from vc_core.errors import RegistryError, VCError, VerificationError
 from vc_core.verification.codes import CHAIN_STEPS, Step, StepCode, StepStatus, Verdict
 
 _EXIT_CODES = {Verdict.VALID: 0, Verdict.INVALID: 1, Verdict.COULD_NOT_CHECK: 3}
@@ -162,4 +162,55 @@ class VerificationReport(BaseModel):
         return out
 
 
-__all__ = ["StepCode", "StepResult", "VerificationReport", "verdict_of"]
+class CredentialInvalidError(VerificationError):
+    """A credential's verification ended ``invalid``; ``report`` holds every step."""
+
+    default_code = "CREDENTIAL_INVALID"
+
+    def __init__(self, report: VerificationReport) -> None:
+        first = next(r for r in report.steps if r.status is StepStatus.FAILED)
+        super().__init__(
+            f"step {int(first.step)} ({first.name}): {first.message}",
+            code=first.code,
+            details={"report": report.to_dict()},
+        )
+        self.report = report
+
+
+class CouldNotCheckError(RegistryError):
+    """A credential's verification could not reach an answer; ``report`` holds every step."""
+
+    default_code = "COULD_NOT_CHECK"
+
+    def __init__(self, report: VerificationReport) -> None:
+        # What could not be checked explains the verdict better than a failure it made not final.
+        unchecked = [r for r in report.steps if r.status is StepStatus.COULD_NOT_CHECK]
+        first = (unchecked or [r for r in report.steps if r.status is not StepStatus.OK])[0]
+        super().__init__(
+            f"step {int(first.step)} ({first.name}): {first.message}",
+            code=first.code,
+            details={"report": report.to_dict()},
+        )
+        self.report = report
+
+
+def raise_for_verdict(report: VerificationReport) -> VerificationReport:
+    """Return a ``valid`` report; raise :class:`CredentialInvalidError` (a malformed input's
+    step 0 failure included) or :class:`CouldNotCheckError` otherwise — the "verify raises,
+    never returns a bool" flavour (STYLE 3)."""
+    if report.verdict is Verdict.INVALID:
+        raise CredentialInvalidError(report)
+    if report.verdict is Verdict.COULD_NOT_CHECK:
+        raise CouldNotCheckError(report)
+    return report
+
+
+__all__ = [
+    "CouldNotCheckError",
+    "CredentialInvalidError",
+    "StepCode",
+    "StepResult",
+    "VerificationReport",
+    "raise_for_verdict",
+    "verdict_of",
+]

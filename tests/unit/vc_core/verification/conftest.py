@@ -1,10 +1,11 @@
 """A real chain for verification tests: an office accredited by the council, office keys, deeds
 issued and anchored, status events — every situation built through ledger transactions.
 
-:class:`World` writes to a :class:`~vc_core.ledger.MemoryLedger` and reads through the backend
-under test (``reader``): the memory ledger itself, or a :class:`~vc_core.replica.Replica` that
-syncs every block as it is produced. Keys come from fixed seeds and the clock only moves on, by
-one second per block unless a test moves it further.
+:class:`World` writes to a ledger and reads through the backend under test (``reader``): a
+:class:`~vc_core.ledger.MemoryLedger`, the registry's embedded SQLite ledger, or a
+:class:`~vc_core.replica.Replica` of the memory ledger that syncs every block as it is
+produced. Keys come from fixed seeds and the clock only moves on, by one second per block
+unless a test moves it further.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from vc_core.ledger import (
     KeyAddBody,
     KeyCompromisedBody,
     KeyRetireBody,
+    Ledger,
     LedgerReader,
     MemoryLedger,
     RevokeEvent,
@@ -63,7 +65,7 @@ class LedgerSource:
 
     name = "in-process"
 
-    def __init__(self, ledger: MemoryLedger) -> None:
+    def __init__(self, ledger: Ledger) -> None:
         self.ledger = ledger
 
     def blocks(self, start: int, limit: int) -> BlockPage:
@@ -87,7 +89,11 @@ class World:
         self.now = T0
         self.council_seq = 1
         genesis = genesis_tx(CHAIN, [COUNCIL], 1, PRODUCER.public, T0)
-        self.ledger = MemoryLedger.create(genesis, PRODUCER, T0)
+        self.ledger: Ledger = MemoryLedger.create(genesis, PRODUCER, T0)
+        if backend == "embedded":
+            from registry.testing import embedded_ledger
+
+            self.ledger = embedded_ledger(genesis, PRODUCER, T0)
         self.replica: Replica | None = None
         if backend == "replica":
             self.replica = Replica.open(folder / "replica.sqlite", genesis_hash=self.genesis_hash)
@@ -238,7 +244,7 @@ class World:
         return credential
 
 
-@pytest.fixture(params=["memory", "replica"])
+@pytest.fixture(params=["memory", "embedded", "replica"])
 def world(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[World]:
     """A fresh chain, read through each backend in turn."""
     w = World(request.param, tmp_path)

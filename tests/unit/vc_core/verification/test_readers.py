@@ -176,11 +176,12 @@ def test_a_malformed_bundle_is_refused_at_step_0(memory_world: Any) -> None:
     assert report.malformed and report.exit_code == 2
 
 
-def test_the_same_answers_from_memory_and_replica(make_world: Any) -> None:
+def test_the_same_answers_from_every_backend(make_world: Any) -> None:
     answers = []
-    for backend in ("memory", "replica"):
+    for backend in ("memory", "embedded", "replica"):
         world = make_world(backend)
         credential = world.issued()
         world.suspend(credential, world.now)
         answers.append(check_credential(credential, reader=world.reader, now=world.now).to_dict())
-    assert answers[0]["steps"] == answers[1]["steps"]
+    assert answers[0]["steps"] == answers[1]["steps"] == answers[2]["steps"]
+    assert answers[0]["verdict"] == "invalid"

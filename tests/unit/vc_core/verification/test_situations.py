@@ -273,3 +273,19 @@ def test_a_did_key_credential_is_not_on_chain(memory_world: Any) -> None:
     )
     report = memory_world.check(signed)
     assert report.verdict is Verdict.INVALID and failed(report) == {5: StepCode.ANCHOR_NOT_FOUND}
+
+
+def test_raise_for_verdict_raises_with_the_first_code(memory_world: Any) -> None:
+    from vc_core.errors import RegistryError, VerificationError
+    from vc_core.verification import raise_for_verdict
+
+    credential = memory_world.issued()
+    assert raise_for_verdict(memory_world.check(credential)).verdict is Verdict.VALID
+    memory_world.revoke(credential)
+    with pytest.raises(VerificationError) as invalid:
+        raise_for_verdict(memory_world.check(credential))
+    assert invalid.value.code == StepCode.REVOKED and invalid.value.exit_code == 1
+    stale = memory_world.check(credential, now=memory_world.now + timedelta(days=1))
+    with pytest.raises(RegistryError) as unchecked:
+        raise_for_verdict(stale)
+    assert unchecked.value.code == StepCode.REPLICA_TOO_OLD and unchecked.value.exit_code == 3
