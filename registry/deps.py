@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Path, Request
 
 from registry.config import Settings
 from registry.ledger import EmbeddedLedger
@@ -19,6 +19,7 @@ from registry.node import Node
 from vc_core.errors import UnsupportedMediaTypeError
 
 JSON_MEDIA_TYPE = "application/json"
+HEX64_PATTERN = r"^[0-9a-f]{64}$"
 
 
 async def get_node(request: Request) -> Node:
@@ -74,3 +75,16 @@ NodeDep = Annotated[Node, Depends(get_node)]
 LedgerDep = Annotated[EmbeddedLedger, Depends(get_ledger)]
 SettingsDep = Annotated[Settings, Depends(get_app_settings)]
 NowDep = Annotated[datetime, Depends(get_now)]
+
+# Path parameters that name a SHA-256 value: the pattern is checked (422 otherwise) and declared
+# in the OpenAPI document.
+HashPath = Annotated[
+    str, Path(pattern=HEX64_PATTERN, description="A SHA-256 hash: 64 lower-case hex digits.")
+]
+DigestPath = Annotated[
+    str,
+    Path(
+        pattern=HEX64_PATTERN,
+        description="A credential digest (SHA-256): 64 lower-case hex digits.",
+    ),
+]

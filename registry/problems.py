@@ -1,10 +1,12 @@
 """The HTTP edge: every error leaves as an RFC 9457 ``application/problem+json`` report.
 
 Routes never catch. :func:`install` registers one handler for :class:`~vc_core.errors.VCError`
-(its ``http_status`` decides 400/404/422/503), one for request validation, one for Starlette's
-own HTTP errors (unknown route, wrong method) and a last one that answers 500 without a
-traceback. :class:`BodyLimit` refuses bodies larger than the configured limit before they are
-read into memory.
+(its ``http_status`` decides 400/404/415/422/503), one for request validation, one for
+Starlette's own HTTP errors (unknown route, wrong method; a 405 keeps its ``Allow`` header) and
+a last one that answers 500 without a traceback; and it declares every error answer in the
+OpenAPI document as ``application/problem+json`` with the :class:`ProblemDetails` schema.
+:class:`BodyLimit` refuses bodies larger than the configured limit before they are read into
+memory.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -47,13 +50,25 @@ async def _on_vc_error(request: Request, exc: Exception) -> JSONResponse:
 async def _on_validation(request: Request, exc: Exception) -> JSONResponse:
     errors: list[Any] = list(exc.errors()) if isinstance(exc, RequestValidationError) else []
     first = errors[0] if errors else {}
-    where = ".".join(str(p) for p in first.get("loc", ()))
+    loc = tuple(str(p) for p in first.get("loc", ()))
+    details = {"errors": [{"loc": list(e.get("loc", ())), "msg": e.get("msg")} for e in errors]}
+    if len(loc) == 2 and loc[0] == "path" and first.get("type") == "string_pattern_mismatch":
+        # A path segment that is not the identifier the route names (a hash that is not 64 hex
+        # digits) is malformed input, as when the service checked it itself: 400, with the
+        # parameter as the field.
+        malformed = MalformedError(f"{loc[1]}: {first.get('msg')}", field=loc[1], details=details)
+        return problem_response(malformed, instance=request.url.path)
+    where = ".".join(loc)
     error = ValidationFailedError(
         f"{where}: {first.get('msg', 'invalid request')}" if where else "invalid request",
         field=where or None,
-        details={"errors": [{"loc": list(e.get("loc", ())), "msg": e.get("msg")} for e in errors]},
+        details=details,
     )
     return problem_response(error, instance=request.url.path)
+
+
+# Codes for the HTTP errors Starlette raises itself (unknown route, wrong method).
+_HTTP_CODES = {405: "METHOD_NOT_ALLOWED"}
 
 
 async def _on_http(request: Request, exc: Exception) -> JSONResponse:
@@ -61,9 +76,12 @@ async def _on_http(request: Request, exc: Exception) -> JSONResponse:
     detail = str(exc.detail) if isinstance(exc, StarletteHTTPException) else "error"
     if status == 404:
         return problem_response(NotFoundError(detail), instance=request.url.path)
-    body = problem_details(MalformedError(detail, code=f"HTTP_{status}"), instance=request.url.path)
+    code = _HTTP_CODES.get(status, f"HTTP_{status}")
+    body = problem_details(MalformedError(detail, code=code), instance=request.url.path)
     body["status"] = status
-    return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON)
+    # A 405 must carry Allow (RFC 9110 §15.5.6); Starlette puts it on the exception.
+    headers = exc.headers if isinstance(exc, StarletteHTTPException) else None
+    return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
 
 
 async def _on_unexpected(request: Request, exc: Exception) -> JSONResponse:
@@ -71,8 +89,68 @@ async def _on_unexpected(request: Request, exc: Exception) -> JSONResponse:
     return problem_response(InternalError("internal error"), instance=request.url.path)
 
 
+class ProblemDetails(BaseModel):
+    """An RFC 9457 problem-details report, as every error of this API leaves."""
+
+    type: str = Field(description="A stable URI per code (w3id security# or ecert's own).")
+    title: str
+    status: int
+    detail: str
+    code: str = Field(description="The stable error code, e.g. BAD_SIGNATURE.")
+    field: str | None = None
+    instance: str | None = None
+    details: dict[str, Any] | None = None
+
+
+# The error answers every operation may give, and those only operations with a body give.
+_ANY_ERRORS = {
+    "400": "Malformed input (the code names what is wrong).",
+    "404": "Not found.",
+    "422": "Well formed, but a rule or a parameter check failed.",
+    "500": "Internal error (no details leave the process).",
+    "503": "Could not check: the node cannot serve this now.",
+}
+_BODY_ERRORS = {
+    "413": "The body is larger than the node accepts.",
+    "415": "The body is not Content-Type: application/json.",
+}
+_PROBLEM_REF = {"$ref": "#/components/schemas/ProblemDetails"}
+
+
+def _problem_responses(schema: dict[str, Any]) -> None:
+    """Declare every error answer as ``application/problem+json`` (in place), replacing
+    FastAPI's default 422 ``HTTPValidationError``, which this API never sends."""
+    components = schema.setdefault("components", {}).setdefault("schemas", {})
+    components["ProblemDetails"] = ProblemDetails.model_json_schema()
+    for name in ("HTTPValidationError", "ValidationError"):
+        components.pop(name, None)
+    content = {PROBLEM_JSON: {"schema": _PROBLEM_REF}}
+    for operations in schema.get("paths", {}).values():
+        for method, operation in operations.items():
+            errors = dict(_ANY_ERRORS)
+            if method in ("post", "put", "patch"):
+                errors.update(_BODY_ERRORS)
+            responses = operation.setdefault("responses", {})
+            for status, description in errors.items():
+                responses[status] = {"description": description, "content": content}
+
+
+def _install_openapi(app: FastAPI) -> None:
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        schema = app.openapi_schema
+        if schema is None:
+            schema = generate()  # FastAPI caches it as app.openapi_schema; amended in place
+            _problem_responses(schema)
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
 def install(app: FastAPI) -> None:
-    """Register the problem-details handlers on ``app``."""
+    """Register the problem-details handlers on ``app`` and declare them in its OpenAPI."""
+    _install_openapi(app)
     app.add_exception_handler(VCError, _on_vc_error)
     app.add_exception_handler(RequestValidationError, _on_validation)
     app.add_exception_handler(StarletteHTTPException, _on_http)

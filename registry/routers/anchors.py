@@ -5,13 +5,13 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from registry import queries
-from registry.deps import LedgerDep
+from registry.deps import HashPath, LedgerDep
 from registry.schemas import AnchorPublic
 
 router = APIRouter(tags=["anchors"])
 
 
 @router.get("/anchors/{root}")
-def get_anchor(root: str, ledger: LedgerDep) -> AnchorPublic:
+def get_anchor(root: HashPath, ledger: LedgerDep) -> AnchorPublic:
     """Who anchored a batch root, when, in which block (with the inclusion proof)."""
     return queries.anchor(ledger=ledger, root=root)

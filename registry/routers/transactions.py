@@ -3,12 +3,20 @@
 from __future__ import annotations
 
 import re
+from typing import Annotated
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Path, Request
 from fastapi.responses import JSONResponse
 
 from registry import service
-from registry.deps import LedgerDep, NodeDep, NowDep, require_json
+from registry.deps import (
+    HEX64_PATTERN,
+    JSON_MEDIA_TYPE,
+    LedgerDep,
+    NodeDep,
+    NowDep,
+    require_json,
+)
 from registry.schemas import TxStatusPublic
 
 router = APIRouter(tags=["transactions"])
@@ -21,7 +29,23 @@ def wait_seconds(prefer: str | None, limit: float) -> float:
     return min(float(found.group(1)), limit) if found else 0.0
 
 
-@router.post("/transactions", status_code=202, response_model=TxStatusPublic)
+# The route reads the raw body (the parse is the core's, bounded); this declares what it takes.
+_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            JSON_MEDIA_TYPE: {
+                "schema": {
+                    "description": "One signed transaction (an object) or a batch (an array).",
+                    "type": ["object", "array"],
+                }
+            }
+        },
+    }
+}
+
+
+@router.post("/transactions", status_code=202, response_model=TxStatusPublic, openapi_extra=_BODY)
 async def submit_transaction(request: Request, node: NodeDep, now: NowDep) -> JSONResponse:
     """Validate and queue a signed transaction: 202 while pending, 200 once included.
 
@@ -41,7 +65,12 @@ async def submit_transaction(request: Request, node: NodeDep, now: NowDep) -> JS
     return JSONResponse(status.model_dump(mode="json", exclude_none=True), status_code=code)
 
 
-@router.get("/transactions/{tx_hash}", response_model_exclude_none=True)
-def get_transaction(tx_hash: str, ledger: LedgerDep) -> TxStatusPublic:
+@router.get("/transactions/{hash}", response_model_exclude_none=True)
+def get_transaction(
+    tx_hash: Annotated[
+        str, Path(alias="hash", pattern=HEX64_PATTERN, description="The transaction's hash.")
+    ],
+    ledger: LedgerDep,
+) -> TxStatusPublic:
     """State (pending, included, rejected), block and inclusion proof of a transaction."""
     return service.transaction_status(ledger=ledger, engine=ledger.engine, tx_hash=tx_hash)

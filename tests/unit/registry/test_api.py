@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+import pytest
 from fastapi.testclient import TestClient
 
 from vc_core.anchoring import AnchorReceipt
@@ -102,6 +103,60 @@ def test_unknown_things_are_404_problems(client: TestClient) -> None:
         assert r.status_code == 404, path
         assert r.headers["content-type"] == "application/problem+json"
         assert r.json()["status"] == 404
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "allow"),
+    [
+        ("GET", "/transactions", "POST"),
+        ("DELETE", "/checkpoint", "GET"),
+        ("PUT", f"/transactions/{'0' * 64}", "GET"),
+        ("POST", "/blocks", "GET"),
+    ],
+)
+def test_a_wrong_method_is_405_with_allow(
+    client: TestClient, method: str, path: str, allow: str
+) -> None:
+    r = client.request(method, path)
+    assert r.status_code == 405
+    assert r.headers["allow"] == allow
+    assert r.headers["content-type"] == "application/problem+json"
+    assert r.json()["code"] == "METHOD_NOT_ALLOWED"
+
+
+def test_openapi_declares_problem_details_and_hex_parameters(client: TestClient) -> None:
+    schema = client.get("/openapi.json").json()
+    assert "ProblemDetails" in schema["components"]["schemas"]
+    assert "HTTPValidationError" not in schema["components"]["schemas"]
+    operations = [
+        (path, method, op) for path, ops in schema["paths"].items() for method, op in ops.items()
+    ]
+    assert len(operations) >= 10
+    for path, method, op in operations:
+        errors = {s: r for s, r in op["responses"].items() if int(s) >= 400}
+        expected = {"400", "404", "422", "500", "503"}
+        if method == "post":
+            expected |= {"413", "415"}
+        assert set(errors) == expected, (path, method)
+        for status, response in errors.items():
+            assert list(response["content"]) == ["application/problem+json"], (path, status)
+            assert response["content"]["application/problem+json"]["schema"] == {
+                "$ref": "#/components/schemas/ProblemDetails"
+            }
+    hex_params = {
+        (path, p["name"]): p["schema"].get("pattern")
+        for path, method, op in operations
+        for p in op.get("parameters", [])
+        if p["in"] == "path"
+    }
+    for key in (
+        ("/transactions/{hash}", "hash"),
+        ("/anchors/{root}", "root"),
+        ("/receipts/{leaf}", "leaf"),
+    ):
+        assert hex_params[key] == "^[0-9a-f]{64}$", key
+    body = schema["paths"]["/transactions"]["post"]["requestBody"]
+    assert list(body["content"]) == ["application/json"]
 
 
 def test_a_batch_is_accepted_whole_or_not_at_all(
