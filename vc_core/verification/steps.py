@@ -65,11 +65,22 @@ def freshness_step(
 def anchor_step(
     view: ChainView, digest: str, issuer: str | None, at: datetime
 ) -> tuple[StepResult, AnchorFact | None]:
-    """(5) The credential's digest is in a batch anchored on chain by its issuer, by ``at``."""
+    """(5) The credential's digest is in a batch anchored on chain by its issuer, by ``at``.
+
+    An issuer of another ecert chain is one this view cannot speak for: "could not check",
+    never "invalid" (nor "valid").
+    """
     try:
-        found = view.anchor(digest)
+        other = _other_chain(view, issuer)
+        found = None if other is not None else view.anchor(digest)
     except RegistryError as exc:
         return StepResult.could_not_check(Step.ANCHOR, exc), None
+    if other is not None:
+        message = (
+            f"the issuer is an office of chain {other!r}; this check follows {view.chain_id!r}"
+        )
+        code = StepCode.ISSUER_ON_OTHER_CHAIN
+        return StepResult.unchecked(Step.ANCHOR, code, message, issuer_chain=other), None
     if found is None:
         message = "no batch on the chain holds this credential's digest (not anchored, or altered)"
         return StepResult.failed(
@@ -93,6 +104,14 @@ def anchor_step(
         ), found
     message = f"anchored by {found.office} at {found.time.isoformat()} in batch {found.batch_id}"
     return StepResult.ok(Step.ANCHOR, message, **about), found
+
+
+def _other_chain(view: ChainView, issuer: str | None) -> str | None:
+    """The chain id a ``did:ecert`` issuer names, when it is not the view's."""
+    if issuer is None or not issuer.startswith(DID_ECERT_PREFIX):
+        return None
+    chain = issuer[len(DID_ECERT_PREFIX) :].partition(":")[0]
+    return chain if chain != view.chain_id else None
 
 
 def _verification_methods(document: Mapping[str, Any]) -> list[str]:

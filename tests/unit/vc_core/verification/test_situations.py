@@ -289,3 +289,13 @@ def test_raise_for_verdict_raises_with_the_first_code(memory_world: Any) -> None
     with pytest.raises(RegistryError) as unchecked:
         raise_for_verdict(stale)
     assert unchecked.value.code == StepCode.REPLICA_TOO_OLD and unchecked.value.exit_code == 3
+
+
+def test_a_credential_of_another_chain_could_not_check(world: Any) -> None:
+    """The same office name on another chain: this verifier follows one chain only."""
+    credential = world.issued()
+    report = world.check(
+        {**credential, "issuer": credential["issuer"].replace(world.chain_id, "another-chain")}
+    )
+    assert report.verdict is Verdict.COULD_NOT_CHECK, report.to_dict()
+    assert report.step(Step.ANCHOR).code == StepCode.ISSUER_ON_OTHER_CHAIN
