@@ -16,6 +16,7 @@ import typer
 
 from registry.config import Settings
 from registry.council_cli import council_app
+from registry.office_cli import office_app
 from vc_core.errors import VCError
 
 __all__ = ["app", "council_app", "main", "root_app"]
@@ -144,10 +145,12 @@ def import_(
 
 
 def root_app() -> typer.Typer:
-    """The registry commands with ``council`` as a subgroup (``python -m registry``)."""
+    """The registry commands with ``council`` and ``office`` as subgroups
+    (``python -m registry``)."""
     root = typer.Typer(no_args_is_help=True)
     root.add_typer(app, name=None)
     root.add_typer(council_app, name="council")
+    root.add_typer(office_app, name="office")
     return root
 
 

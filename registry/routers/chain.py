@@ -35,3 +35,9 @@ async def get_account(author: str, ledger: LedgerDep) -> dict[str, Any]:
 def get_checkpoint(ledger: LedgerDep, now: NowDep) -> dict[str, Any]:
     """The head (height, hash) signed by the producer at ``now``."""
     return ledger.checkpoint(now).to_dict()
+
+
+@router.get("/council")
+def get_council(ledger: LedgerDep) -> dict[str, Any]:
+    """The council now (members, threshold, producer): what ``ecert council sign`` checks."""
+    return ledger.council().model_dump(mode="json")

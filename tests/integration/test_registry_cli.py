@@ -69,7 +69,15 @@ def test_council_flow_export_import_and_rewrite(tmp_path: Path) -> None:
         one = RUN.invoke(root_app(), ["council", "submit", str(tx), "--registry", node.url])
         assert one.exit_code != 0
         assert getattr(one.exception, "code", None) == "INSUFFICIENT_COUNCIL_SIGNATURES"
-        _cli("council", "sign", str(tx), "--key", str(data / "council" / "member-2.json"))
+        _cli(
+            "council",
+            "sign",
+            str(tx),
+            "--key",
+            str(data / "council" / "member-2.json"),
+            "--registry",
+            node.url,
+        )
         assert "included in block 1" in _cli("council", "submit", str(tx), "--registry", node.url)
         issuers = RegistryClient(node.url).get_json("/issuers")["issuers"]
         assert [i["did"] for i in issuers] == ["did:ecert:cli:traffic-police"]
@@ -102,7 +110,15 @@ def test_council_flow_export_import_and_rewrite(tmp_path: Path) -> None:
 
     with running_node(fork) as other:  # same genesis, a different block 1
         tx = _accredit(other.url, fork, tmp_path, "market-bureau")
-        _cli("council", "sign", str(tx), "--key", str(fork / "council" / "member-3.json"))
+        _cli(
+            "council",
+            "sign",
+            str(tx),
+            "--key",
+            str(fork / "council" / "member-3.json"),
+            "--registry",
+            other.url,
+        )
         _cli("council", "submit", str(tx), "--registry", other.url)
         with pytest.raises(ChainRewrittenError):
             replica.sync([HttpSource(other.url)], now=datetime.now(UTC))
