@@ -22,9 +22,10 @@ import typer
 
 from ecert.story import cast
 from ecert.story.bank import (
+    bank_check,
+    bundle_check,
+    bundle_facts,
     bundle_for,
-    check_bundle,
-    check_credential,
     check_proof,
     check_receipt,
     published_status,
@@ -39,6 +40,7 @@ from vc_core.dataintegrity import CRYPTOSUITES
 from vc_core.errors import VCError
 from vc_core.ledger import AnchorBody
 from vc_core.replica import Replica
+from vc_core.verification import StepStatus, VerificationReport
 
 Key = tuple[str, str]  # (office name, cryptosuite)
 
@@ -163,12 +165,13 @@ def anchoring(scene: Scene) -> None:
 def receipts_and_bundles(scene: Scene) -> None:
     registry = scene.registry
     checkpoint = registry.ledger.checkpoint(cast.CHECKPOINT_AT)
-    sizes, said = [], set()
+    sizes, said, verdicts = [], set(), []
     for key, credential in scene.issued.items():
         receipt = scene.receipts[key] = receipt_for(registry, credential)
         check_receipt(receipt, credential, registry.genesis)
         text = bundle_for(registry, credential, receipt, checkpoint)
-        facts = check_bundle(text, registry.genesis_hash)
+        facts = bundle_facts(text, registry.genesis_hash)
+        verdicts.append(bundle_check(text, registry.genesis_hash, cast.BANK_AT))
         sizes.append(len(text))
         record, accredited = facts.key(facts.anchor_key), facts.accreditation()
         said.add(
@@ -185,35 +188,69 @@ def receipts_and_bundles(scene: Scene) -> None:
         f"    {len(sizes)} offline bundles ({min(sizes) // 1024}-{max(sizes) // 1024} KB each) "
         f"verified with no network, trusting only the genesis hash; each says: {'; '.join(said)}."
     )
+    say(
+        "    The same numbered checks as the bank's (below), from each bundle alone: "
+        f"{_counts(verdicts)}."
+    )
+
+
+def _counts(reports: list[VerificationReport]) -> str:
+    counted: dict[str, int] = {}
+    for report in reports:
+        found = f"{report.verdict.value}{''.join(f' {c}' for c in report.codes)}"
+        counted[found] = counted.get(found, 0) + 1
+    return ", ".join(f"{n} {found}" for found, n in sorted(counted.items(), reverse=True))
+
+
+def _outcome(report: VerificationReport) -> str:
+    """``steps 0-8 ok``, or each step that was not ok: number, name, code and message."""
+    bad = [r for r in report.steps if r.status is not StepStatus.OK]
+    if not bad:
+        return f"steps 0-{len(report.steps) - 1} ok"
+    return "; ".join(
+        f"step {r.step.value} {r.name} {r.code or r.status.value}: {r.message}" for r in bad
+    )
 
 
 def _bank_table(scene: Scene, now: datetime) -> str:
     """One line per credential as the bank checks it at ``now``; returns the verdict counts."""
-    verdicts: dict[str, int] = {}
+    reports = []
     for (office, suite), credential in scene.issued.items():
-        check = check_credential(scene.replica, credential, now, scene.contexts)
-        verdicts[check.verdict] = verdicts.get(check.verdict, 0) + 1
-        anchored = _t(check.anchored_at) if check.anchored_at else "-"
+        report = bank_check(scene.replica, credential, now)
+        reports.append(report)
         say(
-            f"      {cast.LABELS[office]:<21} {suite:<16} anchored {anchored}  proof {check.proof}"
-            f"  key {check.key_state}  accredited {check.accredited}  {check.status:<11}  "
-            f"{check.period:<13} -> {check.verdict.upper()}"
+            f"      {cast.LABELS[office]:<21} {suite:<16} {report.verdict.value.upper():<8} "
+            f"{_outcome(report)}"
         )
-    return ", ".join(f"{n} {verdict}" for verdict, n in sorted(verdicts.items()))
+    return _counts(reports)
 
 
 def bank(scene: Scene) -> str:
     synced = sync_replica(scene.replica, scene.registry, scene.folder, cast.BANK_AT)
     say(
         f"[6] Bank, at {_t(cast.BANK_AT)}: its replica takes the registry's signed export and "
-        f"verifies {synced.added_blocks} blocks from the genesis hash; it checks each credential "
-        "(proof by the did:ecert key as of the anchor time, key and accreditation at that time, "
-        "status and validity period now), never calling an office:"
+        f"verifies {synced.added_blocks} blocks from the genesis hash; it runs the numbered "
+        "checks (0 parse, 1 structure, 2 proof by the did:ecert key as of the anchor time, "
+        "3 issuer key, 4 accreditation for type and region, 5 anchor, 6 status, 7 validity "
+        "period, 8 freshness) on each credential, never calling an office:"
     )
     counts = _bank_table(scene, cast.BANK_AT)
     say(
         "    (the professional licence is valid from 2024-06-01 and the social credit record "
         "until 2024-06-01: no one day has all five examples current)"
+    )
+    name = cast.REVOKED_OFFICE
+    report = bank_check(scene.replica, scene.issued[name, CRYPTOSUITES[0]], cast.BANK_AT)
+    say(f"    The bank's report for the {cast.LABELS[name]} ({CRYPTOSUITES[0]}):")
+    for result in report.steps:
+        say(
+            f"      {result.step.value} {result.name:<16} {result.status.value:<6} {result.message}"
+        )
+    stale = bank_check(scene.replica, scene.issued[name, CRYPTOSUITES[0]], cast.BANK_STALE_AT)
+    say(
+        f"    At {_t(cast.BANK_STALE_AT)}, with no newer block in its replica: "
+        f"{stale.verdict.value.upper()} ({', '.join(stale.codes)}), never 'invalid' for a "
+        "view older than its policy."
     )
     return counts
 
@@ -269,8 +306,11 @@ def tampering(scene: Scene) -> None:
             linked = "accepted"
         except VCError as exc:
             linked = exc.code
-        verdict = check_credential(scene.replica, forged, now, scene.contexts).verdict
-        say(f"      {suite:<16} proof {proof}; receipt {linked}; bank's replica: {verdict}")
+        report = bank_check(scene.replica, forged, now)
+        say(
+            f"      {suite:<16} proof {proof}; receipt {linked}; bank: {report.verdict.value} "
+            f"({', '.join(report.codes)})"
+        )
 
 
 def not_built_yet() -> None:
@@ -279,5 +319,8 @@ def not_built_yet() -> None:
         "      issuer service: anchoring outbox and status endpoint (issue 8); the demo signs "
         "the offices' transactions itself"
     )
-    say("      verifier service: numbered report with stable codes, HTTP, signed receipt (issue 9)")
+    say(
+        "      verifier service: HTTP API, web page, presentations, signed report (issue 9); "
+        "the checks above are vc_core.verification, which `ecert verify` runs too"
+    )
     say("      wallet: receive, keep, present, selective disclosure (issue 10)")

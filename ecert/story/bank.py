@@ -1,26 +1,18 @@
-"""A bank's side: receipts, offline bundles, its own replica, and one check per credential.
+"""A bank's side: receipts, offline bundles, its own replica, and the numbered checks.
 
 The bank trusts one thing, the chain's genesis hash (DESIGN §2). It takes the registry's signed
 export (``ecert registry export``, :func:`registry.snapshot.export_snapshot`) into its own
 :class:`vc_core.replica.Replica`, which verifies every block from that genesis; then it checks
-each credential with no network and without the office:
-
-1. anchor: the credential's digest is a leaf the chain anchored (the anchor time is its block's);
-2. proof: :func:`vc_core.dataintegrity.verify_proofs` (fail closed, at ``now``) with the key
-   resolved by :class:`vc_core.did_resolver.DidEcertResolver` *at the anchor time*;
-3. key and accreditation: the office's key was active, and the office accredited for this type
-   and the subject's region, at the anchor time;
-4. status as of ``now``, and the validity period at ``now``.
-
-This composes vc_core's parts; the verifier's own numbered report with stable codes for every
-step (DESIGN §5) is issue 9, not built yet.
+each credential with :func:`vc_core.verification.check_credential` (DESIGN §5 steps 0–8: the
+proof with the issuer's key as of the anchor time, key and accreditation at that time, anchor,
+status, validity period, freshness), with no network and without the office. A wallet's offline
+bundle gets the same steps from :func:`vc_core.verification.check_bundle`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -39,16 +31,19 @@ from vc_core.anchoring import (
     verify_receipt,
 )
 from vc_core.canon import LocalContexts
-from vc_core.credential_types import credential_type_of, subject_region
 from vc_core.dataintegrity import verify_proofs
 from vc_core.did import did_key
 from vc_core.did_resolver import DidEcertResolver
 from vc_core.errors import TrustError, VCError
 from vc_core.keys import PublicKey
 from vc_core.ledger import Block, Checkpoint, LedgerReader
-from vc_core.models import Credential
 from vc_core.replica import Replica, SnapshotSource, SyncResult
 from vc_core.status_list import StatusResult, read_status, status_entries
+from vc_core.verification import FreshnessPolicy, VerificationReport, check_bundle, check_credential
+
+BANK_POLICY = FreshnessPolicy(max_age=timedelta(minutes=15))
+# A wallet shows a bundle offline, days after its checkpoint; the bundle cannot speak for later.
+WALLET_POLICY = FreshnessPolicy(max_age=timedelta(days=7))
 
 
 def receipt_for(registry: Registry, credential: dict[str, Any]) -> AnchorReceipt:
@@ -74,7 +69,7 @@ def bundle_for(
     return build_bundle(credential, receipt, checkpoint, _blocks(registry)).to_json()
 
 
-def check_bundle(text: str, genesis_hash: str) -> BundleFacts:
+def bundle_facts(text: str, genesis_hash: str) -> BundleFacts:
     """Offline, trusting only the genesis hash: every fact, the receipt and the checkpoint."""
     return verify_bundle(OfflineBundle.from_json(text), genesis_hash=genesis_hash)
 
@@ -92,20 +87,6 @@ def sync_replica(replica: Replica, registry: Registry, folder: Path, now: dateti
     return replica.sync([SnapshotSource(path)], now=now)
 
 
-@dataclass(frozen=True)
-class Check:
-    """What the bank found, step by step, and the first failure as its verdict."""
-
-    anchored_at: datetime | None = None
-    proof: str = "-"
-    key_state: str = "-"
-    accredited: str = "-"
-    status: str = "-"
-    status_reason: str | None = None
-    period: str = "-"
-    verdict: str = "valid"
-
-
 def check_proof(
     reader: LedgerReader,
     credential: dict[str, Any],
@@ -115,7 +96,9 @@ def check_proof(
     contexts: LocalContexts,
 ) -> str:
     """``verified``, or the stable code of the first proof failure (fail closed, at ``now``),
-    with the key resolved from the chain as it stood at the anchor time (only ``did:ecert``)."""
+    with the key resolved from the chain as it stood at ``anchored_at`` (only ``did:ecert``).
+
+    For a copy whose digest is on no anchor, the anchor time of the receipt shown with it."""
     resolver = DidEcertResolver(reader, anchored_at, fallback=None)
     try:
         verify_proofs(credential, now=now, contexts=contexts, resolver=resolver)
@@ -124,72 +107,18 @@ def check_proof(
     return "verified"
 
 
-def check_credential(
-    reader: LedgerReader, credential: dict[str, Any], now: datetime, contexts: LocalContexts
-) -> Check:
-    """Steps 1–4 of the module docstring against the bank's replica, at ``now``."""
-    found = reader.leaf_anchor(credential_digest(credential))
-    if found is None:
-        return Check(verdict="not anchored")
-    at, office = found.batch.time, found.batch.office
-    proof = check_proof(reader, credential, anchored_at=at, now=now, contexts=contexts)
-    if proof != "verified":
-        return Check(anchored_at=at, proof=proof, verdict=proof)
-    key = reader.key(_method_key(credential))
-    key_state = "unknown" if key is None or key.office != office else key.state_at(at)
-    accredited = _accreditation(reader, office, credential, at)
-    status = reader.credential_status(
-        office, credential_id=credential.get("id"), status_index=_index(credential), as_of=now
-    )
-    words = "revoked" if status.revoked else "suspended" if status.suspended else "not revoked"
-    period = _period(Credential.from_dict(credential), now)
-    failures = [
-        f"key {key_state}" if key_state != "active" else None,
-        f"office {accredited}" if accredited != "yes" else None,
-        words if not status.valid else None,
-        period if period != "current" else None,
-    ]
-    return Check(
-        anchored_at=at,
-        proof=proof,
-        key_state=key_state,
-        accredited=accredited,
-        status=words,
-        status_reason=status.revocation_reason or status.suspension_reason,
-        period=period,
-        verdict=next((f for f in failures if f is not None), "valid"),
+def bank_check(replica: Replica, credential: dict[str, Any], now: datetime) -> VerificationReport:
+    """DESIGN §5 steps 0–8 against the bank's own replica at ``now``, with a bank's freshness
+    policy (the replica's head at most 15 minutes old), by
+    :func:`vc_core.verification.check_credential`: the code ``ecert verify`` and the wallet run."""
+    return check_credential(
+        credential, reader=replica, now=now, policy=BANK_POLICY, source="the bank's replica"
     )
 
 
-def _method_key(credential: dict[str, Any]) -> str:
-    """The key named by the (verified) proof's verification method: its fragment."""
-    proof = credential.get("proof")
-    method = proof.get("verificationMethod") if isinstance(proof, dict) else None
-    return method.partition("#")[2] if isinstance(method, str) else ""
-
-
-def _accreditation(
-    reader: LedgerReader, office: str, credential: dict[str, Any], at: datetime
-) -> str:
-    record = reader.accreditation(office, at)
-    if record is None or not record.allows_issuing(at):
-        return "not accredited"
-    if not record.covers(credential_type_of(credential), subject_region(credential)):
-        return "not accredited for this type and region"
-    return "yes"
-
-
-def _index(credential: dict[str, Any]) -> int | None:
-    entries = status_entries(credential)
-    return entries[0].index if entries else None
-
-
-def _period(credential: Credential, now: datetime) -> str:
-    if credential.valid_from is not None and now < credential.valid_from:
-        return "not yet valid"
-    if credential.valid_until is not None and now >= credential.valid_until:
-        return "expired"
-    return "current"
+def bundle_check(text: str, genesis_hash: str, now: datetime) -> VerificationReport:
+    """The same steps from an offline bundle alone (as a wallet would, with no network)."""
+    return check_bundle(text, genesis_hash=genesis_hash, now=now, policy=WALLET_POLICY)
 
 
 def published_status(

@@ -43,8 +43,10 @@ KEYS_AT = datetime(2024, 4, 30, 2, 0, tzinfo=UTC)
 EXAMPLES_ISSUED_AT = datetime(2024, 5, 1, tzinfo=UTC)
 ANCHORED_AT = datetime(2024, 5, 1, 0, 10, tzinfo=UTC)
 CHECKPOINT_AT = ANCHORED_AT + timedelta(minutes=1)
-BANK_AT = datetime(2024, 5, 2, 1, 0, tzinfo=UTC)
+# The bank checks within its freshness policy (15 minutes) of the chain's last block.
+BANK_AT = ANCHORED_AT + timedelta(minutes=10)
+BANK_STALE_AT = BANK_AT + timedelta(days=1)
 REVOKED_AT = datetime(2024, 5, 10, 2, 0, tzinfo=UTC)
-BANK_AGAIN_AT = datetime(2024, 5, 10, 3, 0, tzinfo=UTC)
+BANK_AGAIN_AT = REVOKED_AT + timedelta(minutes=10)
 SEALED = timedelta(seconds=5)
 """The node seals each block a few seconds after its transactions (within the ledger's window)."""

@@ -101,29 +101,44 @@ def test_step_5_receipts_and_bundles_verify_offline(steps: dict[str, list[str]])
     assert "10 anchor receipts" in text
     assert "10 offline bundles" in text
     assert "key active, office active at the anchor time, not revoked" in text
+    assert "from each bundle alone: 8 valid, 2 invalid NOT_YET_VALID." in text
 
 
-def _verdicts(lines: list[str]) -> dict[str, str]:
-    """``label suite`` -> verdict, from the bank's lines."""
+def _verdicts(lines: list[str]) -> dict[str, tuple[str, str]]:
+    """``label suite`` -> (verdict, what the steps said), from the bank's lines."""
     out = {}
     for line in lines:
-        found = re.match(r"\s+(\S+)\s+(eddsa-\S+)\s+anchored .* -> (.+)$", line)
+        found = re.match(r"\s+(\S+)\s+(eddsa-\S+)\s+(VALID|INVALID|COULD_NOT_CHECK)\s+(.+)$", line)
         if found:
-            out[f"{found[1]} {found[2]}"] = found[3]
+            out[f"{found[1]} {found[2]}"] = (found[3], found[4])
     return out
 
 
-def test_step_6_bank_checks_every_credential(steps: dict[str, list[str]]) -> None:
+def test_step_6_bank_checks_every_credential_with_the_numbered_steps(
+    steps: dict[str, list[str]],
+) -> None:
     verdicts = _verdicts(steps["[6]"])
     assert len(verdicts) == 10
     # The professional licence's period starts after the bank's day; the rest are valid.
-    assert {k for k, v in verdicts.items() if v != "VALID"} == {
-        "professional-licence eddsa-rdfc-2022",
-        "professional-licence eddsa-jcs-2022",
-    }
-    assert set(verdicts.values()) == {"VALID", "NOT YET VALID"}
-    for line in steps["[6]"][1:11]:
-        assert "proof verified  key active  accredited yes" in line
+    for key, (verdict, said) in verdicts.items():
+        if key.startswith("professional-licence"):
+            assert verdict == "INVALID"
+            assert said.startswith("step 7 validity period NOT_YET_VALID")
+        else:
+            assert (verdict, said) == ("VALID", "steps 0-8 ok")
+
+
+def test_step_6_report_shows_key_and_accreditation_at_the_anchor_time(
+    steps: dict[str, list[str]],
+) -> None:
+    start = next(i for i, line in enumerate(steps["[6]"]) if "The bank's report" in line)
+    report = steps["[6]"][start + 1 : start + 10]
+    assert [line.split()[0] for line in report] == [str(n) for n in range(9)]
+    assert all(re.match(r"\s+\d [a-z ]+\s+ok\s", line) for line in report)
+    assert "key of did:ecert:demo:traffic-police active at 2024-05-01T00:10" in report[3]
+    assert "accredited for DriverLicenceCredential in region 510100 at the anchor time" in report[4]
+    stale = steps["[6]"][start + 10]
+    assert "COULD_NOT_CHECK (REPLICA_TOO_OLD)" in stale
 
 
 def test_step_7_revocation_reaches_the_bank_and_the_status_list(
@@ -131,9 +146,11 @@ def test_step_7_revocation_reaches_the_bank_and_the_status_list(
 ) -> None:
     assert "revokes the driver licence" in steps["[7]"][0]
     verdicts = _verdicts(steps["[7]"])
-    assert verdicts["driver-licence eddsa-rdfc-2022"] == "REVOKED"
-    assert verdicts["driver-licence eddsa-jcs-2022"] == "REVOKED"
-    assert verdicts["business-licence eddsa-jcs-2022"] == "VALID"
+    for suite in ("eddsa-rdfc-2022", "eddsa-jcs-2022"):
+        verdict, said = verdicts[f"driver-licence {suite}"]
+        assert verdict == "INVALID"
+        assert said.startswith("step 6 status REVOKED: revoked: licence revoked for drunk driving")
+    assert verdicts["business-licence eddsa-jcs-2022"] == ("VALID", "steps 0-8 ok")
     bits = {
         m[1]: m[2]
         for line in steps["[7]"]
@@ -150,7 +167,7 @@ def test_step_8_tampered_copy_fails_with_stable_codes(steps: dict[str, list[str]
     for line in lines:
         assert "proof PROOF_VERIFICATION_ERROR" in line
         assert "receipt RECEIPT_LEAF_MISMATCH" in line
-        assert "bank's replica: not anchored" in line
+        assert "bank: invalid (ANCHOR_NOT_FOUND)" in line
 
 
 def test_what_is_not_built_is_said(steps: dict[str, list[str]]) -> None:
@@ -159,7 +176,7 @@ def test_what_is_not_built_is_said(steps: dict[str, list[str]]) -> None:
         assert issue in text
     summary = steps["Summary:"][0]
     assert "10 credentials issued" in summary
-    assert "2 revoked" in summary
+    assert "2 invalid REVOKED" in summary
 
 
 def test_no_secret_key_material_is_printed(demo_run: subprocess.CompletedProcess[str]) -> None:
