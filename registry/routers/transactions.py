@@ -53,6 +53,9 @@ async def submit_transaction(request: Request, node: NodeDep, now: NowDep) -> JS
     array of transactions is a batch, accepted whole or not at all (always 202). (The hot path
     takes two dependencies only: each one costs a measurable share of a request.) The body must
     be ``application/json`` (415 otherwise) and I-JSON (:mod:`vc_core.jsonio`).
+
+    Only ``included`` is durable: a pending transaction is lost if the node crashes, so a client
+    resubmits the same transaction until it is included (docs/adr/0001-pending-durability.md).
     """
     require_json(request.headers.get("content-type"))
     body = await request.body()
