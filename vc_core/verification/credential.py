@@ -32,7 +32,7 @@ from vc_core.anchoring import BundleError, OfflineBundle, ReceiptError, verify_b
 from vc_core.errors import MalformedError
 from vc_core.ledger import AnchorBody, LedgerReader
 from vc_core.verification.chain import AnchorFact, BundleView, ChainView, ReaderView, ViewHead
-from vc_core.verification.codes import Step
+from vc_core.verification.codes import Step, StepStatus
 from vc_core.verification.document import Parsed, Subject, parse_step, structure_step, validity_step
 from vc_core.verification.report import StepResult, VerificationReport
 from vc_core.verification.steps import (
@@ -76,7 +76,7 @@ def _chain_steps(
     head: ViewHead | None,
 ) -> list[StepResult]:
     key = issuer_key_step(view, parsed.document, anchor)
-    if key.status == "ok":
+    if key.status is StepStatus.OK:
         proof = proof_step(view, parsed.document, anchor, now)
     else:
         proof = StepResult.skipped(Step.PROOF, "needs a key active at the anchor time (step 3)")
@@ -126,13 +126,11 @@ def run_steps(
         )
     else:
         results.append(validity_step(subject, at))
-    about.update(_about(parsed, subject, view, head))
+    about.update(_about(parsed, subject, head))
     return VerificationReport.of(results, **about)
 
 
-def _about(
-    parsed: Parsed, subject: Subject | None, view: ChainView, head: ViewHead | None
-) -> dict[str, Any]:
+def _about(parsed: Parsed, subject: Subject | None, head: ViewHead | None) -> dict[str, Any]:
     ident = parsed.document.get("id")
     chain: dict[str, Any] = {}
     if head is not None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -108,7 +108,7 @@ def structure_step(document: Mapping[str, Any], at: datetime) -> tuple[StepResul
         region = subject_region(document)
     except VCError as exc:
         return StepResult.from_error(Step.STRUCTURE, exc), subject
-    subject = Subject(**{**subject.__dict__, "credential_type": type_name, "region": region})
+    subject = replace(subject, credential_type=type_name, region=region)
     result = StepResult.ok(
         Step.STRUCTURE,
         f"a VCDM 2.0 {type_name} whose schema and identifiers check",
