@@ -32,7 +32,15 @@ from ecert.story.bank import (
     receipt_for,
     sync_replica,
 )
-from ecert.story.chain import Council, Registry, accredit, create_registry, seal, submit
+from ecert.story.chain import (
+    Council,
+    Registry,
+    cosign,
+    create_registry,
+    propose_accreditations,
+    seal,
+    submit,
+)
 from ecert.story.office import Office
 from vc_core.anchoring import AnchorReceipt
 from vc_core.canon import LocalContexts, default_contexts
@@ -106,15 +114,27 @@ def genesis(scene: Scene) -> None:
 
 
 def accreditation(scene: Scene) -> None:
-    registry, at = scene.registry, cast.ACCREDITED_AT
-    txs = [
-        submit(registry, accredit(registry, scene.council, o.spec, o.first_key, at), at)
-        for o in scene.offices
-    ]
+    registry, council, at = scene.registry, scene.council, cast.ACCREDITED_AT
+    proposals = propose_accreditations(
+        registry,
+        council,
+        [(o.spec, o.first_key) for o in scene.offices],
+        valid_from=at,
+        proposed_at=cast.PROPOSED_AT,
+        expires=cast.PROPOSAL_EXPIRES,
+    )
+    txs = []
+    for proposal in proposals:
+        signed = proposal
+        for member in council.members[1 : council.threshold]:
+            signed = cosign(signed, member)
+        txs.append(submit(registry, signed, at))
     block = seal(registry, txs, at + cast.SEALED)
     say(
-        f"[2] Council accredits {len(txs)} offices (issuer.accredit, each signed by "
-        f"{len(txs[0].signatures)} of {cast.COUNCIL_SIZE} members), block {block.height}:"
+        f"[2] Council accredits {len(txs)} offices: member 1 proposes each issuer.accredit at "
+        f"{_t(cast.PROPOSED_AT)} (expires {_t(cast.PROPOSAL_EXPIRES)}), member 2 co-signs at "
+        f"{_t(at)}: {len(txs[0].signatures)} of {cast.COUNCIL_SIZE} signatures, block "
+        f"{block.height}:"
     )
     for office in scene.offices:
         spec = office.spec
@@ -125,7 +145,7 @@ def accreditation(scene: Scene) -> None:
     block = seal(registry, txs, at + cast.SEALED)
     say(
         "    Each office adds its signing key (key.add, signed by the first key the council "
-        f"named), block {block.height}."
+        f"named and by the new key: proof of possession), block {block.height}."
     )
 
 

@@ -36,7 +36,9 @@ REVOCATION_REASON = "licence revoked for drunk driving (吊销)"
 TAMPERED_OFFICE = "fuzhou-market"
 
 GENESIS_AT = datetime(2024, 4, 29, 1, 0, tzinfo=UTC)
-ACCREDITED_AT = datetime(2024, 4, 30, 1, 0, tzinfo=UTC)
+PROPOSED_AT = datetime(2024, 4, 29, 2, 0, tzinfo=UTC)
+PROPOSAL_EXPIRES = PROPOSED_AT + timedelta(days=7)
+ACCREDITED_AT = datetime(2024, 4, 30, 1, 0, tzinfo=UTC)  # the second member signs and submits
 KEYS_AT = datetime(2024, 4, 30, 2, 0, tzinfo=UTC)
 # Issuance refuses a credential whose validity period is over, and the bundled examples' periods
 # end as early as 2024-06-01; the offices issue them as of a day when every one was current.

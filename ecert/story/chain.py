@@ -27,8 +27,9 @@ from vc_core.ledger import (
     Block,
     Scope,
     Transaction,
-    council_tx,
+    add_signature,
     genesis_tx,
+    unsigned_tx,
 )
 from vc_core.ledger.did import verification_method_id
 
@@ -119,28 +120,47 @@ class OfficeSpec:
         return office_did(CHAIN_ID, self.name)
 
 
-def accredit(
-    registry: Registry, council: Council, office: OfficeSpec, first_key: KeyPair, now: datetime
-) -> Transaction:
-    """``issuer.accredit``, proposed by the first member and co-signed up to the threshold."""
-    body = AccreditBody(
-        office=office.did,
-        name=office.title,
-        uscc=office.uscc,
-        scopes=(Scope(credential_type=office.credential_type, division_prefixes=(office.prefix,)),),
-        valid_from=now,
-        initial_key=first_key.public_multibase,
-    )
+def propose_accreditations(
+    registry: Registry,
+    council: Council,
+    offices: Sequence[tuple[OfficeSpec, KeyPair]],
+    *,
+    valid_from: datetime,
+    proposed_at: datetime,
+    expires: datetime,
+) -> list[Transaction]:
+    """``issuer.accredit`` for each office with its first key, proposed and signed by the first
+    member with a deadline (``expires``), to be co-signed by others one at a time."""
     proposer = council.members[0]
-    return council_tx(
-        CHAIN_ID,
-        "issuer.accredit",
-        body,
-        proposer=proposer,
-        seq=registry.ledger.next_seq(proposer.public_multibase),
-        time=now,
-        signers=council.members[1 : council.threshold],
-    )
+    first_seq = registry.ledger.next_seq(proposer.public_multibase)
+    proposals = []
+    for n, (office, first_key) in enumerate(offices):
+        body = AccreditBody(
+            office=office.did,
+            name=office.title,
+            uscc=office.uscc,
+            scopes=(
+                Scope(credential_type=office.credential_type, division_prefixes=(office.prefix,)),
+            ),
+            valid_from=valid_from,
+            initial_key=first_key.public_multibase,
+        )
+        unsigned = unsigned_tx(
+            chain_id=CHAIN_ID,
+            tx_type="issuer.accredit",
+            author=proposer.public_multibase,
+            seq=first_seq + n,
+            time=proposed_at,
+            body=body,
+            expires=expires,
+        )
+        proposals.append(add_signature(unsigned, proposer))
+    return proposals
+
+
+def cosign(proposal: Transaction, member: KeyPair) -> Transaction:
+    """One more council member's signature (members sign one at a time, for days if need be)."""
+    return add_signature(proposal, member)
 
 
 def method_of(office: OfficeSpec, key: KeyPair) -> str:

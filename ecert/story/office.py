@@ -26,6 +26,7 @@ from vc_core.ledger import (
     RevokeEvent,
     StatusBody,
     Transaction,
+    add_signature,
     office_tx,
 )
 from vc_core.status_list import ENTRY_TYPE
@@ -56,9 +57,12 @@ class Office:
         return office_tx(CHAIN_ID, tx_type, body, office=did, seq=seq, time=now, key=key)
 
     def add_signing_key(self, registry: Registry, now: datetime) -> Transaction:
-        """``key.add`` of the signing key, signed by the first key (active since accreditation)."""
+        """``key.add`` of the signing key, signed by the first key (active since accreditation)
+        and by the new key itself: its proof of possession."""
         body = KeyAddBody(key=self.signing_key.public_multibase)
-        return self._tx(registry, "key.add", body, self.first_key, now)
+        return add_signature(
+            self._tx(registry, "key.add", body, self.first_key, now), self.signing_key
+        )
 
     def anchor(
         self, registry: Registry, credentials: list[dict[str, Any]], batch_id: str, now: datetime

@@ -80,13 +80,16 @@ def test_step_2_council_accredits_each_office_and_it_adds_its_key(
     steps: dict[str, list[str]],
 ) -> None:
     text = "\n".join(steps["[2]"])
-    assert "each signed by 2 of 3 members" in text
+    assert "member 1 proposes each issuer.accredit" in text
+    assert "member 2 co-signs" in text
+    assert "2 of 3 signatures, block 1" in text
     for spec in cast.OFFICES:
         line = next(line for line in steps["[2]"] if spec.did in line)
         assert spec.credential_type in line
         assert f"region {spec.prefix}*" in line
         assert spec.title in line
     assert "adds its signing key (key.add" in text
+    assert "proof of possession), block 2" in text
 
 
 def test_step_3_and_4_issue_both_suites_and_anchor(steps: dict[str, list[str]]) -> None:
