@@ -26,6 +26,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DatabaseError
 
 from registry import store
+from registry.audit_pins import check_pin
 from vc_core.errors import MalformedError, NotFoundError, VCError
 from vc_core.ledger import (
     DEFAULT_PARAMS,
@@ -33,9 +34,11 @@ from vc_core.ledger import (
     BlockHeader,
     ChainCode,
     ChainError,
+    Checkpoint,
     LedgerParams,
     LedgerState,
     replay_steps,
+    verify_checkpoint,
 )
 
 
@@ -49,7 +52,9 @@ class AuditReport:
     by_type: Counter[str] = field(default_factory=Counter)
     head_height: int | None = None
     head_hash: str | None = None
+    from_height: int = 0
     first_bad_height: int | None = None
+    state: LedgerState | None = None
     error: VCError | None = None
     seconds: float = 0.0
 
@@ -57,16 +62,21 @@ class AuditReport:
         """A human summary, one fact per line (no secrets: the chain is public)."""
         out = [
             f"head: height {self.head_height} hash {self.head_hash}",
-            f"blocks: {self.blocks}  transactions: {self.transactions}",
+            f"blocks: {self.blocks}  transactions: {self.transactions}"
+            + (
+                f"  (after the trusted state at {self.from_height - 1})" if self.from_height else ""
+            ),
             "by type: " + ", ".join(f"{k}={v}" for k, v in sorted(self.by_type.items())),
             f"verified in {self.seconds:.2f} s",
         ]
         if self.ok:
             out.append("audit: OK")
+        elif self.error is not None and self.error.code in _PIN_CODES:
+            out.append(f"audit: FAILED: expected height {self.first_bad_height}")
         else:
             out.append(f"audit: FAILED at height {self.first_bad_height}")
-            if self.error is not None:
-                out.append(self.error.diagnostics())
+        if self.error is not None:
+            out.append(self.error.diagnostics())
         return out
 
 
@@ -93,9 +103,9 @@ def _rebuild(stored: store.StoredBlock) -> Block:
     return block
 
 
-def _stored_blocks(engine: Engine) -> Generator[Block, None, None]:
-    """The stored blocks from genesis, each rebuilt and checked against its rows, in order."""
-    for expected, stored in enumerate(store.iter_stored(engine, 0)):
+def _stored_blocks(engine: Engine, start: int = 0) -> Generator[Block, None, None]:
+    """The stored blocks from ``start``, each rebuilt and checked against its rows, in order."""
+    for expected, stored in enumerate(store.iter_stored(engine, start), start=start):
         if stored.height != expected:
             raise _bad(expected, f"block {expected} is missing", ChainCode.BAD_HEIGHT)
         yield _rebuild(stored)
@@ -110,8 +120,13 @@ def replay_stored(
     report: AuditReport | None = None,
     workers: int | None = None,
     chunk_txs: int = 1024,
+    start: LedgerState | None = None,
+    watch: dict[int, tuple[str, str]] | None = None,
 ) -> tuple[LedgerState, BlockHeader]:
-    """The state and head of the stored chain, verified from genesis.
+    """The state and head of the stored chain, verified from genesis — or, with ``start`` (a
+    trusted state, with its head), only the blocks after it.
+
+    ``watch`` maps heights to fill in with (block hash, producer in force after it).
 
     The blocks go through :func:`~vc_core.ledger.replay_steps`: transaction signatures are
     checked by ``workers`` processes (default: CPUs − 1) ahead of the fold, in chunks of
@@ -121,10 +136,14 @@ def replay_stored(
         NotFoundError: the database holds no block.
         ChainError: the first bad block (``height`` names it).
     """
-    state: LedgerState | None = None
+    state: LedgerState | None = start
     head: BlockHeader | None = None
+    first = 0
+    if start is not None and start.head is not None:
+        first, head = start.head.height + 1, store.read_header(engine, start.head.height)[0]
     steps = replay_steps(
-        _stored_blocks(engine),
+        _stored_blocks(engine, first),
+        state=state,
         genesis_hash=genesis_hash,
         params=params,
         now=now,
@@ -135,6 +154,8 @@ def replay_stored(
     with closing(steps):
         for block, after in steps:
             state, head = after, block.header
+            if watch is not None and block.height in watch and after.council is not None:
+                watch[block.height] = (block.hash, after.council.producer)
             if report is not None:
                 report.blocks += 1
                 report.transactions += len(block.transactions)
@@ -156,15 +177,27 @@ def audit(
     now: datetime | None = None,
     workers: int | None = None,
     chunk_txs: int = 1024,
+    checkpoint: Checkpoint | None = None,
+    start: LedgerState | None = None,
 ) -> AuditReport:
     """Re-verify everything; never raises for a bad chain, the report says what failed.
 
-    ``workers`` and ``chunk_txs`` are as in :func:`replay_stored`.
+    ``workers`` and ``chunk_txs`` are as in :func:`replay_stored`. With ``checkpoint`` (trusted,
+    producer-signed) the chain must reach its height and hold its block there; with ``start``
+    (the state at a head, from an earlier clean audit) only later blocks are verified,
+    and the chain must still hold that head (:mod:`registry.audit_pins`). On success
+    ``report.state`` is the state at the head.
     """
-    report = AuditReport()
+    start_head = None if start is None else start.head
+    report = AuditReport(from_height=0 if start_head is None else start_head.height + 1)
     started = time.perf_counter()
+    watch: dict[int, tuple[str, str]] = {}
+    if checkpoint is not None and (start_head is None or checkpoint.height > start_head.height):
+        watch[checkpoint.height] = ("", "")
     try:
-        replay_stored(
+        if start_head is not None:
+            _check_start(engine, start_head.height, start_head.hash)
+        state, head = replay_stored(
             engine,
             genesis_hash=genesis_hash,
             params=params,
@@ -172,8 +205,18 @@ def audit(
             report=report,
             workers=workers,
             chunk_txs=chunk_txs,
+            start=start,
+            watch=watch,
         )
-        report.ok = True
+        if checkpoint is not None:
+            if checkpoint.height not in watch:
+                # At or below the trusted audit state: compared by hash (its signature was
+                # checked when that state's audit ran, or not at all: the state is trusted).
+                found = _stored_hash(engine, checkpoint.height).get(checkpoint.height, "")
+                watch[checkpoint.height] = (found, "")
+            _check_checkpoint(checkpoint, head, watch)
+        report.ok, report.state = True, state
+        report.head_height, report.head_hash = head.height, head.hash
     except ChainError as exc:
         report.error, report.first_bad_height = exc, exc.height
     except NotFoundError as exc:
@@ -185,3 +228,36 @@ def audit(
         report.first_bad_height = bad
     report.seconds = time.perf_counter() - started
     return report
+
+
+_PIN_CODES = frozenset({"CHAIN_SHORTER_THAN_CHECKPOINT", "CHECKPOINT_MISMATCH"})
+
+
+def _check_start(engine: Engine, height: int, block_hash: str) -> None:
+    """The chain still holds the trusted audit state's head block."""
+    check_pin(height, block_hash, _stored_hash(engine, height), _head(engine), "the audit state")
+
+
+def _head(engine: Engine) -> int:
+    stored = store.head_height(engine)
+    return -1 if stored is None else stored
+
+
+def _stored_hash(engine: Engine, height: int) -> dict[int, str]:
+    try:
+        return {height: store.read_header(engine, height)[0].hash}
+    except NotFoundError:
+        return {}
+
+
+def _check_checkpoint(
+    checkpoint: Checkpoint, head: BlockHeader, watch: dict[int, tuple[str, str]]
+) -> None:
+    what = "the trusted checkpoint"
+    if checkpoint.chain_id != head.chain_id:
+        raise ChainError(f"{what} is for chain {checkpoint.chain_id}", code="CHECKPOINT_MISMATCH")
+    block_hash, producer = watch.get(checkpoint.height, ("", ""))
+    seen = {checkpoint.height: block_hash} if block_hash else {}
+    check_pin(checkpoint.height, checkpoint.head_hash, seen, head.height, what)
+    if producer:
+        verify_checkpoint(checkpoint, producer)

@@ -17,7 +17,7 @@ import typer
 from registry.config import Settings
 from registry.council_cli import council_app
 from registry.office_cli import office_app
-from vc_core.errors import VCError
+from vc_core.errors import NotFoundError, VCError
 
 __all__ = ["app", "council_app", "main", "root_app"]
 
@@ -81,23 +81,55 @@ def serve(
 
 
 @app.command()
-def audit(data_dir: DataDir = DEFAULT_DIR) -> None:
-    """Re-verify every block and transaction from genesis; exit 1 at the first bad height."""
+def audit(
+    data_dir: DataDir = DEFAULT_DIR,
+    genesis_hash: Annotated[
+        str | None,
+        typer.Option("--genesis-hash", help="The genesis you trust (default: genesis.json)."),
+    ] = None,
+    checkpoint: Annotated[
+        Path | None,
+        typer.Option("--checkpoint", help="A trusted signed checkpoint (GET /checkpoint)."),
+    ] = None,
+    from_checkpoint: Annotated[
+        Path | None,
+        typer.Option("--from-checkpoint", help="Verify only after this saved audit state."),
+    ] = None,
+    save_checkpoint: Annotated[
+        Path | None,
+        typer.Option("--save-checkpoint", help="After a clean audit, save its state here."),
+    ] = None,
+) -> None:
+    """Re-verify every block and transaction from genesis (or from a saved audit state); exit 1
+    at the first bad height, or when the chain is shorter than or differs from a checkpoint."""
     from registry.audit import audit as run_audit
+    from registry.audit_pins import read_audit_state, read_checkpoint, write_audit_state
     from registry.db import make_engine
     from registry.setup import read_genesis
+    from registry.txfiles import check_writable
 
     settings = _settings(data_dir)
-    genesis = read_genesis(settings.genesis_path)
+    trusted = genesis_hash or read_genesis(settings.genesis_path).hash
+    pinned = read_checkpoint(checkpoint) if checkpoint is not None else None
+    start = None
+    if from_checkpoint is not None:
+        start = read_audit_state(from_checkpoint, genesis_hash=trusted).state
+    if save_checkpoint is not None:
+        check_writable(save_checkpoint)
+    if not settings.db_path.is_file():
+        raise NotFoundError(f"{settings.db_path} is missing", code="NO_DATABASE")
     engine = make_engine(settings.db_path)
     try:
-        report = run_audit(engine, genesis_hash=genesis.hash)
+        report = run_audit(engine, genesis_hash=trusted, checkpoint=pinned, start=start)
     finally:
         engine.dispose()
     for line in report.lines():
         typer.echo(line)
     if not report.ok:
         raise typer.Exit(1)
+    if save_checkpoint is not None and report.state is not None:
+        write_audit_state(save_checkpoint, genesis_hash=trusted, state=report.state)
+        typer.echo(f"saved the audit state at height {report.head_height} to {save_checkpoint}")
 
 
 @app.command("export")

@@ -68,8 +68,8 @@ def read_text(path: Path, *, max_bytes: int) -> str:
         raise MalformedError(f"{path} is not UTF-8 text", code="NOT_UTF8") from None
 
 
-def write_atomically(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` whole or not at all.
+def write_atomically(path: Path, text: str | bytes) -> None:
+    """Write ``text`` (or bytes) to ``path`` whole or not at all.
 
     Raises:
         MalformedError: ``UNWRITABLE`` — the folder is missing or not writable.
@@ -81,8 +81,8 @@ def write_atomically(path: Path, text: str) -> None:
             f"cannot write {path}: {exc.strerror or exc}", code="UNWRITABLE"
         ) from None
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(text.encode("utf-8") if isinstance(text, str) else text)
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(tmp, path)
