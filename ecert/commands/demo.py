@@ -204,9 +204,18 @@ def receipts_and_bundles(scene: Scene) -> None:
         "verified offline: digest -> batch root -> signed anchor tx -> block -> the producer "
         "the genesis names."
     )
+    first = next(iter(scene.receipts))
+    receipt = scene.receipts[first]
     say(
-        f"    {len(sizes)} offline bundles ({min(sizes) // 1024}-{max(sizes) // 1024} KB each) "
-        f"verified with no network, trusting only the genesis hash; each says: {'; '.join(said)}."
+        f"    e.g. the {cast.LABELS[first[0]]} ({first[1]}): leaf {receipt.leaf_index + 1} of "
+        f"{receipt.tree_size} under root {receipt.batch_root[:16]}..., anchor tx "
+        f"{receipt.tx_inclusion.index + 1} of {receipt.header.tx_count} in block {receipt.height}"
+    )
+    say(
+        f"    {len(sizes)} offline bundles (what a citizen's wallet would keep: credential, "
+        f"receipt, signed checkpoint and the chain facts that cover it; {min(sizes) // 1024}-"
+        f"{max(sizes) // 1024} KB each) verified with no network, trusting only the genesis "
+        f"hash; each says: {'; '.join(sorted(said))}."
     )
     say(
         "    The same numbered checks as the bank's (below), from each bundle alone: "

@@ -102,6 +102,9 @@ def test_step_3_and_4_issue_both_suites_and_anchor(steps: dict[str, list[str]]) 
 def test_step_5_receipts_and_bundles_verify_offline(steps: dict[str, list[str]]) -> None:
     text = "\n".join(steps["[5]"])
     assert "10 anchor receipts" in text
+    assert re.search(
+        r"leaf \d of 2 under root [0-9a-f]{16}\.\.\., anchor tx \d of 5 in block 3", text
+    )
     assert "10 offline bundles" in text
     assert "key active, office active at the anchor time, not revoked" in text
     assert "from each bundle alone: 8 valid, 2 invalid NOT_YET_VALID." in text
