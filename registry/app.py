@@ -19,6 +19,7 @@ from fastapi import FastAPI
 
 from registry import problems
 from registry.config import Settings, get_settings
+from registry.ledger import EmbeddedLedger
 from registry.node import Node
 from registry.routers import anchors, chain, offices, receipts, status_lists, transactions
 from registry.setup import open_ledger, read_key
@@ -28,12 +29,13 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-def create_app(settings: Settings) -> FastAPI:
-    """The registry node's FastAPI app for ``settings``."""
+def create_app(settings: Settings, *, opened: EmbeddedLedger | None = None) -> FastAPI:
+    """The registry node's FastAPI app for ``settings`` (``opened``: a ledger ``serve`` already
+    opened and verified, so a bad chain is reported before the server starts)."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        ledger = open_ledger(settings)
+        ledger = opened if opened is not None else open_ledger(settings)
         node = Node(
             ledger,
             signer=read_key(settings.node_key_path),

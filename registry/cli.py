@@ -7,6 +7,7 @@ printed.
 
 from __future__ import annotations
 
+import os
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
@@ -41,6 +42,7 @@ def init(
     """Create a chain: council key files, the node key and block 0 (the genesis)."""
     from registry.setup import init_registry
 
+    _writable_dir(data_dir)
     result = init_registry(
         settings=_settings(data_dir),
         chain_id=chain_id,
@@ -65,10 +67,15 @@ def serve(
     block_interval_ms: Annotated[int, typer.Option("--block-interval-ms")] = 200,
     max_block_txs: Annotated[int, typer.Option("--max-block-txs")] = 4096,
 ) -> None:
-    """Serve the registry API (one process: the block writer is a task inside it)."""
+    """Serve the registry API (one process: the block writer is a task inside it).
+
+    The chain is opened and re-verified before the server starts, so a missing folder or a
+    tampered database is one line and an exit code; SIGTERM stops it within about a second.
+    """
     import uvicorn
 
     from registry.app import create_app
+    from registry.setup import open_ledger
 
     settings = _settings(
         data_dir,
@@ -77,7 +84,21 @@ def serve(
         block_interval_ms=block_interval_ms,
         max_block_txs=max_block_txs,
     )
-    uvicorn.run(create_app(settings), host=host, port=port, log_level="warning", access_log=False)
+    ledger = open_ledger(settings)
+    head = ledger.head()
+    typer.echo(
+        f"registry: chain {head.chain_id}, head {head.height}, data {data_dir}; "
+        f"listening on http://{host}:{port}",
+        err=True,
+    )
+    uvicorn.run(
+        create_app(settings, opened=ledger),
+        host=host,
+        port=port,
+        log_level="warning",
+        access_log=False,
+        timeout_graceful_shutdown=1,
+    )
 
 
 @app.command()
@@ -141,7 +162,9 @@ def export_(
     from registry.db import make_engine
     from registry.setup import read_genesis, read_key
     from registry.snapshot import export_snapshot
+    from registry.txfiles import check_writable
 
+    check_writable(out)
     settings = _settings(data_dir)
     genesis = read_genesis(settings.genesis_path)
     engine = make_engine(settings.db_path)
@@ -166,7 +189,11 @@ def import_(
 ) -> None:
     """Verify a snapshot from the trusted genesis into a replica file."""
     from registry.snapshot import import_snapshot
+    from registry.txfiles import check_writable
 
+    if not snapshot.is_file():
+        raise NotFoundError(f"no such snapshot file: {snapshot}", code="FILE_NOT_FOUND")
+    check_writable(replica)
     result = import_snapshot(
         snapshot=snapshot, replica_path=replica, genesis_hash=genesis_hash, now=datetime.now(UTC)
     )
@@ -174,6 +201,20 @@ def import_(
         f"verified {result.added_blocks} new blocks ({result.added_transactions} txs); "
         f"head {result.head.height} {result.head.hash}"
     )
+
+
+def _writable_dir(folder: Path) -> None:
+    """Create ``folder`` if needed; refuse one that cannot be made or written (exit 2)."""
+    from vc_core.errors import MalformedError
+
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise MalformedError(
+            f"cannot create {folder}: {exc.strerror or exc}", code="UNWRITABLE"
+        ) from None
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise MalformedError(f"cannot write in {folder}", code="UNWRITABLE")
 
 
 def root_app() -> typer.Typer:

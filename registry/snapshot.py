@@ -6,11 +6,18 @@ signed by the node key at export time; each next line is one block as the produc
 :class:`vc_core.replica.SnapshotSource`; the replica verifies every block from the trusted
 genesis with the core's one replay (:func:`vc_core.ledger.replay_steps`), which the export's own
 check (:func:`registry.audit.replay_stored`) uses too.
+
+The snapshot is one format, ``ecert-snapshot`` JSON Lines; its conventional extension is
+``.jsonl``. The export is written to a temporary file and renamed, so a failed export leaves no
+file; an import refused into a replica file that did not exist before removes what it created
+(the SQLite file, its journal and its key), so nothing is left behind either.
 """
 
 from __future__ import annotations
 
 import json
+import os
+import tempfile
 from datetime import datetime
 from pathlib import Path
 
@@ -22,6 +29,7 @@ from vc_core.errors import MalformedError
 from vc_core.keys import KeyPair
 from vc_core.ledger import make_checkpoint
 from vc_core.replica import SNAPSHOT_FORMAT, Replica, SnapshotSource, SyncResult
+from vc_core.replica.reopen import key_path
 
 
 def export_snapshot(
@@ -40,11 +48,18 @@ def export_snapshot(
         "checkpoint": make_checkpoint(state, node_key, now).to_dict(),
     }
     count = 0
-    with out.open("wb") as f:
-        f.write(json.dumps(header).encode() + b"\n")
-        for stored in store.iter_stored(engine, 0, head.height + 1):
-            f.write(stored.to_json_bytes() + b"\n")
-            count += 1
+    fd, tmp = tempfile.mkstemp(dir=out.parent, prefix=f".{out.name}.")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(json.dumps(header).encode() + b"\n")
+            for stored in store.iter_stored(engine, 0, head.height + 1):
+                f.write(stored.to_json_bytes() + b"\n")
+                count += 1
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, out)
+    finally:
+        Path(tmp).unlink(missing_ok=True)
     return count
 
 
@@ -62,8 +77,20 @@ def import_snapshot(
         raise MalformedError(
             "the snapshot is for another genesis than the trusted one", code="GENESIS_MISMATCH"
         )
-    replica = Replica.open(replica_path, genesis_hash=genesis_hash)
+    created = [p for p in _replica_files(replica_path) if not p.exists()]
     try:
-        return replica.sync([source], now=now)
-    finally:
-        replica.close()
+        replica = Replica.open(replica_path, genesis_hash=genesis_hash)
+        try:
+            return replica.sync([source], now=now)
+        finally:
+            replica.close()
+    except BaseException:
+        for path in created:
+            path.unlink(missing_ok=True)
+        raise
+
+
+def _replica_files(replica_path: Path) -> list[Path]:
+    """The files a new replica creates: its SQLite file, journals and state key."""
+    suffixes = ("", "-wal", "-shm", "-journal")
+    return [*(Path(f"{replica_path}{s}") for s in suffixes), key_path(replica_path)]

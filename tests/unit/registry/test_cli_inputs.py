@@ -219,3 +219,42 @@ def test_a_malformed_digest_file_names_its_rule(
     ]
     assert code in _one_line_exit_2(args, capsys)
     assert not out.exists()
+
+
+def test_council_sign_refuses_an_expired_proposal_and_leaves_the_file(
+    files: dict[str, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from vc_core.ledger import IssuerSuspendBody, add_signature, unsigned_tx
+
+    proposer = KeyPair.generate()
+    proposed = datetime(2026, 1, 1, tzinfo=UTC)
+    tx = unsigned_tx(
+        chain_id="demo",
+        tx_type="issuer.suspend",
+        author=proposer.public_multibase,
+        seq=1,
+        time=proposed,
+        body=IssuerSuspendBody(office="did:ecert:demo:o", reason="audit"),
+        expires=proposed + timedelta(days=7),
+    )
+    proposal = tmp_path / "proposal.json"
+    proposal.write_text(add_signature(tx, proposer).to_json())
+    before = proposal.read_bytes()
+    late = (proposed + timedelta(days=7, seconds=1)).isoformat()
+    args = [
+        "council",
+        "sign",
+        str(proposal),
+        "--key",
+        str(files["KEY"]),
+        "--registry",
+        DEAD,
+        "--at",
+        late,
+    ]
+    code = run(args)
+    err = capsys.readouterr().err
+    assert code == 1 and "PROPOSAL_EXPIRED" in err and len(err.strip().splitlines()) == 1
+    assert proposal.read_bytes() == before
