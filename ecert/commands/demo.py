@@ -48,7 +48,7 @@ from vc_core.dataintegrity import CRYPTOSUITES
 from vc_core.errors import VCError
 from vc_core.ledger import AnchorBody
 from vc_core.replica import Replica
-from vc_core.verification import StepStatus, VerificationReport
+from vc_core.verification import Step, StepStatus, VerificationReport
 
 Key = tuple[str, str]  # (office name, cryptosuite)
 
@@ -300,6 +300,12 @@ def revocation(scene: Scene) -> str:
         "block; it checks again:"
     )
     counts = _bank_table(scene, cast.BANK_AGAIN_AT)
+    earlier = bank_check(scene.replica, credential, cast.BANK_AGAIN_AT, as_of=cast.LOAN_SIGNED_AT)
+    say(
+        f"    Asked as of {_t(cast.LOAN_SIGNED_AT)} (the day a loan was signed, before the "
+        f"revocation), the same driver licence: {earlier.verdict.value.upper()} "
+        f"({_outcome(earlier)}; {earlier.step(Step.STATUS).message})"
+    )
     say(
         "    Status lists the registry builds from the chain's status events, signed by its node "
         "(the producer the genesis names), read by the bank:"

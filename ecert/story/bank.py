@@ -107,12 +107,19 @@ def check_proof(
     return "verified"
 
 
-def bank_check(replica: Replica, credential: dict[str, Any], now: datetime) -> VerificationReport:
-    """DESIGN §5 steps 0–8 against the bank's own replica at ``now``, with a bank's freshness
-    policy (the replica's head at most 15 minutes old), by
-    :func:`vc_core.verification.check_credential`: the code ``ecert verify`` and the wallet run."""
+def bank_check(
+    replica: Replica, credential: dict[str, Any], now: datetime, as_of: datetime | None = None
+) -> VerificationReport:
+    """DESIGN §5 steps 0–8 against the bank's own replica at ``now`` (status and validity as of
+    ``as_of`` when given), with a bank's freshness policy (the replica's head at most 15 minutes
+    old), by :func:`vc_core.verification.check_credential`: what ``ecert verify`` runs too."""
     return check_credential(
-        credential, reader=replica, now=now, policy=BANK_POLICY, source="the bank's replica"
+        credential,
+        reader=replica,
+        now=now,
+        as_of=as_of,
+        policy=BANK_POLICY,
+        source="the bank's replica",
     )
 
 

@@ -48,6 +48,7 @@ CHECKPOINT_AT = ANCHORED_AT + timedelta(minutes=1)
 # The bank checks within its freshness policy (15 minutes) of the chain's last block.
 BANK_AT = ANCHORED_AT + timedelta(minutes=10)
 BANK_STALE_AT = BANK_AT + timedelta(days=1)
+LOAN_SIGNED_AT = datetime(2024, 5, 6, 2, 0, tzinfo=UTC)  # a day the bank asks about later
 REVOKED_AT = datetime(2024, 5, 10, 2, 0, tzinfo=UTC)
 BANK_AGAIN_AT = REVOKED_AT + timedelta(minutes=10)
 SEALED = timedelta(seconds=5)

@@ -157,6 +157,9 @@ def test_step_7_revocation_reaches_the_bank_and_the_status_list(
         assert verdict == "INVALID"
         assert said.startswith("step 6 status REVOKED: revoked: licence revoked for drunk driving")
     assert verdicts["business-licence eddsa-jcs-2022"] == ("VALID", "steps 0-8 ok")
+    # Asked about a day before the revocation, the same licence was in force.
+    earlier = next(line for line in steps["[7]"] if "Asked as of" in line)
+    assert "before the revocation), the same driver licence: VALID (steps 0-8 ok" in earlier
     bits = {
         m[1]: m[2]
         for line in steps["[7]"]
