@@ -49,8 +49,8 @@ from vc_core.ledger import (
     unsigned_tx,
 )
 from vc_core.ledger.bodies import TxBody
-from vc_core.ledger.fields import parse_time
 from vc_core.registry_client import RegistryClient
+from vc_core.times import parse_instant
 
 council_app = typer.Typer(
     help="Prepare, sign and submit council transactions.", no_args_is_help=True
@@ -75,13 +75,10 @@ def _scope(text: str) -> Scope:
     return Scope(credential_type=kind, division_prefixes=tuple(prefixes.split(",")))
 
 
-def _time(value: str | None, default: datetime | None) -> datetime | None:
+def _time(value: str | None, default: datetime | None, option: str) -> datetime | None:
     if value is None:
         return default
-    try:
-        return parse_time(value)
-    except ValueError as exc:
-        raise MalformedError(str(exc), code="INVALID_TIME") from exc
+    return parse_instant(value, field=option)
 
 
 def _duration(text: str) -> timedelta:
@@ -166,8 +163,8 @@ def accredit(  # noqa: PLR0917 — typer options
         name=name,
         uscc=uscc,
         scopes=tuple(_scope(s) for s in scope),
-        valid_from=_time(valid_from, None),
-        valid_until=_time(valid_until, None),
+        valid_from=_time(valid_from, None, "--valid-from"),
+        valid_until=_time(valid_until, None, "--valid-until"),
         initial_key=initial_key,
     )
     _prepare(key, registry, out, "issuer.accredit", expires_in, body)
@@ -234,7 +231,7 @@ def key_compromised(  # noqa: PLR0917 — typer options
         KeyCompromisedBody,
         office=office,
         key=compromised,
-        since=_time(since, None),
+        since=_time(since, None, "--since"),
         reason=reason,
     )
     _prepare(key, registry, out, "key.compromised", expires_in, body)
@@ -255,7 +252,7 @@ def sign(
     tx = read_tx(file)
     member = read_key(key)
     check_writable(file)
-    now = _time(at, datetime.now(UTC)) or datetime.now(UTC)
+    now = _time(at, datetime.now(UTC), "--at") or datetime.now(UTC)
     if tx.expires is not None and now > tx.expires:
         raise LedgerRuleError(
             f"rule PROPOSAL_EXPIRED: the proposal expired at {tx.expires}; nothing signed",

@@ -54,8 +54,8 @@ from vc_core.ledger.bodies import (
     SuspendEvent,
     TxBody,
 )
-from vc_core.ledger.fields import parse_time
 from vc_core.registry_client import RegistryClient
+from vc_core.times import parse_instant
 from vc_core.transparency.merkle import MerkleTree
 
 office_app = typer.Typer(help="An office's own transactions: anchor, status, keys.")
@@ -96,10 +96,7 @@ class _Signer:
 
 
 def _time(value: str, option: str) -> datetime:
-    try:
-        return parse_time(value)
-    except ValueError as exc:
-        raise MalformedError(f"{option}: {exc}", code="INVALID_TIME") from None
+    return parse_instant(value, field=option)
 
 
 def _build(model: type[BaseModel], **fields: Any) -> Any:

@@ -21,8 +21,8 @@ from registry.schemas import BatchPublic, BlockRef, TxInclusion, TxStatusPublic
 from vc_core.errors import MalformedError, NotFoundError
 from vc_core.jsonio import parse_json
 from vc_core.ledger import LedgerRuleError, RuleCode, Transaction
-from vc_core.ledger.fields import parse_time
 from vc_core.problems import problem_details
+from vc_core.times import parse_instant
 from vc_core.transparency.merkle import MerkleTree
 
 MAX_BLOCKS_PER_PAGE = 1000
@@ -42,10 +42,7 @@ def parse_query_time(value: str | None, *, field: str) -> datetime | None:
     """An RFC 3339 query parameter as an aware UTC datetime (``None`` when absent)."""
     if value is None:
         return None
-    try:
-        return parse_time(value)
-    except ValueError as exc:
-        raise MalformedError(str(exc), code="INVALID_TIME", field=field) from exc
+    return parse_instant(value, field=field)
 
 
 async def submit_transaction(

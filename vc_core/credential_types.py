@@ -33,7 +33,7 @@ import json
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal
 from functools import lru_cache
 from importlib import resources
@@ -50,6 +50,7 @@ from vc_core.identifiers import (
     validate_resident_id,
     validate_uscc,
 )
+from vc_core.times import is_datetime_stamp, parse_instant
 
 # An identifier check takes the value, the field path and the reference day, and returns the
 # normalized value or raises IdentifierError.
@@ -236,9 +237,8 @@ def _format_checker() -> FormatChecker:
     checker.checks("date", raises=ValueError)(
         lambda v: not isinstance(v, str) or bool(_DATE.fullmatch(v) and date.fromisoformat(v))
     )
-    checker.checks("date-time", raises=ValueError)(
-        lambda v: not isinstance(v, str) or datetime.fromisoformat(v).tzinfo is not None
-    )
+    # The one time grammar of vc_core.times (RFC 3339 date-time ∩ XML Schema dateTimeStamp).
+    checker.checks("date-time")(lambda v: not isinstance(v, str) or is_datetime_stamp(v))
     checker.checks("uri")(lambda v: not isinstance(v, str) or bool(_URI.fullmatch(v)))
     return checker
 
@@ -351,7 +351,8 @@ def _validity_rule(doc: Mapping[str, Any]) -> SchemaError | None:
     # VCDM 2.0 §4.9: the validity period must not end before it begins (an empty one is useless).
     if "validUntil" not in doc:
         return None
-    if datetime.fromisoformat(doc["validUntil"]) > datetime.fromisoformat(doc["validFrom"]):
+    until = parse_instant(doc["validUntil"], field="validUntil")
+    if until > parse_instant(doc["validFrom"], field="validFrom"):
         return None
     problem = f"must be after validFrom ({doc['validFrom']})"
     return SchemaError(f"validUntil {problem}", code="VALIDITY_PERIOD_INVALID", field="validUntil")

@@ -19,7 +19,7 @@ from vc_core.canon import (
 from vc_core.dataintegrity import Expectations, ProofReport, check_proofs
 from vc_core.errors import MalformedError, RegistryError
 from vc_core.issuance import issue_credential
-from vc_core.models import parse_datetime_stamp
+from vc_core.times import parse_instant
 
 app = typer.Typer(help="Sign credentials and verify their proofs.", no_args_is_help=True)
 
@@ -62,7 +62,7 @@ def sign(
     has already ended is refused (exit 1), as are schema and identifier errors.
     """
     pair = read_key(key)
-    now = parse_datetime_stamp(created, field="--created") if created else datetime.now(UTC)
+    now = parse_instant(created, field="--created") if created else datetime.now(UTC)
     document = read_object(source)
     signed = issue_credential(document, pair, suite=suite, now=now, contexts=_contexts(context))
     warning = utf16_order_warning(document, suite)
@@ -115,7 +115,7 @@ def verify_proof(
     """
     if purpose is not None and any_purpose:
         raise MalformedError("give --purpose or --any-purpose, not both", code="BAD_OPTION")
-    when = parse_datetime_stamp(now, field="--now") if now else datetime.now(UTC)
+    when = parse_instant(now, field="--now") if now else datetime.now(UTC)
     expect = Expectations(
         proof_purpose=purpose,
         any_purpose=any_purpose,

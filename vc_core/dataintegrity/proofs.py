@@ -31,7 +31,7 @@ from vc_core.dataintegrity.suites import DATA_INTEGRITY_PROOF, CanonicalForms, s
 from vc_core.did import resolve_verification_method
 from vc_core.errors import MalformedError, ProofError, RegistryError, VCError
 from vc_core.keys import KeyPair, PublicKey
-from vc_core.models import parse_datetime_stamp
+from vc_core.times import parse_instant
 
 ASSERTION_METHOD = "assertionMethod"
 AUTHENTICATION = "authentication"
@@ -109,10 +109,10 @@ class ProofOptions:
             out["id"] = self.proof_id
         out["cryptosuite"] = self.cryptosuite
         if self.created is not None:
-            parse_datetime_stamp(self.created, field="created")
+            parse_instant(self.created, field="created")
             out["created"] = self.created
         if self.expires is not None:
-            parse_datetime_stamp(self.expires, field="expires")
+            parse_instant(self.expires, field="expires")
             out["expires"] = self.expires
         out["verificationMethod"] = self.verification_method
         out["proofPurpose"] = self.proof_purpose

@@ -64,7 +64,8 @@ from vc_core.dataintegrity.suites import (
 )
 from vc_core.did import controller_of
 from vc_core.errors import MalformedError, ProofError, RegistryError, StructureError, VCError
-from vc_core.models import CREDENTIALS_V2, parse_datetime_stamp
+from vc_core.models import CREDENTIALS_V2
+from vc_core.times import parse_instant
 
 _REQUIRED = ("type", "verificationMethod", "proofPurpose")
 VERIFIABLE_CREDENTIAL = "VerifiableCredential"
@@ -175,7 +176,7 @@ def _proof_time(proof: Mapping[str, Any], name: str) -> datetime | None:
     if name not in proof:
         return None
     try:
-        return parse_datetime_stamp(proof[name], field=f"proof.{name}")
+        return parse_instant(proof[name], field=f"proof.{name}")
     except MalformedError as exc:
         raise ProofError(exc.message, code="MALFORMED_PROOF_ERROR", field=exc.field) from exc
 

@@ -183,7 +183,7 @@ def test_oversized_body_is_413(chain: Chain, make_chain: Callable[..., Chain]) -
         ("/transactions/xyz", "MALFORMED"),
         ("/anchors/" + "A" * 64, "MALFORMED"),
         ("/receipts/" + "0" * 63, "MALFORMED"),
-        ("/dids/did:ecert:unit:x?versionTime=yesterday", "INVALID_TIME"),
+        ("/dids/did:ecert:unit:x?versionTime=yesterday", "INVALID_DATETIME"),
     ],
 )
 def test_bad_query_is_a_problem_report(client: TestClient, path: str, code: str) -> None:

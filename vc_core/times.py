@@ -1,0 +1,72 @@
+"""The one parser of points in time: ISO 8601 date-times with a mandatory offset.
+
+Every time ecert reads from outside (a credential's ``validFrom``/``validUntil``, a proof's
+``created``/``expires``, a ``--created``/``--now`` option, a ``versionTime`` query) is parsed
+here, so one grammar holds everywhere: the intersection of RFC 3339 §5.6 ``date-time`` and XML
+Schema ``dateTimeStamp`` (which VCDM 2.0 §4.9 and VC-DI §2.1 require),
+
+    YYYY-MM-DDThh:mm:ss[.fraction](Z|±hh:mm)
+
+with an upper-case ``T`` and ``Z`` and a required offset (a time without one names no instant).
+Digits of the fraction past microseconds are dropped (Python keeps six). The result is a
+timezone-aware ``datetime`` in UTC; anything else is a :class:`~vc_core.errors.MalformedError`
+with the code ``INVALID_DATETIME`` naming the field.
+
+Example:
+    >>> parse_instant("2024-05-01T10:00:00+08:00", field="validFrom").isoformat()
+    '2024-05-01T02:00:00+00:00'
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+from enum import StrEnum
+
+from vc_core.errors import MalformedError
+
+DATETIME_STAMP = r"^-?\d{4,}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$"
+"""The lexical form (a regular expression), for validators that check a string's shape only."""
+
+_STAMP = re.compile(DATETIME_STAMP)
+_FRACTION = re.compile(r"\.(\d{6})\d+")
+
+
+class TimeCode(StrEnum):
+    """The stable code of a time that cannot be read."""
+
+    INVALID_DATETIME = "INVALID_DATETIME"
+
+
+def is_datetime_stamp(value: object) -> bool:
+    """Whether ``value`` is a string of the one grammar that names a real instant."""
+    try:
+        parse_instant(value, field="value")
+    except MalformedError:
+        return False
+    return True
+
+
+def parse_instant(value: object, *, field: str) -> datetime:
+    """The aware UTC instant that ``value`` names (see the module docstring for the grammar).
+
+    Raises:
+        MalformedError: ``INVALID_DATETIME``, naming ``field``: not a string of the grammar, or
+            no real date and time (30 February, hour 24, a year Python cannot hold).
+    """
+    if not isinstance(value, str) or not _STAMP.match(value):
+        shown = repr(value) if not isinstance(value, str) or len(value) <= 60 else "a long string"
+        raise MalformedError(
+            f"{field} must be a date-time with a timezone, e.g. 2025-03-01T09:00:00Z; got {shown}",
+            code=TimeCode.INVALID_DATETIME,
+            field=field,
+        )
+    text = _FRACTION.sub(r".\1", value.replace("Z", "+00:00"))
+    try:
+        return datetime.fromisoformat(text).astimezone(UTC)
+    except (ValueError, OverflowError) as exc:
+        raise MalformedError(
+            f"{field} is not a real date and time: {value!r}",
+            code=TimeCode.INVALID_DATETIME,
+            field=field,
+        ) from exc
