@@ -11,6 +11,10 @@ Run: ``.venv/bin/python bench/verifier.py`` (``--quick`` for a short run).
    (VCDM model + JSON Schema + identifiers), step 2 (the proof, keys resolved from the chain)
    and the remaining chain steps, each timed alone.
 
+4. With ``--scale``: the deed's full steps against a chain holding 1,000 and then 1,000,000
+   anchored credential digests (batches of 100,000 synthetic leaves), to show that a lookup
+   does not grow with the chain (target: within 10 %).
+
 Targets (issue 9): property deed with eddsa-rdfc-2022 ≤ 0.5 ms, with eddsa-jcs-2022 ≤ 0.15 ms.
 Every figure is the median of per-call ``time.perf_counter_ns`` samples after a warm-up; the
 machine is shared and noisy, so medians, not means.
@@ -19,6 +23,7 @@ machine is shared and noisy, so medians, not means.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import platform
 import statistics
 import sys
@@ -178,9 +183,57 @@ def breakdown(
     ]
 
 
+def add_leaves(
+    ledger: MemoryLedger, start: int, count: int, at: datetime, *, seq: int
+) -> tuple[datetime, int]:
+    """Anchor synthetic digests ``start…start+count`` in batches of at most 100,000 leaves."""
+    batch = 100_000
+    done = start
+    while done < start + count:
+        n = min(batch, start + count - done)
+        leaves = [hashlib.sha256(f"leaf-{done + i}".encode()).hexdigest() for i in range(n)]
+        root = MerkleTree([bytes.fromhex(x) for x in leaves]).root.hex()
+        body = AnchorBody(
+            batch_id=f"synthetic-{done}", batch_root=root, leaf_count=n, leaves=tuple(leaves)
+        )
+        at += timedelta(seconds=1)
+        tx = office_tx(CHAIN, "anchor", body, office=OFFICE, seq=seq, time=at, key=OFFICE_KEY)
+        ledger.submit(tx, at)
+        ledger.produce_block(at)
+        seq += 1
+        done += n
+    return at, seq
+
+
+def scale(timer: Timer) -> None:
+    """The deed's full steps (jcs) with 1,000 and with 1,000,000 anchored digests."""
+    ledger, issued, now = build()
+    credential = issued[DEED, "eddsa-jcs-2022"]
+    at, seq, held = now, 2, len(issued)
+    print("\nverification time vs anchored credentials (property deed, eddsa-jcs-2022):")
+    medians = {}
+    for total in (1_000, 1_000_000):
+        started = time.perf_counter()
+        at, seq = add_leaves(ledger, held, total - held, at, seq=seq)
+        held = total
+        built = time.perf_counter() - started
+        later = at + timedelta(seconds=1)
+        assert check_credential(credential, reader=ledger, now=later)
+        medians[total] = timer.median_us(
+            lambda later=later: check_credential(credential, reader=ledger, now=later)
+        )
+        print(f"  {total:>9,} anchored: {medians[total]:8.1f} µs  (chain built in {built:.0f} s)")
+    change = (medians[1_000_000] / medians[1_000] - 1) * 100
+    verdict = "met" if abs(change) <= 10 else "NOT met"
+    print(f"  change: {change:+.1f} %  (target: within 10 %: {verdict})")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="short run, rougher medians")
+    parser.add_argument(
+        "--scale", action="store_true", help="also 1,000 vs 1,000,000 anchored (minutes)"
+    )
     args = parser.parse_args()
     timer = Timer(budget_s=0.3 if args.quick else 1.5, min_rounds=20 if args.quick else 100)
     ledger, issued, now = build()
@@ -208,6 +261,8 @@ def main() -> int:
         ms = results[DEED, suite] / 1000
         verdict = "met" if ms <= TARGETS_MS[suite] else "NOT met"
         print(f"  {suite:<16} {ms:7.3f} ms  (target ≤ {TARGETS_MS[suite]} ms: {verdict})")
+    if args.scale:
+        scale(timer)
     return 0
 
 
