@@ -29,8 +29,8 @@ from rich.table import Table
 from ecert.io import read_bytes
 from vc_core.errors import MalformedError, NotFoundError, RegistryError
 from vc_core.ledger import ChainError
-from vc_core.models import parse_datetime_stamp
 from vc_core.replica import HttpSource, Replica
+from vc_core.times import parse_instant
 from vc_core.verification import (
     FreshnessPolicy,
     StepStatus,
@@ -60,7 +60,7 @@ def _time(value: str | None, option: str) -> datetime | None:
     if value is None:
         return None
     if "T" in value:
-        return parse_datetime_stamp(value, field=option)
+        return parse_instant(value, field=option)
     try:
         return datetime.combine(date.fromisoformat(value), datetime.min.time(), tzinfo=UTC)
     except ValueError:
