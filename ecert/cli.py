@@ -23,6 +23,7 @@ from ecert.commands import verify as verify_cmd
 from issuer import cli as issuer_cli
 from registry import cli as registry_cli
 from registry.office_cli import office_app
+from registry.replica_cli import replica_app
 from vc_core.errors import InternalError, VCError
 
 if TYPE_CHECKING:
@@ -63,6 +64,7 @@ app.add_typer(credential.app, name="credential")
 app.add_typer(registry_cli.app, name="registry")
 app.add_typer(registry_cli.council_app, name="council")
 app.add_typer(office_app, name="office")
+app.add_typer(replica_app, name="replica")
 app.add_typer(issuer_cli.app, name="issuer")
 app.command("demo")(demo.demo)
 app.command("verify")(verify_cmd.verify)

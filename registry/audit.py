@@ -61,7 +61,11 @@ class AuditReport:
     def lines(self) -> list[str]:
         """A human summary, one fact per line (no secrets: the chain is public)."""
         out = [
-            f"head: height {self.head_height} hash {self.head_hash}",
+            (
+                f"head: height {self.head_height} hash {self.head_hash}"
+                if self.head_height is not None
+                else "head: none verified (the chain fails at its first block)"
+            ),
             f"blocks: {self.blocks}  transactions: {self.transactions}"
             + (
                 f"  (after the trusted state at {self.from_height - 1})" if self.from_height else ""

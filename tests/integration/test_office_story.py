@@ -224,8 +224,38 @@ def test_the_office_story_from_the_command_line(tmp_path: Path) -> None:
 
         replica = Replica.open(tmp_path / "replica.sqlite", genesis_hash=genesis)
         replica.sync([HttpSource(url)], now=_now())
+        cli_replica = str(tmp_path / "cli-replica.sqlite")
+        ecert(
+            "replica",
+            "sync",
+            "--replica",
+            cli_replica,
+            "--genesis-hash",
+            genesis,
+            "--registry",
+            url,
+        )
 
+    # The same facts through `ecert replica show`, offline, as of several times.
+    pin = ["--replica", cli_replica, "--genesis-hash", genesis]
     did = f"did:ecert:story:{OFFICE}"
+
+    def show(*args: str) -> dict[str, object]:
+        return dict(json.loads(ecert("replica", "show", *args, *pin).stdout))
+
+    assert show("office", did, "--at", t_start.isoformat())["accreditation"] is None
+    assert show("office", did, "--at", t_accredited.isoformat())["accreditation"] is not None
+    assert show("leaf", digests[123])["anchor"] is not None
+    assert ecert("replica", "show", "leaf", secrets.token_hex(32), *pin, ok=False).returncode == 1
+    for index, at, suspended, revoked in [
+        ("5", t_anchored, False, False),
+        ("5", t_suspended, True, False),
+        ("7", t_revoked, False, True),
+    ]:
+        answer = show("status", did, "--index", index, "--at", at.isoformat())["status"]
+        assert isinstance(answer, dict)
+        assert (answer["suspended"], answer["revoked"]) == (suspended, revoked)
+
     # Accreditation: absent before the council's block, active after it.
     assert replica.accreditation(did, t_start) is None
     active = replica.accreditation(did, t_accredited)

@@ -258,3 +258,26 @@ def test_council_sign_refuses_an_expired_proposal_and_leaves_the_file(
     err = capsys.readouterr().err
     assert code == 1 and "PROPOSAL_EXPIRED" in err and len(err.strip().splitlines()) == 1
     assert proposal.read_bytes() == before
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["replica", "show", "office", "did:ecert:demo:o", "--replica", "MISSING"],
+        ["replica", "show", "leaf", "ab" * 32, "--replica", "MISSING"],
+        ["replica", "show", "status", "did:ecert:demo:o", "--index", "1", "--replica", "MISSING"],
+        ["replica", "sync", "--snapshot", "MISSING", "--replica", "OUT"],
+        ["replica", "sync", "--registry", DEAD, "--replica", "UNWRITABLE"],
+    ],
+)
+def test_replica_commands_missing_and_unwritable(
+    args: list[str], files: dict[str, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    files = {
+        **files,
+        "MISSING": files["missing"],
+        "OUT": tmp_path / "r.sqlite",
+        "UNWRITABLE": tmp_path / "no-such-folder" / "r.sqlite",
+    }
+    _one_line_exit_2([*_fill(args, files), "--genesis-hash", "0" * 64], capsys)
+    assert not (tmp_path / "r.sqlite").exists()

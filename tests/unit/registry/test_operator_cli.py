@@ -170,3 +170,18 @@ def test_serve_says_where_it_listens(chain: Chain) -> None:
     with running_node(chain.settings.data_dir) as node:
         log = node.log_path.read_text()
     assert f"listening on {node.url}" in log and "head 0" in log
+
+
+def test_audit_with_a_bad_block_0_prints_a_sensible_head(
+    chain: Chain, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with sqlite3.connect(chain.settings.db_path) as conn:
+        (body,) = conn.execute("SELECT body FROM tx WHERE height = 0").fetchone()
+        conn.execute(
+            "UPDATE tx SET body = ? WHERE height = 0", (bytes(body).replace(b"1", b"2", 1),)
+        )
+    code = run(["registry", "audit", "--data-dir", str(chain.settings.data_dir)])
+    out = capsys.readouterr().out
+    assert code == 1
+    assert "head: none verified" in out and "None" not in out
+    assert "audit: FAILED at height 0" in out
