@@ -299,3 +299,20 @@ def test_a_credential_of_another_chain_could_not_check(world: Any) -> None:
     )
     assert report.verdict is Verdict.COULD_NOT_CHECK, report.to_dict()
     assert report.step(Step.ANCHOR).code == StepCode.ISSUER_ON_OTHER_CHAIN
+
+
+def test_a_key_the_office_never_held(world: Any) -> None:
+    world.accredit()
+    credential = world.deed(world.k2)  # K2 was never added to the office
+    world.anchor(credential)
+    report = world.check(credential)
+    assert failed(report) == {3: StepCode.KEY_NOT_OF_ISSUER}
+    assert report.step(Step.PROOF).status is StepStatus.SKIPPED
+
+
+def test_an_office_withdrawn_after_the_anchor_leaves_its_deeds_standing(world: Any) -> None:
+    from vc_core.ledger import IssuerWithdrawBody
+
+    credential = world.issued()
+    world.council("issuer.withdraw", IssuerWithdrawBody(office=world.office, reason="merged"))
+    assert world.check(credential).verdict is Verdict.VALID
