@@ -18,8 +18,8 @@ import typer
 from registry.txfiles import check_writable
 from vc_core.canon.jcs import jcs
 from vc_core.errors import MalformedError, NotFoundError
-from vc_core.ledger.fields import parse_time
 from vc_core.replica import HttpSource, Replica, SnapshotSource
+from vc_core.times import parse_instant
 
 replica_app = typer.Typer(help="A verified replica of a registry, queried offline.")
 show_app = typer.Typer(help="What the replica says about an office, a leaf or a credential.")
@@ -33,12 +33,7 @@ AtOpt = Annotated[str | None, typer.Option("--at", help="RFC 3339; default now."
 
 
 def _at(value: str | None) -> datetime:
-    if value is None:
-        return datetime.now(UTC)
-    try:
-        return parse_time(value)
-    except ValueError as exc:
-        raise MalformedError(f"--at: {exc}", code="INVALID_TIME") from None
+    return datetime.now(UTC) if value is None else parse_instant(value, field="--at")
 
 
 def _open(path: Path, genesis_hash: str) -> Replica:
