@@ -6,6 +6,7 @@ of the key, ``created`` and ``expires`` are checked unless :class:`Expectations`
 Proof sets and chains follow VC-DI 1.0 §4.3 and §4.5.
 """
 
+from vc_core.dataintegrity.codes import ProofCode
 from vc_core.dataintegrity.proofs import (
     ASSERTION_METHOD,
     AUTHENTICATION,
@@ -47,6 +48,7 @@ __all__ = [
     "VALID",
     "CanonicalForms",
     "Expectations",
+    "ProofCode",
     "ProofOptions",
     "ProofReport",
     "ProofResult",

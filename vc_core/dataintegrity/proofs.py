@@ -27,11 +27,12 @@ from typing import Any
 
 from vc_core import primitives
 from vc_core.canon import LocalContexts, default_contexts
+from vc_core.dataintegrity.codes import ProofCode
 from vc_core.dataintegrity.suites import DATA_INTEGRITY_PROOF, CanonicalForms, suite_named
 from vc_core.did import resolve_verification_method
 from vc_core.errors import MalformedError, ProofError, RegistryError, VCError
 from vc_core.keys import KeyPair, PublicKey
-from vc_core.times import parse_instant
+from vc_core.times import TimeCode, parse_instant
 
 ASSERTION_METHOD = "assertionMethod"
 AUTHENTICATION = "authentication"
@@ -59,7 +60,7 @@ def did_key_resolver(vm: str, purpose: str) -> PublicKey:
     if isinstance(vm, str) and vm.startswith(DID_ECERT_PREFIX):
         raise RegistryError(
             f"{vm} is a did:ecert key: resolving it needs a registry replica, and none is set",
-            code="DID_NOT_RESOLVABLE_OFFLINE",
+            code=ProofCode.DID_NOT_RESOLVABLE_OFFLINE,
             field="proof.verificationMethod",
         )
     return resolve_verification_method(vm)
@@ -69,7 +70,7 @@ def format_created(value: datetime) -> str:
     """An XML Schema dateTimeStamp in UTC with second precision, as the vectors write it."""
     if value.tzinfo is None:
         raise MalformedError(
-            "created must be timezone-aware", code="INVALID_DATETIME", field="created"
+            "created must be timezone-aware", code=TimeCode.INVALID_DATETIME, field="created"
         )
     return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
@@ -133,7 +134,7 @@ def _existing_proofs(document: Mapping[str, Any]) -> list[dict[str, Any]]:
     proofs = proof if isinstance(proof, list) else [proof]
     if not all(isinstance(p, dict) for p in proofs):
         raise MalformedError(
-            "every proof must be a JSON object", code="MALFORMED_PROOF_ERROR", field="proof"
+            "every proof must be a JSON object", code=ProofCode.MALFORMED_PROOF_ERROR, field="proof"
         )
     return [dict(p) for p in proofs]
 
@@ -167,7 +168,7 @@ def canonical_forms_for_signing(
 ) -> tuple[dict[str, Any], CanonicalForms]:
     """The proof object (without proofValue) and the canonical forms it will sign."""
     ctx = contexts or default_contexts()
-    suite = suite_named(options.cryptosuite, code="PROOF_GENERATION_ERROR")
+    suite = suite_named(options.cryptosuite, code=ProofCode.PROOF_GENERATION_ERROR)
     unsecured = {k: v for k, v in document.items() if k != "proof"}
     previous = (
         [options.previous_proof]
@@ -175,13 +176,13 @@ def canonical_forms_for_signing(
         else list(options.previous_proof or [])
     )
     signed_doc = document_to_sign(
-        unsecured, _existing_proofs(document), previous, code="PROOF_GENERATION_ERROR"
+        unsecured, _existing_proofs(document), previous, code=ProofCode.PROOF_GENERATION_ERROR
     )
     proof = options.as_dict()
     if suite.proof_carries_context and "@context" in document:
         # EdDSA §3.3.1 step 2: the JCS proof carries the document's @context.
         proof["@context"] = copy.deepcopy(document["@context"])
-    forms = suite.canonical_forms(proof, signed_doc, ctx, code="PROOF_GENERATION_ERROR")
+    forms = suite.canonical_forms(proof, signed_doc, ctx, code=ProofCode.PROOF_GENERATION_ERROR)
     return proof, forms
 
 

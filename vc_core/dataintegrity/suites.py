@@ -16,6 +16,7 @@ from typing import Any
 
 from vc_core.canon import LocalContexts, jcs
 from vc_core.canon.fast import check_terms_fast, rdfc_fast
+from vc_core.dataintegrity.codes import ProofCode
 from vc_core.errors import ProofError
 
 DATA_INTEGRITY_PROOF = "DataIntegrityProof"
@@ -149,7 +150,7 @@ class EddsaJcs2022(_EddsaSuite):
 Cryptosuite = EddsaRdfc2022 | EddsaJcs2022
 
 
-def suite_named(name: str | None, *, code: str = "PROOF_VERIFICATION_ERROR") -> Cryptosuite:
+def suite_named(name: str | None, *, code: str = ProofCode.PROOF_VERIFICATION_ERROR) -> Cryptosuite:
     """The cryptosuite for a name, or an error naming the unknown suite."""
     if name == EDDSA_RDFC_2022:
         return EddsaRdfc2022()

@@ -47,6 +47,7 @@ from typing import Any
 
 from vc_core import primitives
 from vc_core.canon import LocalContexts, default_contexts
+from vc_core.dataintegrity.codes import ProofCode
 from vc_core.dataintegrity.proofs import (
     ASSERTION_METHOD,
     Expectations,
@@ -106,7 +107,7 @@ def _check_document(document: Mapping[str, Any]) -> _Subject:
     if not isinstance(context, list) or not context or context[0] != CREDENTIALS_V2:
         raise StructureError(
             f"the first @context must be {CREDENTIALS_V2} (VCDM 2.0 §4.3)",
-            code="VCDM_CONTEXT_INVALID",
+            code=ProofCode.VCDM_CONTEXT_INVALID,
             field="@context",
         )
     kind = document.get("type")
@@ -115,14 +116,14 @@ def _check_document(document: Mapping[str, Any]) -> _Subject:
     if not presentation and VERIFIABLE_CREDENTIAL not in types:
         raise StructureError(
             f"type must include {VERIFIABLE_CREDENTIAL} or {VERIFIABLE_PRESENTATION}",
-            code="VCDM_TYPE_INVALID",
+            code=ProofCode.VCDM_TYPE_INVALID,
             field="type",
         )
     controller = _id_of(document.get("holder" if presentation else "issuer"))
     if not presentation and (controller is None or ":" not in controller):
         raise StructureError(
             "issuer must be a URL or an object with a URL id (VCDM 2.0 §4.7)",
-            code="VCDM_ISSUER_INVALID",
+            code=ProofCode.VCDM_ISSUER_INVALID,
             field="issuer",
         )
     return _Subject(presentation=presentation, controller=controller)
@@ -132,12 +133,14 @@ def _check_shape(proof: Any) -> dict[str, Any]:
     """Step (1)–(2)."""
     if not isinstance(proof, dict):
         raise ProofError(
-            "a proof must be a JSON object", code="MALFORMED_PROOF_ERROR", field="proof"
+            "a proof must be a JSON object", code=ProofCode.MALFORMED_PROOF_ERROR, field="proof"
         )
     for name in _REQUIRED:
         if not isinstance(proof.get(name), str):
             raise ProofError(
-                f"the proof has no {name}", code="MALFORMED_PROOF_ERROR", field=f"proof.{name}"
+                f"the proof has no {name}",
+                code=ProofCode.MALFORMED_PROOF_ERROR,
+                field=f"proof.{name}",
             )
     if proof["type"] != DATA_INTEGRITY_PROOF:
         raise ProofError(
@@ -152,7 +155,7 @@ def _check_purpose(proof: Mapping[str, Any], expect: Expectations, subject: _Sub
     if wanted is not None and proof["proofPurpose"] != wanted:
         raise ProofError(
             f"proof purpose is {proof['proofPurpose']!r}, expected {wanted!r}",
-            code="MISMATCHED_PROOF_PURPOSE_ERROR",
+            code=ProofCode.MISMATCHED_PROOF_PURPOSE_ERROR,
             field="proof.proofPurpose",
         )
     if expect.domain is not None:
@@ -161,13 +164,13 @@ def _check_purpose(proof: Mapping[str, Any], expect: Expectations, subject: _Sub
         if expect.domain not in domains:
             raise ProofError(
                 "the proof's domain is not the expected one",
-                code="INVALID_DOMAIN_ERROR",
+                code=ProofCode.INVALID_DOMAIN_ERROR,
                 field="proof.domain",
             )
     if expect.challenge is not None and proof.get("challenge") != expect.challenge:
         raise ProofError(
             "the proof's challenge is not the expected one",
-            code="INVALID_CHALLENGE_ERROR",
+            code=ProofCode.INVALID_CHALLENGE_ERROR,
             field="proof.challenge",
         )
 
@@ -178,7 +181,9 @@ def _proof_time(proof: Mapping[str, Any], name: str) -> datetime | None:
     try:
         return parse_instant(proof[name], field=f"proof.{name}")
     except MalformedError as exc:
-        raise ProofError(exc.message, code="MALFORMED_PROOF_ERROR", field=exc.field) from exc
+        raise ProofError(
+            exc.message, code=ProofCode.MALFORMED_PROOF_ERROR, field=exc.field
+        ) from exc
 
 
 def _check_times(proof: Mapping[str, Any], expect: Expectations, now: datetime) -> None:
@@ -190,12 +195,14 @@ def _check_times(proof: Mapping[str, Any], expect: Expectations, now: datetime) 
             raise ProofError(
                 f"the proof was created at {proof['created']}, after {now.isoformat()} "
                 f"(allowing {int(expect.clock_skew.total_seconds())} s of clock skew)",
-                code="PROOF_CREATED_IN_FUTURE",
+                code=ProofCode.PROOF_CREATED_IN_FUTURE,
                 field="proof.created",
             )
     if expires is not None and not expect.allow_expired and expires <= now:
         raise ProofError(
-            f"the proof expired at {proof['expires']}", code="PROOF_EXPIRED", field="proof.expires"
+            f"the proof expired at {proof['expires']}",
+            code=ProofCode.PROOF_EXPIRED,
+            field="proof.expires",
         )
 
 
@@ -207,14 +214,14 @@ def _check_controller(proof: Mapping[str, Any], expect: Expectations, subject: _
     if subject.controller is None:
         raise ProofError(
             f"the {subject.kind} names no {subject.role}, so no key can be shown to be theirs",
-            code="VERIFICATION_METHOD_NOT_CONTROLLED",
+            code=ProofCode.VERIFICATION_METHOD_NOT_CONTROLLED,
             field=subject.role,
         )
     if controller_of(vm) != subject.controller:
         raise ProofError(
             f"the verification method {vm} does not belong to the {subject.role} "
             f"{subject.controller}",
-            code="VERIFICATION_METHOD_NOT_CONTROLLED",
+            code=ProofCode.VERIFICATION_METHOD_NOT_CONTROLLED,
             field="proof.verificationMethod",
         )
 
@@ -225,12 +232,12 @@ def _signature(proof: Mapping[str, Any]) -> bytes:
         sig = primitives.multibase_decode(proof.get("proofValue", ""), field="proof.proofValue")
     except MalformedError as exc:
         raise ProofError(
-            exc.message, code="MALFORMED_PROOF_ERROR", field="proof.proofValue"
+            exc.message, code=ProofCode.MALFORMED_PROOF_ERROR, field="proof.proofValue"
         ) from exc
     if len(sig) != primitives.ED25519_SIG_LENGTH:
         raise ProofError(
             f"proofValue decodes to {len(sig)} bytes; an Ed25519 signature is 64",
-            code="MALFORMED_PROOF_ERROR",
+            code=ProofCode.MALFORMED_PROOF_ERROR,
             field="proof.proofValue",
         )
     return sig
@@ -273,12 +280,12 @@ class _Checker:
         if not all(isinstance(p, str) for p in previous_ids):
             raise ProofError(
                 "previousProof must be a string or strings",
-                code="MALFORMED_PROOF_ERROR",
+                code=ProofCode.MALFORMED_PROOF_ERROR,
                 field="proof.previousProof",
             )
         # Step (8).
         signed_doc = document_to_sign(
-            unsecured, self.proofs, previous_ids, code="PROOF_VERIFICATION_ERROR"
+            unsecured, self.proofs, previous_ids, code=ProofCode.PROOF_VERIFICATION_ERROR
         )
         # Step (9).
         forms = self._forms(suite, proof, signed_doc, chained=bool(previous_ids))
@@ -290,7 +297,7 @@ class _Checker:
     ) -> CanonicalForms:
         suite_name = suite.name
         config = suite.proof_configuration(
-            proof, doc, self.contexts, code="PROOF_VERIFICATION_ERROR"
+            proof, doc, self.contexts, code=ProofCode.PROOF_VERIFICATION_ERROR
         )
         if chained or suite_name not in self._doc_hash:
             canonical = suite.transform(doc, self.contexts)
@@ -345,7 +352,7 @@ def check_proofs(
     checker = _Checker(document, contexts or default_contexts(), resolver)
     expectations = expect or Expectations()
     if not checker.proofs:
-        error = ProofError("the document has no proof", code="PROOF_MISSING", field="proof")
+        error = ProofError("the document has no proof", code=ProofCode.PROOF_MISSING, field="proof")
         return ProofReport((_result(0, None, subject, error),), (error,))
     results: list[ProofResult] = []
     errors: list[VCError] = []
