@@ -74,6 +74,10 @@ def _keys_at(reader: LedgerReader, did: str, at: datetime) -> Sequence[KeyRecord
         keys = reader.office_keys(did)
     except OSError as exc:  # a reader's storage or transport: the check could not run
         raise RegistryError(f"the chain reader failed: {exc}") from exc
+    except NotFoundError as exc:
+        # A replica with no block yet (NO_CHAIN) knows nothing: that is "could not check", not
+        # an unknown office.
+        raise RegistryError(f"the chain reader has no chain yet: {exc.message}") from exc
     if accredited is None:
         raise NotFoundError(
             f"{did} was not an office of chain {reader.chain_id} at {at}",
@@ -147,7 +151,11 @@ class DidEcertResolver:
                 field="verificationMethod",
             )
         did, fragment = _split(vm)
-        office = str(_office(self.reader, did))
+        try:
+            office = str(_office(self.reader, did))
+        except NotFoundError as exc:
+            # A replica with no block yet (NO_CHAIN) does not even know its chain's id.
+            raise RegistryError(f"the chain reader has no chain yet: {exc.message}") from exc
         record = self._record(office, fragment)
         self._check(record, vm, purpose)
         return PublicKey(decode_public_multikey(record.key, field="verificationMethod"))

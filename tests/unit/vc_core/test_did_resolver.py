@@ -334,3 +334,14 @@ def test_a_failing_reader_is_could_not_check() -> None:
     resolver = DidEcertResolver(_BrokenReader(), at=T2)  # type: ignore[arg-type]
     report = check_proofs(_credential(K1, T2), now=T2, resolver=resolver)
     assert not report and isinstance(report.errors[0], RegistryError)
+
+
+def test_a_replica_with_no_chain_yet_is_could_not_check(tmp_path: Path) -> None:
+    # Before its first sync a replica answers NO_CHAIN: it knows nothing, so the proof's key
+    # could not be checked. That is not an unknown office (which would make the proof invalid).
+    empty = Replica.open(tmp_path / "empty.sqlite", genesis_hash=LEDGER.block(0).hash)
+    try:
+        report = check_proofs(_credential(K1, T2), now=T2, resolver=DidEcertResolver(empty, at=T2))
+    finally:
+        empty.close()
+    assert not report and isinstance(report.errors[0], RegistryError)
