@@ -40,6 +40,7 @@ from importlib import resources
 from types import MappingProxyType
 from typing import Any, NoReturn
 
+import jsonschema_rs
 from jsonschema import Draft202012Validator, FormatChecker
 
 from vc_core.errors import IdentifierError, SchemaError, VCError
@@ -257,7 +258,51 @@ def _path(parts: Any) -> str:
     return out
 
 
+# Characters Python's ``\s`` counts as white space and ECMAScript's does not (str.isspace is
+# true for U+001C–U+001F and U+0085). jsonschema-rs reads the schemas' patterns as ECMAScript
+# regular expressions, as JSON Schema says, and ``jsonschema`` as Python ones; where a pattern's
+# ``[^\s]`` meets these, the fast validator alone could accept what the reference refuses.
+_PATTERN_DIALECT_GAP = re.compile(r"[\x1c-\x1f\x85]")
+
+
+@lru_cache(maxsize=len(CREDENTIAL_TYPES))
+def _fast_validator(type_name: str) -> Any:
+    """The type's schema compiled by jsonschema-rs, with the same format checks as the reference.
+
+    ``jsonschema`` (the reference, which words the errors) takes about 0.2–0.5 ms per credential
+    and jsonschema-rs about 2 µs. The fast one only ever says "valid": any credential it does not
+    accept, and any that holds a character of :data:`_PATTERN_DIALECT_GAP`, goes to the reference.
+    ``tests/unit/vc_core/test_credential_types_fast.py`` checks that it never accepts what the
+    reference refuses.
+    """
+    checker = _format_checker()
+    formats = {
+        name: (lambda value, name=name: checker.conforms(value, name))
+        for name in ("date", "date-time", "uri")
+    }
+    return jsonschema_rs.validator_for(
+        credential_schema(type_name), formats=formats, validate_formats=True
+    )
+
+
+def _texts_within_dialects(node: Any) -> bool:
+    stack = [node]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            if _PATTERN_DIALECT_GAP.search(item):
+                return False
+        elif isinstance(item, dict):
+            stack.extend(item.values())
+            stack.extend(item.keys())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return True
+
+
 def _schema_errors(doc: Mapping[str, Any], type_name: str) -> list[VCError]:
+    if _texts_within_dialects(doc) and _fast_validator(type_name).is_valid(doc):
+        return []
     return [_from_jsonschema(error) for error in _validator(type_name).iter_errors(doc)]
 
 
