@@ -32,6 +32,7 @@ from vc_core.errors import NotFoundError, ProofError, RegistryError
 from vc_core.keys import PublicKey, decode_public_multikey
 from vc_core.ledger import LedgerReader
 from vc_core.ledger.records import Accreditation, CredentialStatus, KeyRecord
+from vc_core.replica import Replica
 
 T = TypeVar("T")
 
@@ -120,7 +121,21 @@ class ReaderView:
 
     def head(self) -> ViewHead:
         head = self._ask(self.reader.chain_head)
-        return ViewHead(height=head.height, hash=head.hash, time=head.time, source=self.source)
+        time = head.time
+        if isinstance(self.reader, Replica):
+            # A chain with no new transactions makes no new blocks, so the head block's time
+            # says when the chain last changed, not how fresh the replica is. The producer's
+            # signed checkpoint of that same head, kept at the replica's last sync, does: "at
+            # this time the head was still this block" (DESIGN §3, checkpoints for freshness).
+            replica = self.reader
+            checkpoint = self._ask(lambda: replica.checkpoint)
+            if (
+                checkpoint is not None
+                and checkpoint.height == head.height
+                and checkpoint.head_hash == head.hash
+            ):
+                time = max(time, checkpoint.time)
+        return ViewHead(height=head.height, hash=head.hash, time=time, source=self.source)
 
     def anchor(self, digest: str) -> AnchorFact | None:
         found = self._ask(lambda: self.reader.leaf_anchor(digest))

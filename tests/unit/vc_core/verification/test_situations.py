@@ -3,11 +3,12 @@ chain (council, office keys, anchors, status events) and read through each backe
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
 
+from vc_core.replica import BlockPage
 from vc_core.verification import Step, StepCode, StepStatus, Verdict, VerificationReport
 
 
@@ -316,3 +317,38 @@ def test_an_office_withdrawn_after_the_anchor_leaves_its_deeds_standing(world: A
     credential = world.issued()
     world.council("issuer.withdraw", IssuerWithdrawBody(office=world.office, reason="merged"))
     assert world.check(credential).verdict is Verdict.VALID
+
+
+class _CheckpointAt:
+    """The node as seen at a later time: same blocks, a checkpoint it signs at that time."""
+
+    name = "in-process, later"
+
+    def __init__(self, world: Any, at: datetime) -> None:
+        self.world, self.at = world, at
+
+    def blocks(self, start: int, limit: int) -> BlockPage:
+        ledger = self.world.ledger
+        head = ledger.head().height
+        heights = range(start, min(head + 1, start + limit))
+        return BlockPage(head=head, blocks=[ledger.block(h) for h in heights])
+
+    def checkpoint(self) -> Any:
+        return self.world.ledger.checkpoint(self.at)
+
+
+def test_an_idle_chain_is_fresh_for_a_replica_that_just_synced(make_world: Any) -> None:
+    # No transactions, no new blocks: the head block grows old while the chain is current. The
+    # producer's signed checkpoint at the replica's sync time says so (DESIGN §3 freshness).
+    world = make_world("replica")
+    credential = world.issued()
+    day_later = world.now + timedelta(days=1)
+    stale = world.check(credential, now=day_later)
+    assert stale.step(Step.FRESHNESS).code == StepCode.REPLICA_TOO_OLD
+    world.replica.sync([_CheckpointAt(world, day_later)], now=day_later)
+    report = world.check(credential, now=day_later + timedelta(minutes=5))
+    assert report.verdict is Verdict.VALID, report.to_dict()
+    # The checkpoint counts only for the head it names; a week on it is too old again.
+    assert world.check(credential, now=day_later + timedelta(days=7)).verdict is (
+        Verdict.COULD_NOT_CHECK
+    )
