@@ -27,7 +27,6 @@ Example (not run here: it needs a node)::
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Callable, Iterator, Mapping
 from enum import StrEnum
@@ -48,11 +47,14 @@ from vc_core.errors import (
     VCError,
     VerificationError,
 )
+from vc_core.jsonio import parse_json
 from vc_core.ledger import Block, BlockPage, Checkpoint, Transaction
 
 DEFAULT_TIMEOUT_S = 10.0
 DEFAULT_RETRIES = 2
 DEFAULT_BACKOFF_S = 0.2
+# A page of blocks can be large (anchors publish their leaves); past this an answer is refused.
+RESPONSE_MAX_BYTES = 256 * 1024 * 1024
 M = TypeVar("M", bound=BaseModel)
 
 
@@ -226,10 +228,11 @@ class RegistryClient:
             return response
 
     def _json(self, response: httpx.Response, path: str) -> Any:
+        # A node is not trusted to send sane JSON: a deep or huge answer is "could not check".
         try:
-            return json.loads(response.content)
-        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-            raise self._bad(path, "not JSON") from exc
+            return parse_json(response.content, max_bytes=RESPONSE_MAX_BYTES)
+        except MalformedError as exc:
+            raise self._bad(path, f"not I-JSON ({exc.code})") from exc
 
     def _model(self, model: type[M], data: Any, path: str) -> M:
         try:
@@ -260,8 +263,8 @@ def _problem_error(where: str, response: httpx.Response) -> VCError:
     """The typed error for an HTTP error answer, from its problem details when it has them."""
     status = response.status_code
     try:
-        problem = json.loads(response.content)
-    except (json.JSONDecodeError, UnicodeDecodeError):
+        problem = parse_json(response.content)
+    except MalformedError:
         problem = None
     if not isinstance(problem, dict):
         problem = {}

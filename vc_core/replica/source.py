@@ -8,13 +8,13 @@ timeout, an HTTP error status, a body that is not JSON — is a
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from vc_core.errors import MalformedError, RegistryError, VCError
+from vc_core.jsonio import parse_json
 from vc_core.ledger import Block, BlockPage, BlockSource, Checkpoint
 from vc_core.registry_client import RegistryClient, answered_status
 
@@ -68,6 +68,9 @@ def _block(data: Any) -> Block:
 
 
 SNAPSHOT_FORMAT = "ecert-registry-snapshot/1"
+# One block per line; a block of many anchors with published leaves is large, a line past this
+# is refused rather than parsed.
+SNAPSHOT_LINE_MAX_BYTES = 256 * 1024 * 1024
 
 
 class SnapshotSource:
@@ -80,10 +83,10 @@ class SnapshotSource:
         if not lines:
             raise MalformedError("the snapshot is empty", code="INVALID_SNAPSHOT")
         try:
-            header = json.loads(lines[0])
-        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            header = parse_json(lines[0])
+        except MalformedError as exc:
             raise MalformedError(
-                "the snapshot header is not JSON", code="INVALID_SNAPSHOT"
+                f"the snapshot header is not I-JSON: {exc.message}", code="INVALID_SNAPSHOT"
             ) from exc
         if not isinstance(header, dict) or header.get("format") != SNAPSHOT_FORMAT:
             raise MalformedError(f"not an {SNAPSHOT_FORMAT} file", code="INVALID_SNAPSHOT")
@@ -93,9 +96,11 @@ class SnapshotSource:
     def blocks(self, start: int, limit: int) -> BlockPage:
         chosen = self._lines[start : start + limit]
         try:
-            parsed = [json.loads(line) for line in chosen]
-        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-            raise MalformedError("a snapshot line is not JSON", code="INVALID_SNAPSHOT") from exc
+            parsed = [parse_json(line, max_bytes=SNAPSHOT_LINE_MAX_BYTES) for line in chosen]
+        except MalformedError as exc:
+            raise MalformedError(
+                f"a snapshot line is not I-JSON: {exc.message}", code="INVALID_SNAPSHOT"
+            ) from exc
         return BlockPage(head=len(self._lines) - 1, blocks=[_block(b) for b in parsed])
 
     def checkpoint(self) -> Checkpoint:

@@ -120,3 +120,25 @@ def test_the_replica_source_treats_any_error_answer_as_could_not_check() -> None
     with pytest.raises(RegistryError) as info:
         source.blocks(0, 10)
     assert info.value.code == "NOPE"
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"[" * 100_000 + b"]" * 100_000,  # deeper than any parser's stack
+        b'{"n": 1' + b"0" * 5000 + b"}",  # a number of any length
+        b'{"s": "\\ud800"}',  # a lone surrogate
+        b"\xef\xbb\xbf{}",  # a byte order mark
+    ],
+    ids=["deep", "long-number", "surrogate", "bom"],
+)
+def test_a_hostile_body_is_could_not_check_not_a_crash(body: bytes) -> None:
+    # A node is not trusted: whatever it sends is parsed as bounded I-JSON.
+    client = _client(lambda r: httpx.Response(200, content=body), [])
+    with pytest.raises(RegistryError) as info:
+        client.get_json("/x")
+    assert info.value.code == "REGISTRY_BAD_RESPONSE"
+    # The same body as an error answer still gives a typed error, named by its status.
+    failing = _client(lambda r: httpx.Response(404, content=body), [])
+    with pytest.raises(NotFoundError):
+        failing.get_json("/x")
