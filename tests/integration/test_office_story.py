@@ -125,6 +125,25 @@ def test_the_office_story_from_the_command_line(tmp_path: Path) -> None:
         )
         t_accredited = _now()
 
+        wrong = ecert(
+            "office",
+            "status",
+            "revoke",
+            "--office",
+            OFFICE,
+            "--key",
+            str(member[0]),
+            "--index",
+            "1",
+            "--reason",
+            "x",
+            "--registry",
+            url,
+            ok=False,
+        )
+        assert wrong.returncode == 1 and "NOT_AN_OFFICE_KEY" in wrong.stderr, wrong.stderr
+        assert len(wrong.stderr.strip().splitlines()) == 1, "a council key is not an office key"
+
         anchored = ecert(
             "office",
             "anchor",
