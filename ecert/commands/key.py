@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 
 from vc_core.did import did_key
+from vc_core.errors import MalformedError
 from vc_core.keys import KeyPair
 
 app = typer.Typer(help="Create and inspect Ed25519 key files.", no_args_is_help=True)
@@ -25,8 +26,18 @@ def new(
     if out is None:
         typer.echo(text, nl=False)
         return
-    # The file is created with owner-only permissions before the secret is written into it.
-    fd = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    # The file is created with owner-only permissions before the secret is written into it, and
+    # never over an existing file (a key is not to be lost by a slip of the command line).
+    try:
+        fd = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        raise MalformedError(
+            f"{out} exists; a key file is never overwritten", code="FILE_EXISTS"
+        ) from None
+    except OSError as exc:
+        raise MalformedError(
+            f"cannot write {out}: {exc.strerror or exc}", code="UNWRITABLE"
+        ) from None
     with os.fdopen(fd, "w", encoding="utf-8") as handle:
         handle.write(text)
     typer.echo(f"wrote {out}", err=True)
