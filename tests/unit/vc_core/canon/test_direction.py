@@ -14,6 +14,8 @@ from importlib import resources
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from vc_core.canon import default_contexts
 from vc_core.canon.fast import rdfc_fast, try_rdfc_fast
@@ -24,6 +26,11 @@ from vc_core.errors import VCError
 from vc_core.keys import KeyPair
 
 KEY = KeyPair.from_seed(bytes(range(32)))
+EXAMPLES = {
+    p.name
+    for p in resources.files("schemas").joinpath("examples").iterdir()
+    if p.name.endswith(".json")
+}
 CREATED = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
 
 # An interoperability vector derived by hand from the specifications, not from our code:
@@ -155,3 +162,44 @@ def test_changing_or_removing_a_direction_breaks_the_proof(suite: str) -> None:
             else:
                 value["@language"] = "ar"
             assert not _verifies(tampered), f"{change} at {path} still verified under {suite}"
+
+
+LANGUAGES = st.sampled_from([None, "ar", "he", "fa-IR", "zh-Hans", "ug-Arab-CN", "EN", "ur"])
+
+
+@st.composite
+def directional_credentials(draw: st.DrawFn) -> dict[str, Any]:
+    """An ecert example whose text fields (some, at random) carry a language and a direction."""
+    name = draw(st.sampled_from(sorted(EXAMPLES)))
+    doc: dict[str, Any] = json.loads(
+        resources.files("schemas").joinpath("examples", name).read_text(encoding="utf-8")
+    )
+    doc["issuer"] = did_key(KEY.public)
+    subject = doc["credentialSubject"]
+    texts = sorted(k for k, v in subject.items() if isinstance(v, str) and k not in ("id", "type"))
+    chosen = draw(st.lists(st.sampled_from(texts), min_size=1, max_size=4, unique=True))
+    for key in chosen:
+        value: dict[str, Any] = {
+            "@value": subject[key],
+            "@direction": draw(st.sampled_from(["ltr", "rtl"])),
+        }
+        language = draw(LANGUAGES)
+        if language is not None:
+            value["@language"] = language
+        subject[key] = value
+    return doc
+
+
+@given(doc=directional_credentials(), suite=st.sampled_from(CRYPTOSUITES))
+@settings(max_examples=60, deadline=None)
+def test_any_generated_direction_is_signed(doc: dict[str, Any], suite: str) -> None:
+    signed = _sign(doc, suite)
+    assert _verifies(signed)
+    for path in _directional_paths(signed):
+        flipped = copy.deepcopy(signed)
+        value = _at(flipped, path)
+        value["@direction"] = "ltr" if value["@direction"] == "rtl" else "rtl"
+        assert not _verifies(flipped), f"flipping {path} still verified under {suite}"
+        removed = copy.deepcopy(signed)
+        del _at(removed, path)["@direction"]
+        assert not _verifies(removed), f"removing {path} still verified under {suite}"
