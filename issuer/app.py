@@ -2,7 +2,8 @@
 
 The office arrives already unlocked (:func:`issuer.office.unlock_office`), so a wrong passphrase
 is reported by the command that starts the service, before any server runs. The lifespan opens
-the database and closes it on shutdown.
+the database, starts the chain worker (:mod:`issuer.worker`) when a registry is configured, and
+stops both on shutdown.
 
 Example:
     >>> from issuer.config import Settings
@@ -24,7 +25,8 @@ from issuer import problems
 from issuer.config import PASSPHRASE_ENV, Settings, get_settings
 from issuer.db import make_engine
 from issuer.office import Office, unlock_office
-from issuer.routers import credentials, health
+from issuer.routers import credentials, health, status
+from issuer.worker import WorkerThread
 from vc_core.canon import default_contexts
 from vc_core.keystore import read_passphrase
 
@@ -36,9 +38,15 @@ def create_app(settings: Settings, office: Office) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         engine = make_engine(settings.db_url)
         app.state.engine = engine
+        worker = None
+        if settings.registry_url and settings.anchor_worker:
+            worker = WorkerThread(engine=engine, office=office, settings=settings)
+            worker.start()
         try:
             yield
         finally:
+            if worker is not None:
+                worker.stop()
             engine.dispose()
 
     app = FastAPI(title="ecert issuer", lifespan=lifespan)
@@ -46,6 +54,7 @@ def create_app(settings: Settings, office: Office) -> FastAPI:
     app.state.office = office
     app.state.contexts = default_contexts()
     problems.install(app)
+    app.include_router(status.router)
     app.include_router(credentials.router)
     app.include_router(health.router)
     app.add_middleware(problems.BodyLimit, max_bytes=settings.max_body_bytes)

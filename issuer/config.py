@@ -45,6 +45,20 @@ class Settings(BaseSettings):
     default_suite: str = EDDSA_RDFC_2022
     suite_by_type: dict[str, str] = Field(default_factory=dict)
     passphrase_file: Path | None = None
+    # The registry node this office anchors on and publishes status to. Without it, no
+    # anchoring worker runs and credentials carry no ``credentialStatus`` (unit tests).
+    registry_url: str | None = None
+    # The anchoring worker: a batch closes at ``batch_max_leaves`` or when its oldest leaf has
+    # waited ``batch_max_age_s``; an unreachable registry is retried with backoff up to
+    # ``retry_max_s`` between attempts. ``anchor_worker=False`` keeps the outbox filling only.
+    anchor_worker: bool = True
+    batch_max_leaves: int = Field(default=1024, ge=1, le=65_536)
+    batch_max_age_s: float = Field(default=1.0, gt=0)
+    retry_max_s: float = Field(default=30.0, gt=0)
+    # How long one submission waits for its block (``Prefer: wait``) before resubmitting.
+    submit_wait_s: float = Field(default=5.0, gt=0, le=60)
+    # How long ``POST /credentials/status`` waits for inclusion before answering 202.
+    status_wait_s: float = Field(default=10.0, ge=0, le=120)
 
     @field_validator("default_suite")
     @classmethod
@@ -74,6 +88,10 @@ class Settings(BaseSettings):
     @property
     def keys_dir(self) -> Path:
         return self.data_dir / KEYS_DIR
+
+    @property
+    def registry_base(self) -> str | None:
+        return self.registry_url.rstrip("/") if self.registry_url else None
 
     def suite_for(self, type_name: str) -> str:
         """The cryptosuite credentials of ``type_name`` are signed with."""

@@ -24,6 +24,7 @@ from issuer.config import Settings
 from issuer.errors import UnsupportedMediaTypeError
 from issuer.office import Office
 from issuer.schemas import IssueRequest
+from issuer.status import STATUS_ROLES, StatusRequest
 from vc_core.canon import LocalContexts
 from vc_core.jsonio import parse_object
 
@@ -78,6 +79,7 @@ def _with_role(roles: frozenset[str]) -> Callable[[Operator], Operator]:
 
 
 IssuerDep = Annotated[Operator, Depends(_with_role(ISSUE))]
+StatusOperatorDep = Annotated[Operator, Depends(_with_role(STATUS_ROLES))]
 
 
 async def json_body(request: Request, settings: SettingsDep) -> dict[str, Any]:
@@ -102,3 +104,14 @@ async def issue_request(body: JsonBodyDep) -> IssueRequest:
 
 
 IssueRequestDep = Annotated[IssueRequest, Depends(issue_request)]
+
+
+async def status_request(body: JsonBodyDep) -> StatusRequest:
+    """The body as a :class:`StatusRequest` (422 naming each bad member)."""
+    try:
+        return StatusRequest.model_validate(body)
+    except ValidationError as exc:
+        raise RequestValidationError(exc.errors(include_input=False)) from None
+
+
+StatusRequestDep = Annotated[StatusRequest, Depends(status_request)]

@@ -18,12 +18,16 @@
     ``VALIDITY_PERIOD_INVALID`` / ``VALIDITY_PERIOD_OVER``), then a Data Integrity proof
     (VC-DI 1.0 §4.2) by the office key as ``<office DID>#<key>``, with the type's cryptosuite,
     ``created`` = ``now``, contexts from local copies only.
-(8) Store: the credential as handed out, committed (fsync'd on SQLite) before returning; two
-    requests racing for one id are told apart by the primary key (409).
+(6b) Status: with a registry configured, a fresh status index (:mod:`issuer.status`) and two
+    ``BitstringStatusListEntry`` objects (revocation, suspension) pointing at the registry's
+    lists; a draft that brings its own ``credentialStatus`` is refused (422
+    ``CREDENTIAL_STATUS_SET``): the office assigns it.
+(8) Store: the credential as handed out, its status index and its anchoring outbox row
+    (:func:`issuer.outbox.add_leaf`), committed together (fsync'd on SQLite) before returning;
+    two requests racing for one id are told apart by the primary key (409).
 
 What is not here yet, and where it joins: the accreditation check against the office's registry
-replica (after (4)), ``credentialStatus`` entries (before (7)), and the anchoring outbox
-row (in the same transaction as (8)). See ``issuer/README.md``.
+replica (after (4)). See ``issuer/README.md``.
 """
 
 from __future__ import annotations
@@ -39,6 +43,7 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
+from issuer import outbox, status
 from issuer.auth import ISSUE, READ, Operator, authorize
 from issuer.clock import stamp
 from issuer.errors import ConflictError
@@ -95,8 +100,12 @@ def issue(
     suite_for: Callable[[str], str],
     contexts: LocalContexts,
     now: datetime,
+    registry_base: str | None = None,
 ) -> dict[str, Any]:
     """Validate, sign and store ``draft``; return the verifiable credential (steps (1)–(8)).
+
+    ``registry_base`` is the registry's URL the status lists are served from (no
+    ``credentialStatus`` without it).
 
     Raises:
         SchemaError, IdentifierError: the type is unknown or the content invalid (422).
@@ -121,6 +130,15 @@ def issue(
             code="ECERT_CONTEXT_MISSING",
             field="@context",
         )
+    if registry_base is not None:
+        if "credentialStatus" in prepared:
+            raise ValidationFailedError(
+                "the office assigns credentialStatus; leave it out",
+                code="CREDENTIAL_STATUS_SET",
+                field="credentialStatus",
+            )
+        index = status.allocate_index(session, prepared["id"])
+        prepared["credentialStatus"] = status.status_entries(registry_base, office.did, index)
     suite = suite_for(type_name)
     signed = issue_credential(
         prepared,
@@ -141,6 +159,8 @@ def issue(
             issued_at=stamp(now),
             document=json.dumps(signed, ensure_ascii=False, separators=(",", ":")),
         ),
+        signed,
+        now,
     )
     return signed
 
@@ -154,10 +174,16 @@ def warnings_for(signed: dict[str, Any]) -> list[IssueWarning]:
     return [IssueWarning(code=UTF16_ORDER_RISK, message=message)] if message else []
 
 
-def _store(session: Session, row: CredentialRow) -> None:
-    """Step (8). Two requests racing for one id both pass the early check; the key decides."""
+def _store(session: Session, row: CredentialRow, signed: dict[str, Any], now: datetime) -> None:
+    """Step (8). Two requests racing for one id both pass the early check; the key decides.
+
+    The credential and its outbox row commit together: a credential the API returned is always
+    anchored eventually, and no leaf is ever anchored for a credential that was not stored.
+    """
     session.add(row)
     try:
+        session.flush()
+        outbox.add_leaf(session, signed, now)
         session.commit()
     except IntegrityError:
         session.rollback()

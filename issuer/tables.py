@@ -8,6 +8,18 @@ zone and PostgreSQL and SQLite then compare them the same way (the format sorts 
   comma-separated, sorted.
 - ``credential``: every credential the office issued, exactly as it was handed out (the JSON
   text), committed before the API answers 201.
+- ``outbox``: the anchoring outbox, one row per credential (its leaf digest), written in the same
+  database transaction as the ``credential`` row. ``batch_id`` is set when a batch takes the
+  leaf (in the same transaction that stores the batch's signed anchor transaction), and
+  ``receipt`` once the registry reports the batch included.
+- ``batch``: an anchored (or being anchored) batch: its RFC 6962 root and its transaction.
+- ``office_tx``: every transaction the office signed, stored *before* it is first submitted, so
+  that after a crash the same transaction (same hash) is resubmitted, never a second one.
+  ``state`` is ``signed`` (in flight), ``included`` or ``rejected``.
+- ``status_index``: every Bitstring Status List index ever allocated; the primary key makes an
+  index unique for the office and a row is never deleted, so an index is never reused.
+- ``status_request``: a revoke / suspend / reinstate asked for through the API, until its
+  ``status`` transaction is included.
 """
 
 from __future__ import annotations
@@ -41,6 +53,76 @@ class CredentialRow(SQLModel, table=True):
     document: str = Field(sa_column=Column(Text, nullable=False))
 
 
+class OfficeTxRow(SQLModel, table=True):
+    __tablename__ = "office_tx"
+
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str
+    state: str = Field(index=True)
+    tx_hash: str = Field(unique=True)
+    seq: int
+    created_at: str
+    document: str = Field(sa_column=Column(Text, nullable=False))
+    height: int | None = None
+    # The registry's ``GET /transactions/{hash}`` answer once included (block, audit path).
+    inclusion: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    error_code: str | None = None
+
+
+class BatchRow(SQLModel, table=True):
+    __tablename__ = "batch"
+
+    id: str = Field(primary_key=True)
+    root: str
+    leaf_count: int
+    tx_id: int = Field(foreign_key="office_tx.id")
+    created_at: str
+    anchored_at: str | None = None
+
+
+class OutboxRow(SQLModel, table=True):
+    __tablename__ = "outbox"
+
+    id: int | None = Field(default=None, primary_key=True)
+    credential_id: str = Field(foreign_key="credential.id", unique=True)
+    leaf: str = Field(unique=True)
+    created_at: str = Field(index=True)
+    batch_id: str | None = Field(default=None, foreign_key="batch.id", index=True)
+    receipt: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+
+
+class StatusIndexRow(SQLModel, table=True):
+    __tablename__ = "status_index"
+
+    index: int = Field(primary_key=True)
+    credential_id: str = Field(unique=True)
+
+
+class StatusRequestRow(SQLModel, table=True):
+    __tablename__ = "status_request"
+
+    id: str = Field(primary_key=True)
+    credential_id: str = Field(foreign_key="credential.id", index=True)
+    status_index: int
+    action: str
+    reason: str
+    until: str | None = None
+    operator_id: str
+    created_at: str = Field(index=True)
+    state: str = Field(index=True)
+    tx_id: int | None = Field(default=None, foreign_key="office_tx.id")
+    error_code: str | None = None
+
+
 def all_tables() -> list[Table]:
     """The tables the issuer creates, in dependency order."""
-    return [OperatorRow.__table__, CredentialRow.__table__]  # type: ignore[attr-defined]
+    rows = (
+        OperatorRow,
+        CredentialRow,
+        OfficeTxRow,
+        BatchRow,
+        OutboxRow,
+        StatusIndexRow,
+        StatusRequestRow,
+    )
+    return [row.__table__ for row in rows]  # type: ignore[union-attr]

@@ -1,12 +1,14 @@
-"""``POST /credentials/issue`` and ``GET /credentials/{id}`` (W3C VC-API conventions)."""
+"""``POST /credentials/issue``, ``GET /credentials/{id}`` and its receipt (W3C VC-API
+conventions)."""
 
 from __future__ import annotations
 
+from typing import Any
 from urllib.parse import quote
 
 from fastapi import APIRouter, Response
 
-from issuer import service
+from issuer import outbox, service
 from issuer.deps import (
     ContextsDep,
     IssuerDep,
@@ -48,6 +50,7 @@ def issue_credential(
         suite_for=settings.suite_for,
         contexts=contexts,
         now=now,
+        registry_base=settings.registry_base,
     )
     response.headers["Location"] = "/credentials/" + quote(signed["id"], safe=":")
     response.headers["Cache-Control"] = NO_STORE
@@ -62,3 +65,9 @@ def get_credential(
     document = service.get(session=session, operator=operator, credential_id=credential_id)
     response.headers["Cache-Control"] = NO_STORE
     return CredentialPublic(verifiableCredential=document)
+
+
+@router.get("/credentials/{credential_id}/receipt")
+def get_receipt(credential_id: str, operator: OperatorDep, session: SessionDep) -> dict[str, Any]:
+    """The credential's anchor receipt (``vc_core`` format); 404 ``RECEIPT_PENDING`` before."""
+    return outbox.receipt(session=session, operator=operator, credential_id=credential_id)

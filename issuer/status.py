@@ -1,0 +1,196 @@
+"""Bitstring Status List entries at issuance, and status changes asked for through the API.
+
+Indexes: every credential gets one status index, drawn at random (group privacy: the index says
+nothing of the order of issuance; Bitstring Status List v1.0 §6.1) from the office's open lists,
+and stored in ``status_index``, whose primary key makes it unique for the office; rows are never
+deleted, so an index is never reused. The registry keeps one index space per office and serves a
+``revocation`` and a ``suspension`` list over it (list ``n`` covers indexes ``n·LIST_SIZE …
+(n+1)·LIST_SIZE − 1``), so the credential carries two ``BitstringStatusListEntry`` objects (§2.1)
+with the same index, one per purpose, pointing at ``GET /status-lists/{office}/{purpose}/{n}``
+on the configured registry.
+
+Changes: ``POST /credentials/status`` stores a :class:`~issuer.tables.StatusRequestRow`; the chain
+worker (:mod:`issuer.worker`) signs its ``status`` transaction (naming the credential id and its
+global status index) and submits it until it is included.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+import uuid
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+from sqlmodel import Session, col, func, select
+
+from issuer.auth import Operator, authorize
+from issuer.clock import stamp, unstamp
+from issuer.outbox import store_tx
+from issuer.tables import CredentialRow, OfficeTxRow, StatusIndexRow, StatusRequestRow
+from vc_core.did_ecert import parse_office_did
+from vc_core.errors import NotFoundError, ValidationFailedError
+from vc_core.ledger import StatusBody, Transaction
+from vc_core.ledger.bodies import ReinstateEvent, RevokeEvent, SuspendEvent
+
+# The registry's list size (registry/status_lists.py LIST_SIZE: 131,072 bits = 16 KiB, the
+# specification's minimum). It belongs in vc_core; until then both sides must agree.
+LIST_SIZE = 131_072
+# A new list opens once half of the open ones are taken, so a random draw rarely collides.
+_FILL = LIST_SIZE // 2
+_TRIES = 64
+PURPOSES = ("revocation", "suspension")
+# Who may change a credential's status: approvers and admins, not the issuing role, so the
+# person who issues is not alone in taking back.
+STATUS_ROLES = frozenset({"approver", "admin"})
+PENDING, SIGNED, INCLUDED = "pending", "signed", "included"
+
+
+class StatusRequest(BaseModel):
+    """``POST /credentials/status``: ``{credentialId, action, reason, until?}``."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    credentialId: str = Field(min_length=1, max_length=200)
+    action: Literal["revoke", "suspend", "reinstate"]
+    reason: str = Field(default="", max_length=200)
+    until: datetime | None = None
+
+
+def allocate_index(session: Session, credential_id: str) -> int:
+    """A random status index never used by this office (added, not committed)."""
+    used = int(session.exec(select(func.count()).select_from(StatusIndexRow)).one())
+    span = (used // _FILL + 1) * LIST_SIZE
+    for _ in range(_TRIES):
+        index = secrets.randbelow(span)
+        if session.get(StatusIndexRow, index) is None:
+            session.add(StatusIndexRow(index=index, credential_id=credential_id))
+            return index
+    # Practically unreachable (each draw fails with probability ≤ 1/2): widen to a fresh list.
+    index = span + secrets.randbelow(LIST_SIZE)
+    session.add(StatusIndexRow(index=index, credential_id=credential_id))
+    return index
+
+
+def status_entries(registry_base: str, office_did: str, index: int) -> list[dict[str, Any]]:
+    """The credential's ``credentialStatus``: one ``BitstringStatusListEntry`` per purpose."""
+    office = parse_office_did(office_did).office
+    n, bit = divmod(index, LIST_SIZE)
+    entries = []
+    for purpose in PURPOSES:
+        list_url = f"{registry_base}/status-lists/{office}/{purpose}/{n}"
+        entries.append(
+            {
+                "id": f"{list_url}#{bit}",
+                "type": "BitstringStatusListEntry",
+                "statusPurpose": purpose,
+                "statusListIndex": str(bit),
+                "statusListCredential": list_url,
+            }
+        )
+    return entries
+
+
+def request_change(
+    *, session: Session, operator: Operator, request: StatusRequest, now: datetime
+) -> StatusRequestRow:
+    """Store a status change for the worker to sign and publish (committed).
+
+    Raises:
+        NotFoundError: ``CREDENTIAL_NOT_FOUND`` (also for a type outside the operator's scope).
+        ForbiddenError: not an approver or admin, or the type outside the scope (403).
+        ValidationFailedError: ``NO_STATUS_ENTRY`` (issued without one), ``SUSPEND_UNTIL_PAST``.
+    """
+    authorize(operator, roles=STATUS_ROLES)
+    credential = session.get(CredentialRow, request.credentialId)
+    if credential is None or credential.credential_type not in operator.credential_types:
+        raise NotFoundError(f"no credential {request.credentialId}", code="CREDENTIAL_NOT_FOUND")
+    authorize(operator, roles=STATUS_ROLES, credential_type=credential.credential_type)
+    index_row = session.exec(
+        select(StatusIndexRow).where(StatusIndexRow.credential_id == credential.id)
+    ).first()
+    if index_row is None:
+        raise ValidationFailedError(
+            "this credential was issued without a status entry", code="NO_STATUS_ENTRY"
+        )
+    if request.until is not None and (request.until.tzinfo is None or request.until <= now):
+        raise ValidationFailedError(
+            "until must be a time with a zone, after now", code="SUSPEND_UNTIL_PAST", field="until"
+        )
+    row = StatusRequestRow(
+        id=f"urn:uuid:{uuid.uuid4()}",
+        credential_id=credential.id,
+        status_index=index_row.index,
+        action=request.action,
+        reason=request.reason,
+        until=stamp(request.until) if request.until is not None else None,
+        operator_id=operator.id,
+        created_at=stamp(now),
+        state=PENDING,
+    )
+    session.add(row)
+    session.commit()
+    return row
+
+
+def next_request(session: Session) -> StatusRequestRow | None:
+    """The oldest request whose transaction is not signed yet."""
+    query = select(StatusRequestRow).where(StatusRequestRow.state == PENDING)
+    return session.exec(query.order_by(col(StatusRequestRow.created_at))).first()
+
+
+def body_for(request: StatusRequestRow, *, now: datetime) -> StatusBody:
+    """The ``status`` transaction body of a request (a suspension starts when it is signed)."""
+    event: RevokeEvent | SuspendEvent | ReinstateEvent
+    if request.action == "revoke":
+        event = RevokeEvent(reason=request.reason or "revoked")
+    elif request.action == "suspend":
+        until = unstamp(request.until) if request.until else None
+        event = SuspendEvent.model_validate(
+            {"from": now, "until": until, "reason": request.reason or "suspended"}
+        )
+    else:
+        event = ReinstateEvent(reason=request.reason)
+    return StatusBody(
+        credential_id=request.credential_id, status_index=request.status_index, event=event
+    )
+
+
+def attach_tx(session: Session, request: StatusRequestRow, tx: Transaction, now: datetime) -> None:
+    """Store the request's signed transaction (in flight from now on), one commit."""
+    row = store_tx(session, "status", tx, now)
+    request.tx_id, request.state = row.id, SIGNED
+    session.add(request)
+    session.commit()
+
+
+def view(*, session: Session, operator: Operator, request_id: str) -> dict[str, Any]:
+    """A request as the API shows it: its state, and the inclusion once included.
+
+    Raises:
+        NotFoundError: ``STATUS_REQUEST_NOT_FOUND`` (also for a type outside the scope).
+    """
+    authorize(operator, roles=STATUS_ROLES)
+    row = session.get(StatusRequestRow, request_id)
+    credential = session.get(CredentialRow, row.credential_id) if row is not None else None
+    if (
+        row is None
+        or credential is None
+        or (credential.credential_type not in operator.credential_types)
+    ):
+        raise NotFoundError(f"no status request {request_id}", code="STATUS_REQUEST_NOT_FOUND")
+    tx = session.get(OfficeTxRow, row.tx_id) if row.tx_id is not None else None
+    out: dict[str, Any] = {
+        "id": row.id,
+        "credentialId": row.credential_id,
+        "action": row.action,
+        "state": row.state,
+    }
+    if tx is not None:
+        out["txHash"] = tx.tx_hash
+    if row.state == INCLUDED and tx is not None and tx.inclusion is not None:
+        out["inclusion"] = json.loads(tx.inclusion)
+    if row.error_code:
+        out["error"] = row.error_code
+    return out

@@ -1,0 +1,211 @@
+"""The office's chain worker: anchors outbox batches and publishes status events.
+
+One thread in the issuer process (started by the app's lifespan when ``ISSUER_REGISTRY_URL`` is
+set and ``ISSUER_ANCHOR_WORKER`` is not false). Each :meth:`ChainWorker.step` does one thing, in
+this order of priority:
+
+1. An office transaction is in flight (signed and stored, see :mod:`issuer.outbox`): submit it
+   again (the same bytes, so the same hash; the node answers a known transaction's state) and
+   wait up to ``submit_wait_s`` for its block. Once the node reports it ``included``, store its
+   inclusion and, for an anchor, every leaf's receipt (``GET /receipts/{leaf}`` through
+   :class:`~vc_core.registry_client.RegistryClient`), in one database commit. Refused for its
+   sequence number (another transaction of the office took it), the same body is re-signed with
+   the next one; refused because its leaves are already on chain, their receipts are fetched;
+   refused for any other rule, it is marked rejected with the rule's code.
+2. A status request waits (:mod:`issuer.status`): sign its ``status`` transaction with the
+   office's next sequence number and store it (it is then in flight).
+3. The outbox holds a due batch (:func:`issuer.outbox.due_leaves`): build its RFC 6962 tree
+   (RFC 9162 §2.1) over the leaf digests, sign the ``anchor`` transaction with every leaf
+   published, and store it with the batch in one commit (it is then in flight).
+
+A registry that cannot be reached raises :class:`~vc_core.errors.RegistryError`; :meth:`run`
+logs its code and tries again with exponential backoff (at most ``retry_max_s``). Nothing is
+lost: every row stays in the database until its transaction is included. Log lines name batch
+ids, transaction hashes, counts and error codes, never credential content or keys.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from issuer import outbox, status
+from issuer.config import Settings
+from issuer.office import Office
+from issuer.tables import OfficeTxRow
+from vc_core.did_ecert import parse_office_did
+from vc_core.errors import RegistryError, VCError
+from vc_core.ledger import AnchorBody, Transaction, office_tx
+from vc_core.ledger.bodies import TxBody
+from vc_core.registry_client import RegistryClient
+from vc_core.transparency.merkle import MerkleTree
+
+log = logging.getLogger("issuer.worker")
+# Refusals that mean "this sequence number is taken": the transaction can never be included.
+SEQ_CODES = frozenset({"REPLAYED_TRANSACTION", "BAD_SEQUENCE"})
+# Refusals that mean "these leaves are on chain already": their receipts exist.
+ANCHORED_CODES = frozenset({"LEAF_ALREADY_ANCHORED", "BATCH_ALREADY_ANCHORED"})
+IDLE_S = 0.05
+
+
+class ChainWorker:
+    """Moves the office's outbox and status requests onto the registry (see the module)."""
+
+    def __init__(
+        self, *, engine: Engine, client: RegistryClient, office: Office, settings: Settings
+    ) -> None:
+        self._engine = engine
+        self._client = client
+        self._office = office
+        self._settings = settings
+        self._chain_id = parse_office_did(office.did).chain_id
+
+    # One step ---------------------------------------------------------------------------------
+
+    def step(self, now: datetime) -> bool:
+        """Do the most urgent piece of work; ``False`` when there was nothing to do.
+
+        Raises:
+            RegistryError: the registry could not be reached (nothing is lost; try again).
+        """
+        with Session(self._engine) as session:
+            flying = outbox.in_flight(session)
+            if flying is not None:
+                return self._advance(session, flying, now)
+            request = status.next_request(session)
+            if request is not None:
+                body = status.body_for(request, now=now)
+                status.attach_tx(session, request, self._sign("status", body, now), now)
+                log.info("status %s signed for request %s", body.event.event, request.id)
+                return True
+            leaves = outbox.due_leaves(
+                session,
+                now=now,
+                max_leaves=self._settings.batch_max_leaves,
+                max_age_s=self._settings.batch_max_age_s,
+            )
+            if not leaves:
+                return False
+            digests = [row.leaf for row in leaves]
+            root = MerkleTree([bytes.fromhex(d) for d in digests]).root.hex()
+            batch_id = f"batch-{root[:16]}"
+            anchor = AnchorBody(
+                batch_id=batch_id, batch_root=root, leaf_count=len(digests), leaves=tuple(digests)
+            )
+            tx = self._sign("anchor", anchor, now)
+            outbox.close_batch(session, leaves, batch_id=batch_id, root=root, tx=tx, now=now)
+            log.info("batch %s closed: %d leaves, tx %s", batch_id, len(digests), tx.hash)
+            return True
+
+    def _sign(self, tx_type: str, body: TxBody, now: datetime) -> Transaction:
+        seq = self._client.next_seq(self._office.did)
+        return office_tx(
+            self._chain_id,
+            tx_type,
+            body,
+            office=self._office.did,
+            seq=seq,
+            time=now,
+            key=self._office.signer,
+        )
+
+    def _advance(self, session: Session, row: OfficeTxRow, now: datetime) -> bool:
+        tx = Transaction.from_json(row.document)
+        try:
+            answer = self._client.submit(tx, wait_s=self._settings.submit_wait_s)
+        except RegistryError:
+            raise
+        except VCError as exc:  # the node refused it when it was submitted (4xx)
+            return self._refused(session, row, tx, exc.code, now)
+        if answer.state == "rejected":
+            code = str((answer.problem or {}).get("code", "REJECTED"))
+            return self._refused(session, row, tx, code, now)
+        if answer.state != "included":
+            return False
+        inclusion = self._client.get_json(f"/transactions/{tx.hash}")
+        self._finish(session, row, answer.height, inclusion, now)
+        return True
+
+    def _finish(
+        self, session: Session, row: OfficeTxRow, height: int | None, inclusion: Any, now: datetime
+    ) -> None:
+        receipts: dict[str, str] = {}
+        batch = outbox.batch_of(session, row)
+        if batch is not None:
+            for leaf in outbox.batch_leaves(session, batch.id):
+                receipts[leaf.leaf] = self._client.receipt(leaf.leaf).to_json()
+        outbox.mark_included(
+            session, row, height=height, inclusion=inclusion, receipts=receipts, now=now
+        )
+        what = f"batch {batch.id} ({batch.leaf_count} leaves)" if batch else row.kind
+        log.info("%s included at height %s, tx %s", what, height, row.tx_hash)
+
+    def _refused(
+        self, session: Session, row: OfficeTxRow, tx: Transaction, code: str, now: datetime
+    ) -> bool:
+        if code in SEQ_CODES:
+            fresh = self._sign(tx.type, tx.body, now)
+            outbox.replace_tx(session, row, fresh, now)
+            log.warning("tx %s refused (%s); re-signed as %s", row.tx_hash, code, fresh.hash)
+            return True
+        if code in ANCHORED_CODES and row.kind == "anchor":
+            self._finish(session, row, None, {"refused": code}, now)
+            return True
+        outbox.mark_rejected(session, row, code)
+        log.error("tx %s (%s) rejected by the registry: %s", row.tx_hash, row.kind, code)
+        return True
+
+    # The loop ---------------------------------------------------------------------------------
+
+    def run(self, stop: threading.Event) -> None:
+        """Step until ``stop`` is set, backing off while the registry cannot be reached."""
+        delay = 0.0
+        while not stop.is_set():
+            try:
+                busy = self.step(datetime.now(UTC))
+                delay = 0.0
+            except RegistryError as exc:
+                busy, delay = False, self._backoff(delay)
+                log.warning("registry unavailable (%s); retrying in %.1f s", exc.code, delay)
+            except VCError as exc:
+                busy, delay = False, self._backoff(delay)
+                log.error("anchoring step failed (%s); retrying in %.1f s", exc.code, delay)
+            except Exception as exc:  # noqa: BLE001 — the worker must outlive any one fault
+                busy, delay = False, self._backoff(delay)
+                log.error("anchoring step failed (%s); retrying", type(exc).__name__)
+            if not busy:
+                stop.wait(delay or IDLE_S)
+
+    def _backoff(self, delay: float) -> float:
+        return min(max(delay * 2, 0.2), self._settings.retry_max_s)
+
+
+class WorkerThread:
+    """A :class:`ChainWorker` on a daemon thread, with its own registry client."""
+
+    def __init__(self, *, engine: Engine, office: Office, settings: Settings) -> None:
+        url = settings.registry_base
+        if url is None:
+            raise ValueError("the chain worker needs ISSUER_REGISTRY_URL")
+        self._client = RegistryClient(url, timeout_s=settings.submit_wait_s + 10, retries=1)
+        self.worker = ChainWorker(
+            engine=engine, client=self._client, office=office, settings=settings
+        )
+        self._stop = threading.Event()
+        self._thread = threading.Thread(
+            target=self.worker.run, args=(self._stop,), name="issuer-chain-worker", daemon=True
+        )
+
+    def start(self) -> None:
+        self._thread.start()
+        log.info("chain worker started for %s", self._client.url)
+
+    def stop(self, timeout_s: float = 15.0) -> None:
+        self._stop.set()
+        self._thread.join(timeout_s)
+        self._client.close()

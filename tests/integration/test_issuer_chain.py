@@ -1,0 +1,229 @@
+"""The issuer on a real chain: a registry node and an issuer, each its own process on 127.0.0.1
+over SQLite files in a temp dir (issue 8, anchoring and status).
+
+Issue → the worker anchors the batch → the receipt verifies offline against the genesis block;
+revoke through ``POST /credentials/status`` → the registry's revocation list has the bit set;
+SIGKILL the issuer after issuing and before anchoring (with a signed anchor transaction stored
+but never submitted) → restart → every credential anchored exactly once, by that transaction.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from sqlmodel import Session, select
+
+from issuer.auth import add_operator
+from issuer.config import Settings
+from issuer.db import make_engine
+from issuer.office import Office, init_office, unlock_office
+from issuer.tables import BatchRow, OfficeTxRow, OutboxRow
+from issuer.testing import IssuerProcess, running_issuer, start_issuer
+from issuer.worker import ChainWorker
+from tests.integration.live_registry import LiveChain, live_chain
+from vc_core.anchoring import AnchorReceipt, ChainFacts, credential_digest, verify_receipt
+from vc_core.errors import NotFoundError
+from vc_core.keystore import KdfLimits
+from vc_core.registry_client import RegistryClient
+from vc_core.status_list import decode_list, status_at
+
+pytestmark = pytest.mark.integration
+PASSPHRASE = "chain test passphrase, never logged"
+DRIVER = "DriverLicenceCredential"
+WAIT_S = 60.0
+
+
+@dataclass
+class Office_:
+    data: Path
+    office: Office
+    tokens: dict[str, str]
+
+    def headers(self, role: str) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.tokens[role]}"}
+
+
+def _make_office(tmp: Path, chain: LiveChain, name: str = "tp") -> Office_:
+    data = tmp / "office"
+    settings = Settings(data_dir=data)
+    now = datetime.now(UTC)
+    init_office(
+        settings=settings,
+        did=f"did:ecert:{chain.chain_id}:{name}",
+        name="Traffic police",
+        passphrase=PASSPHRASE,
+        limits=KdfLimits.minimum(),
+        now=now,
+    )
+    office = unlock_office(settings=settings, passphrase=PASSPHRASE)
+    chain.accredit(name, office.signer, types=[DRIVER])
+    engine = make_engine(settings.db_url)
+    tokens = {}
+    with Session(engine) as session:
+        for role in ("issuer", "approver"):
+            made = add_operator(
+                session,
+                name=role,
+                roles=[role],
+                credential_types=[DRIVER],
+                lifetime=timedelta(days=1),
+                now=now,
+            )
+            tokens[role] = made.token
+    engine.dispose()
+    return Office_(data=data, office=office, tokens=tokens)
+
+
+def _env(chain: LiveChain, **extra: str) -> dict[str, str]:
+    return {
+        "ISSUER_PASSPHRASE": PASSPHRASE,
+        "ISSUER_REGISTRY_URL": chain.url,
+        "ISSUER_BATCH_MAX_AGE_S": "0.3",
+        **extra,
+    }
+
+
+def _draft() -> dict[str, Any]:
+    text = resources.files("schemas").joinpath("examples", "driver-licence.json").read_text("utf-8")
+    draft: dict[str, Any] = json.loads(text)
+    draft.pop("id")
+    return draft
+
+
+def _issue(issuer: IssuerProcess, office: Office_, n: int) -> list[dict[str, Any]]:
+    issued = []
+    for _ in range(n):
+        answer = httpx.post(
+            issuer.url + "/credentials/issue",
+            json={"credential": _draft()},
+            headers=office.headers("issuer"),
+            timeout=30,
+        )
+        assert answer.status_code == 201, answer.text
+        issued.append(answer.json()["verifiableCredential"])
+    return issued
+
+
+def _receipt(issuer: IssuerProcess, office: Office_, credential_id: str) -> AnchorReceipt:
+    """Poll ``GET /credentials/{id}/receipt`` until the credential is anchored."""
+    deadline = time.monotonic() + WAIT_S
+    while True:
+        answer = httpx.get(
+            f"{issuer.url}/credentials/{credential_id}/receipt",
+            headers=office.headers("issuer"),
+            timeout=10,
+        )
+        if answer.status_code == 200:
+            return AnchorReceipt.from_json(answer.content)
+        assert answer.status_code == 404 and answer.json()["code"] == "RECEIPT_PENDING"
+        assert time.monotonic() < deadline, "not anchored in time:\n" + issuer.log()[-3000:]
+        time.sleep(0.1)
+
+
+def _anchored_leaves(client: RegistryClient, office_did: str) -> Counter[str]:
+    """How many times each leaf appears in the office's anchor transactions on chain."""
+    seen: Counter[str] = Counter()
+    for block in client.iter_blocks(0):
+        for tx in block.transactions:
+            if tx.type == "anchor" and tx.author == office_did:
+                seen.update(tx.body.leaves or ())  # type: ignore[union-attr]
+    return seen
+
+
+@contextmanager
+def _chain_and_office(tmp: Path) -> Iterator[tuple[LiveChain, Office_, ChainFacts]]:
+    with live_chain(tmp) as chain:
+        office = _make_office(tmp, chain)
+        facts = ChainFacts.from_genesis(chain.client.blocks(0, 1).blocks[0])
+        yield chain, office, facts
+
+
+def test_issue_anchor_receipt_verifies_offline_and_revoke_shows_on_the_list(
+    tmp_path: Path,
+) -> None:
+    with _chain_and_office(tmp_path) as (chain, office, facts):
+        with running_issuer(office.data, env=_env(chain)) as issuer:
+            issued = _issue(issuer, office, 3)
+            for vc in issued:
+                receipt = _receipt(issuer, office, vc["id"])
+                verify_receipt(receipt, vc, facts)
+                assert receipt.leaf == credential_digest(vc)
+                assert receipt.office == office.office.did
+
+            target = issued[1]
+            entries = {e["statusPurpose"]: e for e in target["credentialStatus"]}
+            assert set(entries) == {"revocation", "suspension"}
+            revocation = entries["revocation"]
+            assert revocation["statusListCredential"].startswith(chain.url + "/status-lists/tp/")
+            # An issuer may not revoke (approver or admin only).
+            body = {"credentialId": target["id"], "action": "revoke", "reason": "lost"}
+            url = issuer.url + "/credentials/status"
+            refused = httpx.post(url, json=body, headers=office.headers("issuer"), timeout=30)
+            assert refused.status_code == 403, refused.text
+            done = httpx.post(url, json=body, headers=office.headers("approver"), timeout=30)
+            assert done.status_code == 200, done.text + issuer.log()[-2000:]
+            assert done.json()["state"] == "included"
+            assert done.json()["inclusion"]["state"] == "included"
+
+            listed = httpx.get(revocation["statusListCredential"], timeout=10).json()
+            bits = decode_list(listed["credentialSubject"]["encodedList"])
+            assert status_at(bits, int(revocation["statusListIndex"])) == 1
+            for other in (issued[0], issued[2]):
+                entry = next(
+                    e for e in other["credentialStatus"] if e["statusPurpose"] == "revocation"
+                )
+                assert status_at(bits, int(entry["statusListIndex"])) == 0
+            indexes = {e["statusListIndex"] for vc in issued for e in vc["credentialStatus"]}
+            assert len(indexes) == 3, "one index per credential, shared by both purposes"
+        assert "ecert-op." not in issuer.log() and PASSPHRASE not in issuer.log()
+
+
+def test_sigkill_before_anchoring_then_restart_anchors_exactly_once(tmp_path: Path) -> None:
+    with _chain_and_office(tmp_path) as (chain, office, facts):
+        # Issue with the worker off, then SIGKILL: the outbox holds the leaves, nothing more.
+        issuer = start_issuer(office.data, env=_env(chain, ISSUER_ANCHOR_WORKER="false"))
+        issued = _issue(issuer, office, 5)
+        issuer.kill()
+
+        # One worker step closes the batch: the signed anchor transaction is stored and never
+        # submitted, as if the process had died right before sending it.
+        settings = Settings(data_dir=office.data, registry_url=chain.url, batch_max_age_s=0.001)
+        engine = make_engine(settings.db_url)
+        with RegistryClient(chain.url) as client:
+            worker = ChainWorker(
+                engine=engine, client=client, office=office.office, settings=settings
+            )
+            assert worker.step(datetime.now(UTC) + timedelta(seconds=1))
+        with Session(engine) as session:
+            (stored,) = session.exec(select(OfficeTxRow)).all()
+        assert stored.state == "signed"
+        with pytest.raises(NotFoundError):  # the registry never saw it
+            chain.client.get_json(f"/transactions/{stored.tx_hash}")
+
+        with running_issuer(office.data, env=_env(chain)) as issuer:
+            receipts = [_receipt(issuer, office, vc["id"]) for vc in issued]
+            more = _issue(issuer, office, 2)
+            receipts += [_receipt(issuer, office, vc["id"]) for vc in more]
+        for vc, receipt in zip([*issued, *more], receipts, strict=True):
+            verify_receipt(receipt, vc, facts)
+        assert receipts[0].anchor_tx.hash == stored.tx_hash, "the stored tx, resubmitted"
+
+        seen = _anchored_leaves(chain.client, office.office.did)
+        assert sorted(seen) == sorted(credential_digest(vc) for vc in [*issued, *more])
+        assert set(seen.values()) == {1}, "no leaf anchored twice"
+        with Session(engine) as session:
+            batches = session.exec(select(BatchRow)).all()
+            assert all(b.anchored_at for b in batches)
+            assert all(r.receipt for r in session.exec(select(OutboxRow)))
+        engine.dispose()
