@@ -25,6 +25,7 @@ from registry import cli as registry_cli
 from registry.office_cli import office_app
 from registry.replica_cli import replica_app
 from vc_core.errors import InternalError, VCError
+from verifier import cli as verifier_cli
 
 if TYPE_CHECKING:
     # typer vendors click; its Context is the type TyperGroup.invoke takes.
@@ -66,6 +67,7 @@ app.add_typer(registry_cli.council_app, name="council")
 app.add_typer(office_app, name="office")
 app.add_typer(replica_app, name="replica")
 app.add_typer(issuer_cli.app, name="issuer")
+app.add_typer(verifier_cli.app, name="verifier")
 app.command("demo")(demo.demo)
 app.command("verify")(verify_cmd.verify)
 

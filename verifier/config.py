@@ -1,0 +1,76 @@
+"""Verifier settings, read from ``VERIFIER_*`` environment variables.
+
+Nothing is read at import time: :func:`get_settings` is cached, and tests build their own
+:class:`Settings`. The verifier trusts exactly one chain, named by its genesis hash; it keeps a
+replica of it in ``replica.sqlite`` and its issued challenges in ``verifier.sqlite``, both in the
+data dir unless set otherwise. ``VERIFIER_REGISTRY_URLS`` is a JSON list of registry nodes the
+replica is synced from, in order of preference (none: the replica is never synced, as for a
+verifier fed by snapshots).
+
+Example:
+    >>> s = Settings(genesis_hash="ab" * 32, data_dir="/srv/verifier")
+    >>> s.replica_file.name, s.db_url
+    ('replica.sqlite', 'sqlite:////srv/verifier/verifier.sqlite')
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from vc_core.verification import FreshnessPolicy
+
+REPLICA_FILE = "replica.sqlite"
+DB_FILE = "verifier.sqlite"
+
+
+class Settings(BaseSettings):
+    """Which chain to trust, where to sync it from, and what the API accepts."""
+
+    model_config = SettingsConfigDict(env_prefix="VERIFIER_", frozen=True)
+
+    genesis_hash: str = Field(pattern=r"^[0-9a-f]{64}$")
+    registry_urls: list[str] = Field(default_factory=list)
+    data_dir: Path = Field(default=Path("verifier-data"))
+    replica_path: Path | None = None
+    database_url: str | None = None
+    host: str = "127.0.0.1"
+    port: int = 8500
+    # The oldest chain view this deployment accepts (DESIGN §5 step 8): older is 503.
+    freshness_max_age_s: float = Field(default=900.0, gt=0)
+    sync_interval_s: float = Field(default=30.0, gt=0)
+    # One registry request may take this long before the sync moves to the next node.
+    sync_timeout_s: float = Field(default=10.0, gt=0)
+    challenge_ttl_s: float = Field(default=300.0, gt=0)
+    # The domain a challenge is bound to when its requester names none (VC-DI §4.4 step 8).
+    domain: str = Field(default="verifier.ecert.example", min_length=1)
+    # Requests larger than this are refused before they are parsed (RFC 9457 problem, 413).
+    max_body_bytes: int = Field(default=1024 * 1024, ge=1024)
+    max_batch: int = Field(default=100, ge=1)
+    max_presented: int = Field(default=20, ge=1)
+
+    @property
+    def replica_file(self) -> Path:
+        return self.replica_path or self.data_dir / REPLICA_FILE
+
+    @property
+    def db_url(self) -> str:
+        return self.database_url or f"sqlite:///{self.data_dir / DB_FILE}"
+
+    @property
+    def policy(self) -> FreshnessPolicy:
+        return FreshnessPolicy(max_age=timedelta(seconds=self.freshness_max_age_s))
+
+    @property
+    def challenge_ttl(self) -> timedelta:
+        return timedelta(seconds=self.challenge_ttl_s)
+
+
+@lru_cache
+def get_settings() -> Settings:
+    """The process's settings from the environment (cached; tests pass their own)."""
+    return Settings()
