@@ -18,16 +18,19 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import timedelta
 
 from fastapi import FastAPI
 
 from issuer import problems
+from issuer.accreditation import AccreditationGate
 from issuer.config import PASSPHRASE_ENV, Settings, get_settings
 from issuer.db import make_engine
 from issuer.office import Office, unlock_office
 from issuer.routers import credentials, health, status
 from issuer.worker import WorkerThread
 from vc_core.canon import default_contexts
+from vc_core.errors import MalformedError
 from vc_core.keystore import read_passphrase
 
 
@@ -38,6 +41,8 @@ def create_app(settings: Settings, office: Office) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         engine = make_engine(settings.db_url)
         app.state.engine = engine
+        gate = _open_gate(settings, office)
+        app.state.gate = gate
         worker = None
         if settings.registry_url and settings.anchor_worker:
             worker = WorkerThread(engine=engine, office=office, settings=settings)
@@ -47,9 +52,18 @@ def create_app(settings: Settings, office: Office) -> FastAPI:
         finally:
             if worker is not None:
                 worker.stop()
+            if gate is not None:
+                gate.close()
             engine.dispose()
 
+    if settings.registry_url and settings.accreditation_check and not settings.genesis_hash:
+        raise MalformedError(
+            "ISSUER_GENESIS_HASH is needed to check accreditation against the registry "
+            "(or set ISSUER_ACCREDITATION_CHECK=false)",
+            code="GENESIS_HASH_MISSING",
+        )
     app = FastAPI(title="ecert issuer", lifespan=lifespan)
+    app.state.gate = None
     app.state.settings = settings
     app.state.office = office
     app.state.contexts = default_contexts()
@@ -59,6 +73,20 @@ def create_app(settings: Settings, office: Office) -> FastAPI:
     app.include_router(health.router)
     app.add_middleware(problems.BodyLimit, max_bytes=settings.max_body_bytes)
     return app
+
+
+def _open_gate(settings: Settings, office: Office) -> AccreditationGate | None:
+    """The office's replica and accreditation rules, when a registry is configured."""
+    if not (settings.registry_base and settings.accreditation_check and settings.genesis_hash):
+        return None
+    return AccreditationGate.open(
+        settings.data_dir,
+        registry_url=settings.registry_base,
+        genesis_hash=settings.genesis_hash,
+        office_did=office.did,
+        max_age=timedelta(seconds=settings.replica_max_age_s),
+        sync_every=timedelta(seconds=settings.replica_sync_s),
+    )
 
 
 def app_from_env() -> FastAPI:

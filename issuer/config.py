@@ -57,6 +57,14 @@ class Settings(BaseSettings):
     retry_max_s: float = Field(default=30.0, gt=0)
     # How long one submission waits for its block (``Prefer: wait``) before resubmitting.
     submit_wait_s: float = Field(default=5.0, gt=0, le=60)
+    # Accreditation (issuer/accreditation.py): with a registry, issuance is checked against the
+    # office's own replica, trusted from this genesis hash; a replica that could not be synced
+    # for ``replica_max_age_s`` makes issuance 503 (never blind). ``accreditation_check=False``
+    # turns the check off (tests of other parts only; documented in the README).
+    genesis_hash: str | None = Field(default=None, pattern=r"^[0-9a-f]{64}$")
+    accreditation_check: bool = True
+    replica_max_age_s: float = Field(default=300.0, gt=0)
+    replica_sync_s: float = Field(default=2.0, ge=0)
     # How long ``POST /credentials/status`` waits for inclusion before answering 202.
     status_wait_s: float = Field(default=10.0, ge=0, le=120)
 

@@ -19,6 +19,7 @@ from pydantic import ValidationError
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from issuer.accreditation import AccreditationGate
 from issuer.auth import ISSUE, Operator, authenticate, authorize
 from issuer.config import Settings
 from issuer.errors import UnsupportedMediaTypeError
@@ -39,6 +40,11 @@ async def get_office(request: Request) -> Office:
     return office
 
 
+async def get_gate(request: Request) -> AccreditationGate | None:
+    gate: AccreditationGate | None = request.app.state.gate
+    return gate
+
+
 async def get_contexts(request: Request) -> LocalContexts:
     contexts: LocalContexts = request.app.state.contexts
     return contexts
@@ -57,6 +63,7 @@ async def get_now() -> datetime:
 
 SettingsDep = Annotated[Settings, Depends(get_app_settings)]
 OfficeDep = Annotated[Office, Depends(get_office)]
+GateDep = Annotated[AccreditationGate | None, Depends(get_gate)]
 ContextsDep = Annotated[LocalContexts, Depends(get_contexts)]
 SessionDep = Annotated[Session, Depends(get_session)]
 NowDep = Annotated[datetime, Depends(get_now)]

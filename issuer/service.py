@@ -9,6 +9,10 @@
     anything looks inside the draft.
 (3) Type: the draft names exactly one ecert credential type (422 ``CREDENTIAL_TYPE_UNKNOWN``).
 (4) Scope: the operator has the ``issuer`` role and the type is in its scope (403).
+(4b) Accreditation, when a registry is configured: the office's own replica says the office is
+    accredited, active, for this type and the subject's region (403 naming the rule), and the
+    replica is fresh enough to say so (503 ``ACCREDITATION_UNCHECKED``); see
+    :mod:`issuer.accreditation`.
 (5) The id is not used yet (409 ``CREDENTIAL_ID_TAKEN``).
 (6) Context: the draft uses the ecert JSON-LD context (422 ``ECERT_CONTEXT_MISSING``), so the
     library call below always applies the type's rules.
@@ -26,8 +30,6 @@
     (:func:`issuer.outbox.add_leaf`), committed together (fsync'd on SQLite) before returning;
     two requests racing for one id are told apart by the primary key (409).
 
-What is not here yet, and where it joins: the accreditation check against the office's registry
-replica (after (4)). See ``issuer/README.md``.
 """
 
 from __future__ import annotations
@@ -44,6 +46,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from issuer import outbox, status
+from issuer.accreditation import AccreditationGate
 from issuer.auth import ISSUE, READ, Operator, authorize
 from issuer.clock import stamp
 from issuer.errors import ConflictError
@@ -101,6 +104,7 @@ def issue(
     contexts: LocalContexts,
     now: datetime,
     registry_base: str | None = None,
+    gate: AccreditationGate | None = None,
 ) -> dict[str, Any]:
     """Validate, sign and store ``draft``; return the verifiable credential (steps (1)–(8)).
 
@@ -109,7 +113,8 @@ def issue(
 
     Raises:
         SchemaError, IdentifierError: the type is unknown or the content invalid (422).
-        ForbiddenError: role or type scope (403).
+        ForbiddenError: role or type scope, or the office's accreditation (403).
+        RegistryError: ``ACCREDITATION_UNCHECKED``, the replica is too old to say (503).
         ValidationFailedError: issuer, id or proof not acceptable (422).
         ConflictError: the id is already used (409).
         MalformedError: not a VCDM 2.0 credential (400).
@@ -118,6 +123,8 @@ def issue(
     Credential.from_dict(prepared)
     type_name = credential_type_of(prepared)
     authorize(operator, roles=ISSUE, credential_type=type_name)
+    if gate is not None:
+        gate.check(prepared, now=now)
     if session.get(CredentialRow, prepared["id"]) is not None:
         raise ConflictError(
             f"a credential {prepared['id']} was already issued",

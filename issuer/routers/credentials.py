@@ -11,6 +11,7 @@ from fastapi import APIRouter, Response
 from issuer import outbox, service
 from issuer.deps import (
     ContextsDep,
+    GateDep,
     IssuerDep,
     IssueRequestDep,
     NowDep,
@@ -35,6 +36,7 @@ def issue_credential(
     office: OfficeDep,
     settings: SettingsDep,
     contexts: ContextsDep,
+    gate: GateDep,
     now: NowDep,
     response: Response,
 ) -> CredentialPublic:
@@ -51,6 +53,7 @@ def issue_credential(
         contexts=contexts,
         now=now,
         registry_base=settings.registry_base,
+        gate=gate,
     )
     response.headers["Location"] = "/credentials/" + quote(signed["id"], safe=":")
     response.headers["Cache-Control"] = NO_STORE

@@ -29,10 +29,11 @@ from issuer.config import Settings
 from issuer.db import make_engine
 from issuer.office import Office, init_office, unlock_office
 from issuer.tables import BatchRow, OfficeTxRow, OutboxRow
-from issuer.testing import IssuerProcess, running_issuer, start_issuer
+from issuer.testing import IssuerProcess, free_port, running_issuer, start_issuer
 from issuer.worker import ChainWorker
 from tests.integration.live_registry import LiveChain, live_chain
 from vc_core.anchoring import AnchorReceipt, ChainFacts, credential_digest, verify_receipt
+from vc_core.credential_types import CREDENTIAL_TYPES
 from vc_core.errors import NotFoundError
 from vc_core.keystore import KdfLimits
 from vc_core.registry_client import RegistryClient
@@ -41,6 +42,7 @@ from vc_core.status_list import decode_list, status_at
 pytestmark = pytest.mark.integration
 PASSPHRASE = "chain test passphrase, never logged"
 DRIVER = "DriverLicenceCredential"
+BUSINESS = "BusinessLicenceCredential"
 WAIT_S = 60.0
 
 
@@ -89,16 +91,22 @@ def _env(chain: LiveChain, **extra: str) -> dict[str, str]:
     return {
         "ISSUER_PASSPHRASE": PASSPHRASE,
         "ISSUER_REGISTRY_URL": chain.url,
+        "ISSUER_GENESIS_HASH": chain.genesis_hash,
         "ISSUER_BATCH_MAX_AGE_S": "0.3",
         **extra,
     }
 
 
-def _draft() -> dict[str, Any]:
-    text = resources.files("schemas").joinpath("examples", "driver-licence.json").read_text("utf-8")
+def _example(type_name: str) -> dict[str, Any]:
+    name = CREDENTIAL_TYPES[type_name].example_file
+    text = resources.files("schemas").joinpath("examples", name).read_text("utf-8")
     draft: dict[str, Any] = json.loads(text)
     draft.pop("id")
     return draft
+
+
+def _draft() -> dict[str, Any]:
+    return _example(DRIVER)
 
 
 def _issue(issuer: IssuerProcess, office: Office_, n: int) -> list[dict[str, Any]]:
@@ -227,3 +235,50 @@ def test_sigkill_before_anchoring_then_restart_anchors_exactly_once(tmp_path: Pa
             assert all(b.anchored_at for b in batches)
             assert all(r.receipt for r in session.exec(select(OutboxRow)))
         engine.dispose()
+
+
+def _problem(answer: httpx.Response, status: int, code: str) -> None:
+    assert answer.status_code == status, answer.text
+    assert answer.headers["content-type"] == "application/problem+json"
+    assert answer.json()["code"] == code
+
+
+def test_issuance_refuses_what_the_replica_says_the_office_may_not_issue(
+    tmp_path: Path,
+) -> None:
+    with _chain_and_office(tmp_path) as (chain, office, _facts):
+        engine = make_engine(Settings(data_dir=office.data).db_url)
+        with Session(engine) as session:
+            wide = add_operator(
+                session,
+                name="wide",
+                roles=["issuer"],
+                credential_types=[DRIVER, BUSINESS],
+                lifetime=timedelta(days=1),
+                now=datetime.now(UTC),
+            ).token
+        engine.dispose()
+        as_wide = {"Authorization": f"Bearer {wide}"}
+        url_path = "/credentials/issue"
+        with running_issuer(office.data, env=_env(chain)) as issuer:
+            url = issuer.url + url_path
+            inside = httpx.post(url, json={"credential": _draft()}, headers=as_wide, timeout=30)
+            assert inside.status_code == 201, inside.text
+            # Accredited for division prefix 51 only: Beijing (11…) is refused, naming the rule.
+            beijing = _draft()
+            beijing["credentialSubject"]["divisionCode"] = "110101"
+            refused = httpx.post(url, json={"credential": beijing}, headers=as_wide, timeout=30)
+            _problem(refused, 403, "REGION_NOT_ACCREDITED")
+            # Accredited for driving licences only.
+            business = _example(BUSINESS)
+            refused = httpx.post(url, json={"credential": business}, headers=as_wide, timeout=30)
+            _problem(refused, 403, "TYPE_NOT_ACCREDITED")
+        # The registry cannot be reached and the replica is older than allowed: 503, not blind.
+        down = _env(chain, ISSUER_REPLICA_MAX_AGE_S="0.5")
+        down["ISSUER_REGISTRY_URL"] = f"http://127.0.0.1:{free_port()}"
+        time.sleep(0.6)
+        with running_issuer(office.data, env=down) as issuer:
+            blind = httpx.post(
+                issuer.url + url_path, json={"credential": _draft()}, headers=as_wide, timeout=60
+            )
+            _problem(blind, 503, "ACCREDITATION_UNCHECKED")

@@ -23,7 +23,7 @@ from issuer.testing import free_port
 from issuer.worker import ChainWorker
 from tests.unit.issuer.conftest import NOW, OfficeDir
 from vc_core.anchoring import credential_digest
-from vc_core.errors import RegistryError
+from vc_core.errors import MalformedError, RegistryError
 from vc_core.registry_client import RegistryClient
 
 DRIVER = "DriverLicenceCredential"
@@ -39,7 +39,12 @@ def _auth(token: Any) -> dict[str, str]:
 def chain_client(office_dir: OfficeDir) -> Iterator[TestClient]:
     """The app with a registry configured (status entries on) but no worker running."""
     settings = office_dir.settings.model_copy(
-        update={"registry_url": REGISTRY + "/", "anchor_worker": False, "status_wait_s": 0.0}
+        update={
+            "registry_url": REGISTRY + "/",
+            "anchor_worker": False,
+            "status_wait_s": 0.0,
+            "accreditation_check": False,
+        }
     )
     app = create_app(settings, office_dir.office)
 
@@ -194,3 +199,10 @@ def test_an_unreachable_registry_loses_nothing(
         assert outbox.in_flight(session) is None
         assert session.exec(select(func.count()).select_from(CredentialRow)).one() == 2
     engine.dispose()
+
+
+def test_a_registry_without_a_genesis_hash_is_refused_at_start(office_dir: OfficeDir) -> None:
+    settings = office_dir.settings.model_copy(update={"registry_url": REGISTRY})
+    with pytest.raises(MalformedError) as refused:
+        create_app(settings, office_dir.office)
+    assert refused.value.code == "GENESIS_HASH_MISSING"
