@@ -27,7 +27,7 @@ from vc_core.replica import Replica
 from verifier import problems
 from verifier.config import Settings, get_settings
 from verifier.db import make_engine
-from verifier.routers import credentials, health
+from verifier.routers import credentials, health, presentations
 from verifier.service import Checker
 from verifier.sync import ReplicaSync
 
@@ -76,6 +76,7 @@ def create_app(
     app.state.clock = clock
     problems.install(app)
     app.include_router(credentials.router)
+    app.include_router(presentations.router)
     app.include_router(health.router)
     app.add_middleware(problems.BodyLimit, max_bytes=settings.max_body_bytes)
     return app

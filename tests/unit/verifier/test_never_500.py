@@ -29,7 +29,7 @@ JSON = st.recursive(
     max_leaves=12,
 )
 ALLOWED = {200, 400, 413, 415, 422, 503}
-ROUTES = ["/credentials/verify", "/verify/batch"]
+ROUTES = ["/credentials/verify", "/verify/batch", "/presentations/verify", "/challenges"]
 SLOW = settings(
     max_examples=60,
     deadline=None,
@@ -63,6 +63,17 @@ def test_any_json_credential_is_never_a_500_nor_valid(
         assert answer.status_code != 200 or answer.json()["results"][0]["status"] != 200
         return
     answer = client.post("/credentials/verify", json={member: value})
+    _check(answer)
+    assert answer.status_code != 200
+
+
+@SLOW
+@given(value=JSON, options=JSON)
+def test_any_json_presentation_is_never_a_500_nor_valid(
+    client: TestClient, value: Any, options: Any
+) -> None:
+    body = {"verifiablePresentation": value, "options": options}
+    answer = client.post("/presentations/verify", json=body)
     _check(answer)
     assert answer.status_code != 200
 

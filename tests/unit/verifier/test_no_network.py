@@ -10,6 +10,10 @@ import pytest
 from fastapi.testclient import TestClient
 
 from tests.unit.vc_core.verification.conftest import World
+from vc_core.keys import KeyPair
+from wallet_cli.present import build_presentation
+
+HOLDER = KeyPair.from_seed(b"\x51" * 32)
 
 
 def test_a_verify_request_does_no_network_io(
@@ -25,6 +29,10 @@ def test_a_verify_request_does_no_network_io(
         attempts.append(args[1:] if args else kwargs)
         raise OSError("network blocked by the test")
 
+    challenge = client.post("/challenges").json()
+    vp = build_presentation(
+        [deed], HOLDER, challenge=challenge["challenge"], domain=challenge["domain"], now=world.now
+    )
     # The test client talks to the app in memory, so these block every socket but its own.
     monkeypatch.setattr(socket.socket, "connect", refuse)
     monkeypatch.setattr(socket.socket, "connect_ex", refuse)
@@ -38,6 +46,7 @@ def test_a_verify_request_does_no_network_io(
         client.post("/credentials/verify", json={"verifiableCredential": revoked}),
         client.post("/credentials/verify", json={"verifiableCredential": remote}),
         client.post("/verify/batch", json={"verifiableCredentials": [deed, revoked]}),
+        client.post("/presentations/verify", json={"verifiablePresentation": vp}),
     ]
-    assert [a.status_code for a in answers] == [200, 422, 422, 200]
+    assert [a.status_code for a in answers] == [200, 422, 422, 200, 200]
     assert attempts == []
