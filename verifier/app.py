@@ -5,8 +5,11 @@ starts the background sync (:mod:`verifier.sync`) when registry URLs are configu
 it stops the sync, waits for a round in progress, and closes both. Requests never wait on the
 network: they read the replica as it stands.
 
-A test may pass its own ``replica`` (already open; the app then neither syncs nor closes it
-unless registry URLs are set) and ``clock``.
+``ecert verifier serve`` opens the replica first (:func:`open_replica`, so a file that does not
+verify from the trusted genesis is one line and an exit code, before any server runs) and hands
+it over as ``opened``: the app closes it on shutdown. A test may lend its own ``replica``
+instead (the app then never closes it; it syncs it only if registry URLs are set) and its own
+``clock``.
 
 Example:
     >>> from verifier.config import Settings
@@ -23,6 +26,8 @@ from datetime import UTC, datetime
 
 from fastapi import FastAPI
 
+from vc_core.errors import MalformedError
+from vc_core.ledger import ChainError
 from vc_core.replica import Replica
 from verifier import problems
 from verifier.config import Settings, get_settings
@@ -40,6 +45,7 @@ def create_app(
     settings: Settings,
     *,
     replica: Replica | None = None,
+    opened: Replica | None = None,
     clock: Callable[[], datetime] = _now,
 ) -> FastAPI:
     """The verifier's FastAPI app for ``settings`` (see the module docstring)."""
@@ -47,14 +53,18 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         engine = make_engine(settings.db_url)
-        opened = replica or Replica.open(settings.replica_file, genesis_hash=settings.genesis_hash)
+        owned: Replica | None = None
+        if replica is not None:
+            used = replica
+        else:
+            used = owned = opened if opened is not None else open_replica(settings)
         syncer = None
         if settings.registry_urls:
             syncer = ReplicaSync(
-                opened, settings.registry_urls, clock=clock, timeout_s=settings.sync_timeout_s
+                used, settings.registry_urls, clock=clock, timeout_s=settings.sync_timeout_s
             )
-        app.state.engine, app.state.replica, app.state.syncer = engine, opened, syncer
-        app.state.checker = Checker(opened, settings.genesis_hash, settings.policy)
+        app.state.engine, app.state.replica, app.state.syncer = engine, used, syncer
+        app.state.checker = Checker(used, settings.genesis_hash, settings.policy)
         stop = asyncio.Event()
         task = None
         if syncer is not None:
@@ -67,8 +77,8 @@ def create_app(
                 with suppress(asyncio.CancelledError):
                     await task
                 syncer.close()  # type: ignore[union-attr]
-            if replica is None:
-                opened.close()
+            if owned is not None:
+                owned.close()
             engine.dispose()
 
     app = FastAPI(title="ecert verifier", lifespan=lifespan)
@@ -80,6 +90,24 @@ def create_app(
     app.include_router(health.router)
     app.add_middleware(problems.BodyLimit, max_bytes=settings.max_body_bytes)
     return app
+
+
+def open_replica(settings: Settings) -> Replica:
+    """The replica file, opened and verified from the trusted genesis.
+
+    Raises:
+        MalformedError: ``REPLICA_NOT_OF_THIS_CHAIN``: the file holds blocks that do not verify
+            from ``settings.genesis_hash`` (another chain's replica, or a damaged one).
+    """
+    try:
+        return Replica.open(settings.replica_file, genesis_hash=settings.genesis_hash)
+    except ChainError as exc:
+        raise MalformedError(
+            f"the replica {settings.replica_file} does not verify from the trusted genesis "
+            f"{settings.genesis_hash[:16]}…: {exc.message}; point --replica at this chain's "
+            "replica, or move the file away to sync a new one",
+            code="REPLICA_NOT_OF_THIS_CHAIN",
+        ) from exc
 
 
 def app_from_env() -> FastAPI:

@@ -72,7 +72,7 @@ def serve(
     """Open the replica, sync it in the background, and serve the verifier API."""
     import uvicorn
 
-    from verifier.app import create_app
+    from verifier.app import create_app, open_replica
 
     settings = _settings(
         genesis_hash=genesis,
@@ -89,8 +89,9 @@ def serve(
         f"{', '.join(settings.registry_urls) or 'no registry (replica as it stands)'}",
         err=True,
     )
+    opened = open_replica(settings)
     uvicorn.run(
-        create_app(settings),
+        create_app(settings, opened=opened),
         host=settings.host,
         port=settings.port,
         log_level="warning",

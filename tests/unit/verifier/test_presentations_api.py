@@ -212,3 +212,18 @@ def test_as_of_applies_to_every_presented_credential(world: World, client: TestC
     assert answer.status_code == 200, answer.text
     later = _post(client, _vp(world, [deed], _challenge(client)))
     assert later.status_code == 422 and _code(later) == "REVOKED"
+
+
+def test_a_credential_about_another_did_is_not_the_holders_to_present(
+    world: World, client: TestClient
+) -> None:
+    deed = world.issued()
+    about_other = {
+        **deed,
+        "credentialSubject": {**deed["credentialSubject"], "id": did_key(OTHER.public)},
+    }
+    made = _challenge(client)
+    answer = _post(client, _vp(world, [about_other], made))
+    assert answer.status_code == 422 and _code(answer) == "HOLDER_NOT_SUBJECT"
+    # Refused for its contents before the challenge was looked at: the challenge is still good.
+    assert _post(client, _vp(world, [deed], made)).status_code == 200
