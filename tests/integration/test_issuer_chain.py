@@ -4,7 +4,10 @@ over SQLite files in a temp dir (issue 8, anchoring and status).
 Issue → the worker anchors the batch → the receipt verifies offline against the genesis block;
 revoke through ``POST /credentials/status`` → the registry's revocation list has the bit set;
 SIGKILL the issuer after issuing and before anchoring (with a signed anchor transaction stored
-but never submitted) → restart → every credential anchored exactly once, by that transaction.
+but never submitted) → restart → every credential anchored exactly once, by that transaction;
+SIGKILL the registry while batches are in flight → issuance goes on, and after its restart every
+credential is anchored exactly once; suspend and reinstate show on the suspension list; the
+replica refuses an unaccredited type or region (403) and a replica too old to say (503).
 """
 
 from __future__ import annotations
@@ -31,6 +34,9 @@ from issuer.office import Office, init_office, unlock_office
 from issuer.tables import BatchRow, OfficeTxRow, OutboxRow
 from issuer.testing import IssuerProcess, free_port, running_issuer, start_issuer
 from issuer.worker import ChainWorker
+from registry.config import Settings as RegistrySettings
+from registry.setup import init_registry, read_key
+from registry.testing import start_node
 from tests.integration.live_registry import LiveChain, live_chain
 from vc_core.anchoring import AnchorReceipt, ChainFacts, credential_digest, verify_receipt
 from vc_core.credential_types import CREDENTIAL_TYPES
@@ -282,3 +288,76 @@ def test_issuance_refuses_what_the_replica_says_the_office_may_not_issue(
                 issuer.url + url_path, json={"credential": _draft()}, headers=as_wide, timeout=60
             )
             _problem(blind, 503, "ACCREDITATION_UNCHECKED")
+
+
+def test_suspend_and_reinstate_show_on_the_suspension_list(tmp_path: Path) -> None:
+    with (
+        _chain_and_office(tmp_path) as (chain, office, _facts),
+        running_issuer(office.data, env=_env(chain)) as issuer,
+    ):
+        (vc,) = _issue(issuer, office, 1)
+        _receipt(issuer, office, vc["id"])
+        entry = next(e for e in vc["credentialStatus"] if e["statusPurpose"] == "suspension")
+        index = int(entry["statusListIndex"])
+        url = issuer.url + "/credentials/status"
+        until = (datetime.now(UTC) + timedelta(days=30)).isoformat()
+        for action, expected in (("suspend", 1), ("reinstate", 0)):
+            body = {"credentialId": vc["id"], "action": action, "reason": "inquiry"}
+            if action == "suspend":
+                body["until"] = until
+            done = httpx.post(url, json=body, headers=office.headers("approver"), timeout=30)
+            assert done.status_code == 200, done.text
+            listed = httpx.get(entry["statusListCredential"], timeout=10).json()
+            bits = decode_list(listed["credentialSubject"]["encodedList"])
+            assert status_at(bits, index) == expected, action
+            revocations = httpx.get(
+                entry["statusListCredential"].replace("/suspension/", "/revocation/"),
+                timeout=10,
+            ).json()
+            revoked = decode_list(revocations["credentialSubject"]["encodedList"])
+            assert status_at(revoked, index) == 0, "a suspension is not a revocation"
+
+
+def test_the_registry_killed_while_anchoring_loses_nothing(tmp_path: Path) -> None:
+    data = tmp_path / "node"
+    made = init_registry(
+        settings=RegistrySettings(data_dir=data),
+        chain_id="live",
+        council_size=1,
+        threshold=1,
+        now=datetime.now(UTC),
+    )
+    node = start_node(data)
+    port = int(node.url.rsplit(":", 1)[1])
+    try:
+        with RegistryClient(node.url) as client:
+            chain = LiveChain(
+                url=node.url,
+                chain_id="live",
+                genesis_hash=made.genesis_hash,
+                council=read_key(made.council_key_paths[0]),
+                producer=read_key(made.node_key_path),
+                data_dir=data,
+                client=client,
+            )
+            office = _make_office(tmp_path, chain)
+            with running_issuer(office.data, env=_env(chain)) as issuer:
+                first = _issue(issuer, office, 4)
+                node.kill()
+                # The registry is down: issuance goes on (the replica is fresh enough), the
+                # receipts stay pending.
+                second = _issue(issuer, office, 4)
+                pending = httpx.get(
+                    f"{issuer.url}/credentials/{second[0]['id']}/receipt",
+                    headers=office.headers("issuer"),
+                    timeout=10,
+                )
+                assert pending.json()["code"] == "RECEIPT_PENDING"
+                node = start_node(data, port=port)
+                for vc in [*first, *second]:
+                    _receipt(issuer, office, vc["id"])
+            seen = _anchored_leaves(client, office.office.did)
+        assert sorted(seen) == sorted(credential_digest(vc) for vc in [*first, *second])
+        assert set(seen.values()) == {1}, "no leaf anchored twice"
+    finally:
+        node.stop()

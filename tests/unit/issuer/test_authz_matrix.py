@@ -6,6 +6,7 @@ Rows are the ways a request can be unauthorized; columns are the endpoints. A ne
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -29,11 +30,25 @@ class Endpoint:
     method: str
     path: str
     write: bool
+    # The roles a well-formed token of this row carries, and those of the "wrong role" row.
+    roles: tuple[str, ...] = ("issuer",)
+    wrong_roles: tuple[str, ...] = ("approver", "admin")
 
 
 ENDPOINTS = {
     "issue": Endpoint("POST", "/credentials/issue", write=True),
     "read": Endpoint("GET", "/credentials/{id}", write=False),
+    "receipt": Endpoint("GET", "/credentials/{id}/receipt", write=False),
+    "status": Endpoint(
+        "POST", "/credentials/status", write=True, roles=("approver",), wrong_roles=("issuer",)
+    ),
+}
+# Where an endpoint answers a row differently from its column: a reader of a credential that is
+# not anchored yet learns just that; a status change names a credential, and one outside the
+# operator's scope is not disclosed (as for a read).
+OVERRIDES: dict[tuple[str, str], tuple[int, str]] = {
+    ("receipt", "wrong role"): (404, "RECEIPT_PENDING"),
+    ("status", "type outside scope"): (404, "CREDENTIAL_NOT_FOUND"),
 }
 
 # (case, expected status for a write, for a read, code for a write, code for a read)
@@ -52,7 +67,13 @@ CASES = [
 
 
 def _headers(
-    case: str, make: Callable[..., Any], now: datetime, *, home_db: str, other_db: str
+    case: str,
+    make: Callable[..., Any],
+    now: datetime,
+    *,
+    home_db: str,
+    other_db: str,
+    wrong_roles: tuple[str, ...],
 ) -> dict[str, str]:
     if case == "no token":
         return {}
@@ -87,7 +108,7 @@ def _headers(
         engine.dispose()
         return {"Authorization": "Bearer " + made.token}
     if case == "wrong role":
-        return {"Authorization": "Bearer " + make(roles=("approver", "admin")).token}
+        return {"Authorization": "Bearer " + make(roles=wrong_roles).token}
     assert case == "type outside scope"
     return {"Authorization": "Bearer " + make(types=(DRIVER,)).token}
 
@@ -115,20 +136,25 @@ def test_matrix(
     assert deed.status_code == 201
     deed_id = deed.json()["verifiableCredential"]["id"]
 
+    spec = ENDPOINTS[endpoint]
     headers = _headers(
         case,
-        make_operator,
+        functools.partial(make_operator, roles=spec.roles),
         now,
         home_db=office_dir.settings.db_url,
         other_db=f"sqlite:///{tmp_path / 'another-office' / 'issuer.sqlite'}",
+        wrong_roles=spec.wrong_roles,
     )
-    spec = ENDPOINTS[endpoint]
     if spec.write:
-        response = client.post(spec.path, json={"credential": draft(DEED)}, headers=headers)
+        payload: dict[str, Any] = {"credential": draft(DEED)}
+        if endpoint == "status":
+            payload = {"credentialId": deed_id, "action": "revoke", "reason": "lost"}
+        response = client.post(spec.path, json=payload, headers=headers)
         status, code = write_status, write_code
     else:
         response = client.get(spec.path.format(id=deed_id), headers=headers)
         status, code = read_status, read_code
+    status, code = OVERRIDES.get((endpoint, case), (status, code))
     assert response.status_code == status, response.text
     if code is not None:
         assert response.json()["code"] == code
