@@ -1,0 +1,1 @@
+"""``ecert-wallet``: the holder's wallet (encrypted store, offline verification, presentations)."""

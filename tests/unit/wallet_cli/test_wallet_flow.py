@@ -4,7 +4,7 @@ offline with every socket blocked, present (the presentation verifies), export, 
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -217,3 +217,65 @@ def test_list_shows_issuer_and_subject(wallet: Run, chain: ChainFiles) -> None:
     )
     assert "address=成都市锦江区" in row["subject"] and len(row["subject"]) <= 48
     assert row["validUntil"] == chain.deeds[0].get("validUntil", "—")
+
+
+def test_as_of_before_the_revocation_is_valid(wallet: Run, chain: ChainFiles) -> None:
+    wallet("init")
+    revoked = _import(wallet, chain.bundle[1])
+    before = (chain.head_time - timedelta(milliseconds=500)).isoformat()
+    then = wallet(
+        "verify", revoked, "--genesis", chain.genesis, "--now", chain.now, "--as-of", before
+    )
+    assert then.exit_code == 0, then.stdout
+    bad = wallet("verify", revoked, "--genesis", chain.genesis, "--as-of", "yesterday")
+    assert bad.exit_code == 2 and "BAD_OPTION" in bad.stderr
+    age = wallet("verify", revoked, "--genesis", chain.genesis, "--max-age", "forever")
+    assert age.exit_code == 2 and "--max-age" in age.stderr
+
+
+@pytest.mark.parametrize(
+    ("content", "code"),
+    [
+        (b"", "NOT_JSON"),
+        (b"[1, 2]", "NOT_AN_OBJECT"),
+        (b'{"a": 1, "a": 2}', "DUPLICATE_KEY"),
+        (b'{"format": "ecert-offline-bundle/1"}', "MALFORMED_OFFLINEBUNDLE"),
+        (
+            b'{"@context": ["https://www.w3.org/ns/credentials/v2"], "type": "X"}',
+            "MALFORMED_CREDENTIAL",
+        ),
+    ],
+)
+def test_a_bad_import_is_one_line_exit_2_and_changes_nothing(
+    wallet: Run, chain: ChainFiles, home: Path, tmp_path: Path, content: bytes, code: str
+) -> None:
+    wallet("init")
+    held = _import(wallet, chain.bundle[0])
+    before = (home / "wallet.sealed").read_bytes()
+    bad = tmp_path / "bad.json"
+    bad.write_bytes(content)
+    result = wallet("import", str(bad))
+    assert result.exit_code == 2, result.stdout
+    assert result.stderr.count("\n") == 1 and code in result.stderr
+    assert (home / "wallet.sealed").read_bytes() == before
+    assert _ids(wallet) == [held]
+
+
+def test_a_credential_without_proof_is_refused(
+    wallet: Run, chain: ChainFiles, tmp_path: Path
+) -> None:
+    wallet("init")
+    unsigned = {k: v for k, v in chain.deeds[0].items() if k != "proof"}
+    path = tmp_path / "unsigned.json"
+    path.write_text(json.dumps(unsigned), encoding="utf-8")
+    result = wallet("import", str(path))
+    assert result.exit_code == 2 and "CREDENTIAL_UNSECURED" in result.stderr
+    missing = wallet("import", str(tmp_path / "nope.json"))
+    assert missing.exit_code == 2 and "FILE_NOT_FOUND" in missing.stderr
+
+
+def test_import_from_stdin(wallet: Run, chain: ChainFiles) -> None:
+    wallet("init")
+    result = wallet("import", "-", input=chain.bundle[0].read_bytes())
+    assert result.exit_code == 0, result.stderr
+    assert "with its offline bundle" in result.stdout
