@@ -34,7 +34,7 @@ from typing import Any
 from vc_core.errors import MalformedError, NotFoundError
 from vc_core.jsonio import parse_json, parse_object, read_file
 from vc_core.keys import KeyPair, decode_secret_multikey, encode_secret_multikey
-from vc_core.keystore import KdfLimits, Sealed
+from vc_core.keystore import KdfLimits, KeystoreUnlockError, Sealed
 from wallet_cli.records import Record
 
 STORE_FORMAT = "ecert-wallet-store/1"
@@ -137,7 +137,11 @@ def unseal(
             f"{what} is damaged or not a wallet file ({exc.code}); {hint}",
             code="WALLET_FILE_DAMAGED",
         ) from None
-    return Wallet.from_plaintext(sealed.open(passphrase), kind, sealed.limits)
+    try:
+        plaintext = sealed.open(passphrase)
+    except KeystoreUnlockError as exc:
+        raise KeystoreUnlockError(f"{what}: {exc.message}; check the passphrase ({hint})") from None
+    return Wallet.from_plaintext(plaintext, kind, sealed.limits)
 
 
 def atomic_write(path: Path, data: bytes) -> None:
@@ -220,7 +224,7 @@ class Home:
             self.read_bytes(),
             passphrase,
             what=f"the wallet store {self.store}",
-            hint="nothing was changed; restore it with `ecert-wallet restore BACKUP`",
+            hint="nothing was changed; if the file was damaged, `ecert-wallet restore BACKUP`",
         )
 
     def save(self, wallet: Wallet, passphrase: str) -> None:
