@@ -20,6 +20,7 @@ Example:
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager, suppress
 from datetime import UTC, datetime
@@ -97,10 +98,17 @@ def open_replica(settings: Settings) -> Replica:
 
     Raises:
         MalformedError: ``REPLICA_NOT_OF_THIS_CHAIN``: the file holds blocks that do not verify
-            from ``settings.genesis_hash`` (another chain's replica, or a damaged one).
+            from ``settings.genesis_hash`` (another chain's replica, or a damaged one);
+            ``REPLICA_UNREADABLE``: the path cannot be created or is not a replica file.
     """
+    path = settings.replica_file
     try:
-        return Replica.open(settings.replica_file, genesis_hash=settings.genesis_hash)
+        return Replica.open(path, genesis_hash=settings.genesis_hash)
+    except (OSError, sqlite3.DatabaseError) as exc:
+        # sqlite3's own text names the problem ("file is not a database") and no content.
+        raise MalformedError(
+            f"cannot open the replica {path}: {exc}", code="REPLICA_UNREADABLE"
+        ) from None
     except ChainError as exc:
         raise MalformedError(
             f"the replica {settings.replica_file} does not verify from the trusted genesis "

@@ -84,12 +84,12 @@ def serve(
         host=host,
         port=port,
     )
+    opened = open_replica(settings)
     typer.echo(
         f"verifying against chain {settings.genesis_hash[:16]}… from "
         f"{', '.join(settings.registry_urls) or 'no registry (replica as it stands)'}",
         err=True,
     )
-    opened = open_replica(settings)
     uvicorn.run(
         create_app(settings, opened=opened),
         host=settings.host,

@@ -39,6 +39,7 @@ CASES: dict[str, list[str]] = {
                             "--type", "DriverLicenceCredential", "--data-dir", "MISSING"],
     "issuer operator revoke": ["issuer", "operator", "revoke", "op-1", "--data-dir", "MISSING"],
     "issuer operator list": ["issuer", "operator", "list", "--data-dir", "MISSING"],
+    "verifier serve": ["verifier", "serve", "--genesis", GENESIS, "--replica", "KEY"],
 }  # fmt: skip
 
 # Subcommands whose paths are tested in tests/unit/registry, and those that read no file.
