@@ -125,10 +125,12 @@ def batch_leaves(session: Session, batch_id: str) -> list[OutboxRow]:
     return list(session.exec(query))
 
 
-def replace_tx(session: Session, old: OfficeTxRow, new: Transaction, now: datetime) -> None:
-    """``old`` was refused for its sequence number (another transaction of the office took it,
-    so ``old`` can never be included): ``new``, the same body re-signed, takes its place."""
-    old.state, old.error_code = REJECTED, old.error_code or "RESIGNED"
+def replace_tx(
+    session: Session, old: OfficeTxRow, new: Transaction, *, code: str, now: datetime
+) -> None:
+    """``old`` was refused for its sequence number (``code``: another transaction of the office
+    took it, so ``old`` can never be included): ``new``, the same body re-signed, replaces it."""
+    old.state, old.error_code = REJECTED, code
     session.add(old)
     row = store_tx(session, old.kind, new, now)
     if old.kind == "anchor":

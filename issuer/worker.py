@@ -150,7 +150,7 @@ class ChainWorker:
     ) -> bool:
         if code in SEQ_CODES:
             fresh = self._sign(tx.type, tx.body, now)
-            outbox.replace_tx(session, row, fresh, now)
+            outbox.replace_tx(session, row, fresh, code=code, now=now)
             log.warning("tx %s refused (%s); re-signed as %s", row.tx_hash, code, fresh.hash)
             return True
         if code in ANCHORED_CODES and row.kind == "anchor":

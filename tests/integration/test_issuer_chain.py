@@ -33,7 +33,7 @@ from issuer.db import make_engine
 from issuer.office import Office, init_office, unlock_office
 from issuer.tables import BatchRow, OfficeTxRow, OutboxRow
 from issuer.testing import IssuerProcess, free_port, running_issuer, start_issuer
-from issuer.worker import ChainWorker
+from issuer.worker import SEQ_CODES, ChainWorker
 from registry.config import Settings as RegistrySettings
 from registry.setup import init_registry, read_key
 from registry.testing import start_node
@@ -361,3 +361,34 @@ def test_the_registry_killed_while_anchoring_loses_nothing(tmp_path: Path) -> No
         assert set(seen.values()) == {1}, "no leaf anchored twice"
     finally:
         node.stop()
+
+
+def test_a_sequence_number_taken_by_another_client_is_signed_again(tmp_path: Path) -> None:
+    with _chain_and_office(tmp_path) as (chain, office, facts):
+        with running_issuer(office.data, env=_env(chain, ISSUER_ANCHOR_WORKER="false")) as issuer:
+            issued = _issue(issuer, office, 3)
+        settings = Settings(data_dir=office.data, registry_url=chain.url, batch_max_age_s=0.001)
+        engine = make_engine(settings.db_url)
+        later = datetime.now(UTC) + timedelta(seconds=1)
+        with RegistryClient(chain.url) as client:
+            worker = ChainWorker(
+                engine=engine, client=client, office=office.office, settings=settings
+            )
+            assert worker.step(later)  # the batch's anchor is signed and stored, not sent
+            # Another client of the office (the office CLI, say) takes that sequence number.
+            chain.anchor(office.office.did, office.office.signer, ["ab" * 32], "elsewhere")
+            for _ in range(20):
+                if not worker.step(datetime.now(UTC)):
+                    break
+        with Session(engine) as session:
+            first, second = session.exec(select(OfficeTxRow).order_by(OfficeTxRow.id)).all()  # type: ignore[arg-type]
+            assert first.state == "rejected" and first.error_code in SEQ_CODES
+            assert second.state == "included" and second.seq == first.seq + 1
+            receipts = {
+                r.credential_id: AnchorReceipt.from_json(r.receipt or "")
+                for r in session.exec(select(OutboxRow))
+            }
+        engine.dispose()
+        for vc in issued:
+            verify_receipt(receipts[vc["id"]], vc, facts)
+            assert receipts[vc["id"]].anchor_tx.hash == second.tx_hash
