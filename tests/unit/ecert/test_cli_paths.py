@@ -18,8 +18,8 @@ from vc_core.keys import KeyPair
 
 GENESIS = "0" * 64
 
-# Command → arguments; MISSING is a file that does not exist, UNWRITABLE a path in a folder that
-# does not exist, KEY a real key file.
+# Command → arguments; MISSING is a file that does not exist, UNWRITABLE a path below a regular
+# file (no folder can be made there, even by root), KEY a real key file.
 CASES: dict[str, list[str]] = {
     "key new": ["key", "new", "--out", "UNWRITABLE"],
     "key show": ["key", "show", "MISSING"],
@@ -39,7 +39,10 @@ CASES: dict[str, list[str]] = {
                             "--type", "DriverLicenceCredential", "--data-dir", "MISSING"],
     "issuer operator revoke": ["issuer", "operator", "revoke", "op-1", "--data-dir", "MISSING"],
     "issuer operator list": ["issuer", "operator", "list", "--data-dir", "MISSING"],
-    "verifier serve": ["verifier", "serve", "--genesis", GENESIS, "--replica", "KEY"],
+    "verifier serve (replica)": ["verifier", "serve", "--genesis", GENESIS, "--replica", "KEY"],
+    "verifier serve (data dir)": [
+        "verifier", "serve", "--genesis", GENESIS, "--data-dir", "UNWRITABLE",
+    ],
 }  # fmt: skip
 
 # Subcommands whose paths are tested in tests/unit/registry, and those that read no file.
@@ -52,7 +55,7 @@ def _fill(args: list[str], tmp_path: Path) -> list[str]:
     key.write_text(KeyPair.generate().to_json(), encoding="utf-8")
     names = {
         "MISSING": str(tmp_path / "nope.json"),
-        "UNWRITABLE": str(tmp_path / "no-such-folder" / "deeper" / "out.json"),
+        "UNWRITABLE": str(key / "deeper" / "out.json"),
         "KEY": str(key),
     }
     return [
