@@ -11,7 +11,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from vc_core.errors import MalformedError
+from vc_core.canon.codes import CanonCode
+from vc_core.errors import MalformedError, UsageCode
 from vc_core.jsonio import MAX_BYTES, parse_object, read_file
 from vc_core.keys import KeyPair
 
@@ -39,7 +40,9 @@ def parse_context_pairs(pairs: list[str]) -> dict[str, Path]:
     for pair in pairs:
         url, sep, file = pair.partition("=")
         if not sep or not url or not file:
-            raise MalformedError(f"--context takes URL=FILE, got {pair!r}", code="BAD_OPTION")
+            raise MalformedError(
+                f"--context takes URL=FILE, got {pair!r}", code=UsageCode.BAD_OPTION
+            )
         out[url] = Path(file)
     return out
 
@@ -52,7 +55,7 @@ def read_context_files(pairs: list[str]) -> dict[str, dict[str, Any]]:
         if "@context" not in document:
             raise MalformedError(
                 f"{path} is not a JSON-LD context document (it has no @context)",
-                code="BAD_CONTEXT_FILE",
+                code=CanonCode.BAD_CONTEXT_FILE,
             )
         documents[url] = document
     return documents

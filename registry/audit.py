@@ -27,6 +27,7 @@ from sqlalchemy.exc import DatabaseError
 
 from registry import store
 from registry.audit_pins import check_pin
+from registry.codes import AuditCode
 from vc_core.errors import MalformedError, NotFoundError, VCError
 from vc_core.ledger import (
     DEFAULT_PARAMS,
@@ -40,6 +41,7 @@ from vc_core.ledger import (
     replay_steps,
     verify_checkpoint,
 )
+from vc_core.ledger.errors import LookupCode
 
 
 @dataclass
@@ -166,7 +168,7 @@ def replay_stored(
                 report.by_type.update(tx.type for tx in block.transactions)
                 report.head_height, report.head_hash = head.height, head.hash
     if state is None or head is None:
-        raise NotFoundError("the database holds no chain", code="NO_CHAIN")
+        raise NotFoundError("the database holds no chain", code=LookupCode.NO_CHAIN)
     stray = store.rows_after(engine, head.height)
     if stray:
         raise _bad(head.height + 1, f"{stray} transaction rows belong to no stored block")
@@ -259,7 +261,9 @@ def _check_checkpoint(
 ) -> None:
     what = "the trusted checkpoint"
     if checkpoint.chain_id != head.chain_id:
-        raise ChainError(f"{what} is for chain {checkpoint.chain_id}", code="CHECKPOINT_MISMATCH")
+        raise ChainError(
+            f"{what} is for chain {checkpoint.chain_id}", code=AuditCode.CHECKPOINT_MISMATCH
+        )
     block_hash, producer = watch.get(checkpoint.height, ("", ""))
     seen = {checkpoint.height: block_hash} if block_hash else {}
     check_pin(checkpoint.height, checkpoint.head_hash, seen, head.height, what)

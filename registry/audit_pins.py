@@ -30,11 +30,13 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from registry.codes import AuditCode
 from registry.txfiles import write_atomically
 from vc_core.canon.jcs import jcs
 from vc_core.errors import MalformedError
 from vc_core.jsonio import parse_json, read_file, read_object_file
 from vc_core.ledger import ChainError, ChainHead, Checkpoint, LedgerState
+from vc_core.ledger.errors import ChainCode, LookupCode
 from vc_core.ledger.statefile import decode_state, encode_state
 
 STATE_FORMAT = "ecert-audit-state/1"
@@ -53,7 +55,9 @@ def read_checkpoint(path: Path) -> Checkpoint:
     try:
         return Checkpoint.model_validate(data)
     except ValidationError:
-        raise MalformedError(f"{path} is not a checkpoint", code="MALFORMED_CHECKPOINT") from None
+        raise MalformedError(
+            f"{path} is not a checkpoint", code=AuditCode.MALFORMED_CHECKPOINT
+        ) from None
 
 
 @dataclass(frozen=True)
@@ -69,7 +73,7 @@ def write_audit_state(path: Path, *, genesis_hash: str, state: LedgerState) -> N
     """Write the audit state file (``state`` at its head), whole or not at all."""
     head = state.head
     if head is None:
-        raise MalformedError("an empty state has no head to save", code="NO_CHAIN")
+        raise MalformedError("an empty state has no head to save", code=LookupCode.NO_CHAIN)
     meta, leaves = encode_state(state)
     header: dict[str, Any] = {
         "format": STATE_FORMAT,
@@ -112,7 +116,7 @@ def read_audit_state(path: Path, *, genesis_hash: str) -> AuditState:
     if header.get("genesis_hash") != genesis_hash:
         raise MalformedError(
             f"{path} is the audit state of another chain (genesis {header.get('genesis_hash')})",
-            code="GENESIS_MISMATCH",
+            code=ChainCode.GENESIS_MISMATCH,
         )
     state = decode_state(meta, leaves)
     if state.head is None or (state.head.height, state.head.hash) != (head.height, head.hash):
@@ -121,7 +125,9 @@ def read_audit_state(path: Path, *, genesis_hash: str) -> AuditState:
 
 
 def _bad(path: Path, why: str) -> MalformedError:
-    return MalformedError(f"{path} is not a usable audit state: {why}", code="BAD_AUDIT_STATE")
+    return MalformedError(
+        f"{path} is not a usable audit state: {why}", code=AuditCode.BAD_AUDIT_STATE
+    )
 
 
 def check_pin(
@@ -138,13 +144,13 @@ def check_pin(
         raise ChainError(
             f"the chain ends at height {chain_head}, but {what} expects height {height} "
             f"(block {head_hash}): blocks were lost or removed",
-            code="CHAIN_SHORTER_THAN_CHECKPOINT",
+            code=AuditCode.CHAIN_SHORTER_THAN_CHECKPOINT,
             height=height,
         )
     found = seen.get(height)
     if found is not None and found != head_hash:
         raise ChainError(
             f"block {height} is {found}, but {what} expects {head_hash}: the chain was rewritten",
-            code="CHECKPOINT_MISMATCH",
+            code=AuditCode.CHECKPOINT_MISMATCH,
             height=height,
         )

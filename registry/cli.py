@@ -15,10 +15,12 @@ from typing import Annotated
 
 import typer
 
+from registry.codes import CliCode
 from registry.config import Settings
 from registry.council_cli import council_app
 from registry.office_cli import office_app
 from vc_core.errors import NotFoundError, VCError
+from vc_core.jsonio import FileCode
 
 __all__ = ["app", "council_app", "main", "root_app"]
 
@@ -138,7 +140,7 @@ def audit(
     if save_checkpoint is not None:
         check_writable(save_checkpoint)
     if not settings.db_path.is_file():
-        raise NotFoundError(f"{settings.db_path} is missing", code="NO_DATABASE")
+        raise NotFoundError(f"{settings.db_path} is missing", code=CliCode.NO_DATABASE)
     engine = make_engine(settings.db_path)
     try:
         report = run_audit(engine, genesis_hash=trusted, checkpoint=pinned, start=start)
@@ -192,7 +194,7 @@ def import_(
     from registry.txfiles import check_writable
 
     if not snapshot.is_file():
-        raise NotFoundError(f"no such snapshot file: {snapshot}", code="FILE_NOT_FOUND")
+        raise NotFoundError(f"no such snapshot file: {snapshot}", code=FileCode.FILE_NOT_FOUND)
     check_writable(replica)
     result = import_snapshot(
         snapshot=snapshot, replica_path=replica, genesis_hash=genesis_hash, now=datetime.now(UTC)
@@ -211,10 +213,10 @@ def _writable_dir(folder: Path) -> None:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise MalformedError(
-            f"cannot create {folder}: {exc.strerror or exc}", code="UNWRITABLE"
+            f"cannot create {folder}: {exc.strerror or exc}", code=FileCode.UNWRITABLE
         ) from None
     if not os.access(folder, os.W_OK | os.X_OK):
-        raise MalformedError(f"cannot write in {folder}", code="UNWRITABLE")
+        raise MalformedError(f"cannot write in {folder}", code=FileCode.UNWRITABLE)
 
 
 def root_app() -> typer.Typer:

@@ -25,6 +25,7 @@ from typing import Annotated
 
 import typer
 
+from registry.codes import CliCode
 from registry.setup import read_key
 from registry.txfiles import (
     check_writable,
@@ -49,6 +50,7 @@ from vc_core.ledger import (
     unsigned_tx,
 )
 from vc_core.ledger.bodies import TxBody
+from vc_core.ledger.errors import LookupCode
 from vc_core.registry_client import RegistryClient
 from vc_core.times import parse_instant
 
@@ -138,7 +140,7 @@ class _BodyFor:
             return self._build.model_validate(fields)
         except ValueError as exc:
             raise MalformedError(
-                f"invalid {self._build.__name__}: {exc}".splitlines()[0], code="INVALID_INPUT"
+                f"invalid {self._build.__name__}: {exc}".splitlines()[0], code=CliCode.INVALID_INPUT
             ) from None
 
 
@@ -260,7 +262,7 @@ def sign(
         )
     if registry is None:
         raise MalformedError(
-            "--registry is needed: only a current council member may sign", code="NO_REGISTRY"
+            "--registry is needed: only a current council member may sign", code=CliCode.NO_REGISTRY
         )
     _check_member(registry, member)
     signed = add_signature(tx, member)
@@ -273,7 +275,9 @@ def _check_member(registry: str, member: KeyPair) -> None:
         council = client.get_json("/council")
     members = council.get("members") if isinstance(council, dict) else None
     if not isinstance(members, list):
-        raise MalformedError(f"{registry}/council answered no member list", code="NO_COUNCIL")
+        raise MalformedError(
+            f"{registry}/council answered no member list", code=LookupCode.NO_COUNCIL
+        )
     if member.public_multibase not in members:
         raise LedgerRuleError(
             f"rule NOT_A_COUNCIL_MEMBER: {member.public_multibase} is not a current council "

@@ -61,6 +61,7 @@ from vc_core.ledger import (
     make_block,
     make_checkpoint,
 )
+from vc_core.ledger.errors import LookupCode
 from vc_core.ledger.queries import StateQueries
 from vc_core.ledger.rules import check_time
 
@@ -292,7 +293,7 @@ class EmbeddedLedger(StateQueries):
     def transaction(self, tx_hash: str) -> tuple[Transaction, int]:
         found = store.find_tx(self._engine, tx_hash)
         if found is None or found.height > self._head.height:
-            raise NotFoundError(f"no committed transaction {tx_hash}", code="TX_NOT_FOUND")
+            raise NotFoundError(f"no committed transaction {tx_hash}", code=LookupCode.TX_NOT_FOUND)
         return Transaction.from_json(found.body), found.height
 
     def inclusion(self, tx_hash: str) -> Inclusion | None:

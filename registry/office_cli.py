@@ -22,6 +22,7 @@ from typing import Annotated, Any
 import typer
 from pydantic import BaseModel, ValidationError
 
+from registry.codes import CliCode
 from registry.office_leaves import MAX_FILE_BYTES, parse_leaves
 from registry.setup import read_key
 from registry.txfiles import (
@@ -108,7 +109,7 @@ def _build(model: type[BaseModel], **fields: Any) -> Any:
         where = ".".join(str(p) for p in first["loc"])
         raise MalformedError(
             f"invalid {model.__name__}{' ' + where if where else ''}: {first['msg']}",
-            code="INVALID_INPUT",
+            code=CliCode.INVALID_INPUT,
         ) from None
 
 
@@ -124,7 +125,7 @@ def _act(signer: _Signer, tx_type: str, body: TxBody, *, co_signer: KeyPair | No
         return
     if signer.registry is None:
         raise MalformedError(
-            "--registry is needed (or --out with --chain-id and --seq)", code="NO_REGISTRY"
+            "--registry is needed (or --out with --chain-id and --seq)", code=CliCode.NO_REGISTRY
         )
     with RegistryClient(signer.registry, timeout_s=30) as client:
         chain_id = signer.chain_id or client.checkpoint().chain_id
@@ -191,7 +192,9 @@ def _status(
     signer: _Signer, credential_id: str | None, index: int | None, event: BaseModel
 ) -> None:
     if credential_id is None and index is None:
-        raise MalformedError("name the credential: --credential-id or --index", code="NO_TARGET")
+        raise MalformedError(
+            "name the credential: --credential-id or --index", code=CliCode.NO_TARGET
+        )
     body = _build(StatusBody, credential_id=credential_id, status_index=index, event=event)
     _act(signer, "status", body)
 
@@ -364,7 +367,7 @@ def key_compromised(  # noqa: PLR0917 — typer options
         with RegistryClient(registry, timeout_s=30) as client:
             chain = client.checkpoint().chain_id
     if chain is None:
-        raise MalformedError("--registry or --chain-id is needed", code="NO_REGISTRY")
+        raise MalformedError("--registry or --chain-id is needed", code=CliCode.NO_REGISTRY)
     body = _build(
         KeyCompromisedBody,
         office=_did(chain, office),

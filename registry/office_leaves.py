@@ -17,12 +17,25 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from enum import StrEnum
 from typing import Any
 
 from vc_core.anchoring import credential_digest
 from vc_core.errors import MalformedError
 from vc_core.jsonio import MAX_BYTES, parse_json
 from vc_core.ledger.bodies import MAX_LEAVES_PER_ANCHOR
+
+
+class LeafCode(StrEnum):
+    """Stable codes of a batch file whose digests or credentials cannot be anchored."""
+
+    EMPTY_BATCH = "EMPTY_BATCH"
+    BATCH_TOO_LARGE = "BATCH_TOO_LARGE"
+    DUPLICATE_DIGEST = "DUPLICATE_DIGEST"
+    MALFORMED_DIGEST = "MALFORMED_DIGEST"
+    MALFORMED_CREDENTIAL = "MALFORMED_CREDENTIAL"
+    UNSIGNED_CREDENTIAL = "UNSIGNED_CREDENTIAL"
+
 
 _HEX64 = re.compile(r"[0-9a-f]{64}")
 MAX_FILE_BYTES = 512 * 1024 * 1024
@@ -45,17 +58,17 @@ def parse_leaves(text: str) -> list[str]:
     else:
         leaves = _from_hex_lines(text)
     if not leaves:
-        raise MalformedError("the file holds no digest or credential", code="EMPTY_BATCH")
+        raise MalformedError("the file holds no digest or credential", code=LeafCode.EMPTY_BATCH)
     if len(leaves) > MAX_LEAVES_PER_ANCHOR:
         raise MalformedError(
             f"{len(leaves)} leaves; one anchor holds at most {MAX_LEAVES_PER_ANCHOR}",
-            code="BATCH_TOO_LARGE",
+            code=LeafCode.BATCH_TOO_LARGE,
         )
     seen: dict[str, int] = {}
     for i, leaf in enumerate(leaves, start=1):
         if leaf in seen:
             raise MalformedError(
-                f"entry {i} repeats entry {seen[leaf]} ({leaf})", code="DUPLICATE_DIGEST"
+                f"entry {i} repeats entry {seen[leaf]} ({leaf})", code=LeafCode.DUPLICATE_DIGEST
             )
         seen[leaf] = i
     return leaves
@@ -70,7 +83,7 @@ def _from_hex_lines(text: str) -> list[str]:
         digest = line.lower()
         if not _HEX64.fullmatch(digest):
             raise MalformedError(
-                f"line {number}: not a 64-hex-digit SHA-256 digest", code="MALFORMED_DIGEST"
+                f"line {number}: not a 64-hex-digit SHA-256 digest", code=LeafCode.MALFORMED_DIGEST
             )
         leaves.append(digest)
     return leaves
@@ -87,7 +100,9 @@ def _json(text: str, where: str, max_bytes: int) -> object:
 def _from_array(text: str) -> list[str]:
     values = _json(text, "the credential array", MAX_FILE_BYTES)
     if not isinstance(values, list):
-        raise MalformedError("expected a JSON array of credentials", code="MALFORMED_CREDENTIAL")
+        raise MalformedError(
+            "expected a JSON array of credentials", code=LeafCode.MALFORMED_CREDENTIAL
+        )
     return [_leaf(value, f"credential {i}") for i, value in enumerate(values, start=1)]
 
 
@@ -103,9 +118,11 @@ def _from_json_lines(text: str) -> list[str]:
 
 def _leaf(value: Any, where: str) -> str:
     if not isinstance(value, Mapping):
-        raise MalformedError(f"{where}: not a credential object", code="MALFORMED_CREDENTIAL")
+        raise MalformedError(
+            f"{where}: not a credential object", code=LeafCode.MALFORMED_CREDENTIAL
+        )
     if "proof" not in value:
         raise MalformedError(
-            f"{where}: the credential is not signed (no proof)", code="UNSIGNED_CREDENTIAL"
+            f"{where}: the credential is not signed (no proof)", code=LeafCode.UNSIGNED_CREDENTIAL
         )
     return credential_digest(value)

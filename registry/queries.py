@@ -14,9 +14,11 @@ from registry import store
 from registry.ledger import EmbeddedLedger
 from registry.schemas import AnchorPublic, IssuerPublic
 from registry.service import check_hex64, locate
+from vc_core.did_ecert import DidCode
 from vc_core.errors import NotFoundError
 from vc_core.ledger import LedgerReader
 from vc_core.ledger import did_document as ledger_did_document
+from vc_core.ledger.errors import LookupCode
 
 OFFICE_DID_PREFIX = "did:ecert:"
 
@@ -30,7 +32,9 @@ def did_document(
         NotFoundError: not an office DID of this chain.
     """
     if not did.startswith(f"{OFFICE_DID_PREFIX}{ledger.chain_id}:"):
-        raise NotFoundError(f"{did} is not a DID of chain {ledger.chain_id}", code="DID_NOT_FOUND")
+        raise NotFoundError(
+            f"{did} is not a DID of chain {ledger.chain_id}", code=DidCode.DID_NOT_FOUND
+        )
     return ledger_did_document(ledger, did, version_time)
 
 
@@ -66,9 +70,9 @@ def anchor(*, ledger: EmbeddedLedger, root: str) -> AnchorPublic:
     """
     record = ledger.batch(check_hex64(root, field="root"))
     if record is None:
-        raise NotFoundError(f"no batch {root} is anchored", code="ANCHOR_NOT_FOUND")
+        raise NotFoundError(f"no batch {root} is anchored", code=LookupCode.ANCHOR_NOT_FOUND)
     found = store.find_tx(ledger.engine, record.tx_hash)
     if found is None:
-        raise NotFoundError(f"no transaction {record.tx_hash}", code="TX_NOT_FOUND")
+        raise NotFoundError(f"no transaction {record.tx_hash}", code=LookupCode.TX_NOT_FOUND)
     block, inclusion = locate(engine=ledger.engine, height=found.height, position=found.position)
     return AnchorPublic(anchor=record, block=block, inclusion=inclusion)

@@ -11,6 +11,7 @@ from registry.service import check_hex64
 from vc_core.anchoring import AnchorReceipt, make_receipt
 from vc_core.errors import NotFoundError
 from vc_core.ledger import Ledger
+from vc_core.ledger.errors import LookupCode
 
 
 def anchor_receipt(*, ledger: Ledger, leaf: str) -> AnchorReceipt:
@@ -23,5 +24,5 @@ def anchor_receipt(*, ledger: Ledger, leaf: str) -> AnchorReceipt:
     found = ledger.leaf_anchor(check_hex64(leaf, field="leaf"))
     where = None if found is None else ledger.inclusion(found.batch.tx_hash)
     if found is None or where is None:
-        raise NotFoundError(f"leaf {leaf} is not anchored", code="ANCHOR_NOT_FOUND")
+        raise NotFoundError(f"leaf {leaf} is not anchored", code=LookupCode.ANCHOR_NOT_FOUND)
     return make_receipt(ledger.block(where.height), where.position, leaf)

@@ -15,9 +15,11 @@ from typing import Annotated, Any
 
 import typer
 
+from registry.codes import CliCode
 from registry.txfiles import check_writable
 from vc_core.canon.jcs import jcs
-from vc_core.errors import MalformedError, NotFoundError
+from vc_core.errors import MalformedError, NotFoundError, UsageCode
+from vc_core.jsonio import FileCode
 from vc_core.replica import HttpSource, Replica, SnapshotSource
 from vc_core.times import parse_instant
 
@@ -39,7 +41,9 @@ def _at(value: str | None) -> datetime:
 def _open(path: Path, genesis_hash: str) -> Replica:
     """An existing replica file (``show`` never creates one)."""
     if not path.is_file():
-        raise NotFoundError(f"no replica file {path}; run `ecert replica sync`", code="NO_REPLICA")
+        raise NotFoundError(
+            f"no replica file {path}; run `ecert replica sync`", code=CliCode.NO_REPLICA
+        )
     return Replica.open(path, genesis_hash=genesis_hash)
 
 
@@ -58,9 +62,11 @@ def sync(
 ) -> None:
     """Bring the replica up to the node's (or the snapshot's) head, verifying every block."""
     if (registry is None) == (snapshot is None):
-        raise MalformedError("give exactly one of --registry or --snapshot", code="BAD_OPTION")
+        raise MalformedError(
+            "give exactly one of --registry or --snapshot", code=UsageCode.BAD_OPTION
+        )
     if snapshot is not None and not snapshot.is_file():
-        raise NotFoundError(f"no such snapshot file: {snapshot}", code="FILE_NOT_FOUND")
+        raise NotFoundError(f"no such snapshot file: {snapshot}", code=FileCode.FILE_NOT_FOUND)
     check_writable(replica)
     source = HttpSource(registry) if registry is not None else SnapshotSource(snapshot)  # type: ignore[arg-type]
     opened = Replica.open(replica, genesis_hash=genesis_hash)
@@ -131,7 +137,9 @@ def show_status(  # noqa: PLR0917 — typer options
 ) -> None:
     """A credential's status (revoked, suspended, superseded, encumbrances) as of ``--at``."""
     if credential_id is None and index is None:
-        raise MalformedError("name the credential: --credential-id or --index", code="NO_TARGET")
+        raise MalformedError(
+            "name the credential: --credential-id or --index", code=CliCode.NO_TARGET
+        )
     when = _at(at)
     opened = _open(replica, genesis_hash)
     try:

@@ -21,6 +21,7 @@ from registry.schemas import BatchPublic, BlockRef, TxInclusion, TxStatusPublic
 from vc_core.errors import MalformedError, NotFoundError
 from vc_core.jsonio import parse_json
 from vc_core.ledger import LedgerRuleError, RuleCode, Transaction
+from vc_core.ledger.errors import LookupCode
 from vc_core.problems import problem_details
 from vc_core.times import parse_instant
 from vc_core.transparency.merkle import MerkleTree
@@ -109,7 +110,7 @@ def transaction_status(*, ledger: EmbeddedLedger, engine: Engine, tx_hash: str) 
     rejected = ledger.rejection(tx_hash)
     if rejected is not None:
         return TxStatusPublic(hash=tx_hash, state="rejected", problem=problem_details(rejected))
-    raise NotFoundError(f"no transaction {tx_hash} on this node", code="TX_NOT_FOUND")
+    raise NotFoundError(f"no transaction {tx_hash} on this node", code=LookupCode.TX_NOT_FOUND)
 
 
 def locate(*, engine: Engine, height: int, position: int) -> tuple[BlockRef, TxInclusion]:

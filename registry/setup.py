@@ -20,6 +20,7 @@ from vc_core.errors import MalformedError, NotFoundError
 from vc_core.jsonio import read_object_file
 from vc_core.keys import KeyPair
 from vc_core.ledger import Block, genesis_tx
+from vc_core.ledger.errors import RuleCode
 
 COUNCIL_DIR = "council"
 
@@ -51,7 +52,7 @@ def init_registry(
         MalformedError: bad sizes, or the folder already holds a chain.
     """
     if not 1 <= threshold <= council_size:
-        raise MalformedError("need 1 ≤ threshold ≤ council size", code="INVALID_COUNCIL")
+        raise MalformedError("need 1 ≤ threshold ≤ council size", code=RuleCode.INVALID_COUNCIL)
     if settings.db_path.exists() or settings.genesis_path.exists():
         raise MalformedError(f"{settings.data_dir} already holds a chain", code="ALREADY_INIT")
     council = [KeyPair.generate() for _ in range(council_size)]

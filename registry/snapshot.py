@@ -28,6 +28,7 @@ from registry.audit import replay_stored
 from vc_core.errors import MalformedError
 from vc_core.keys import KeyPair
 from vc_core.ledger import make_checkpoint
+from vc_core.ledger.errors import ChainCode
 from vc_core.replica import SNAPSHOT_FORMAT, Replica, SnapshotSource, SyncResult
 from vc_core.replica.reopen import key_path
 
@@ -75,7 +76,8 @@ def import_snapshot(
     source = SnapshotSource(snapshot)
     if source.header.get("genesis_hash") != genesis_hash:
         raise MalformedError(
-            "the snapshot is for another genesis than the trusted one", code="GENESIS_MISMATCH"
+            "the snapshot is for another genesis than the trusted one",
+            code=ChainCode.GENESIS_MISMATCH,
         )
     created = [p for p in _replica_files(replica_path) if not p.exists()]
     try:

@@ -24,6 +24,7 @@ from sqlalchemy.engine import Engine
 from registry.tables import BlockRow, TxRow
 from vc_core.errors import NotFoundError
 from vc_core.ledger import Block, BlockHeader, Transaction
+from vc_core.ledger.errors import LookupCode
 from vc_core.ledger.fields import format_time
 
 _BLOCK = BlockRow.__table__  # type: ignore[attr-defined]
@@ -152,7 +153,7 @@ def read_block(engine: Engine, height: int) -> Block:
     """
     found = _read_range(engine, height, height + 1)
     if not found:
-        raise NotFoundError(f"no block at height {height}", code="BLOCK_NOT_FOUND")
+        raise NotFoundError(f"no block at height {height}", code=LookupCode.BLOCK_NOT_FOUND)
     return parse_block(found[0])
 
 
@@ -167,7 +168,7 @@ def read_header(engine: Engine, height: int) -> tuple[BlockHeader, str]:
             select(_BLOCK.c.header, _BLOCK.c.signature).where(_BLOCK.c.height == height)
         ).first()
     if row is None:
-        raise NotFoundError(f"no block at height {height}", code="BLOCK_NOT_FOUND")
+        raise NotFoundError(f"no block at height {height}", code=LookupCode.BLOCK_NOT_FOUND)
     return BlockHeader.from_json(bytes(row[0])), str(row[1])
 
 

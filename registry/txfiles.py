@@ -21,8 +21,9 @@ from pathlib import Path
 from typing import Any
 
 from vc_core.errors import MalformedError, RegistryError, VerificationError
-from vc_core.jsonio import read_file, read_object_file
+from vc_core.jsonio import FileCode, JsonCode, read_file, read_object_file
 from vc_core.ledger import Transaction, verify_signatures
+from vc_core.ledger.errors import LedgerFormCode
 from vc_core.ledger.tx import MAX_TX_BYTES
 from vc_core.registry_client import ClientCode, RegistryClient
 
@@ -47,7 +48,7 @@ def read_tx(path: Path) -> Transaction:
         # Text JCS cannot encode (a lone surrogate): no signature can cover it.
         raise MalformedError(
             f"{path}: the transaction has text that cannot be canonicalized (RFC 8785)",
-            code="MALFORMED_TRANSACTION",
+            code=LedgerFormCode.MALFORMED_TRANSACTION,
         ) from None
     return tx
 
@@ -61,11 +62,11 @@ def read_text(path: Path, *, max_bytes: int) -> str:
     """
     data = read_file(path, max_bytes=max_bytes)
     if len(data) > max_bytes:
-        raise MalformedError(f"{path} is over {max_bytes} bytes", code="TOO_LARGE")
+        raise MalformedError(f"{path} is over {max_bytes} bytes", code=JsonCode.TOO_LARGE)
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError:
-        raise MalformedError(f"{path} is not UTF-8 text", code="NOT_UTF8") from None
+        raise MalformedError(f"{path} is not UTF-8 text", code=JsonCode.NOT_UTF8) from None
 
 
 def write_atomically(path: Path, text: str | bytes) -> None:
@@ -78,7 +79,7 @@ def write_atomically(path: Path, text: str | bytes) -> None:
         fd, tmp = tempfile.mkstemp(dir=path.parent or Path("."), prefix=f".{path.name}.")
     except OSError as exc:
         raise MalformedError(
-            f"cannot write {path}: {exc.strerror or exc}", code="UNWRITABLE"
+            f"cannot write {path}: {exc.strerror or exc}", code=FileCode.UNWRITABLE
         ) from None
     try:
         with os.fdopen(fd, "wb") as handle:
@@ -89,7 +90,7 @@ def write_atomically(path: Path, text: str | bytes) -> None:
     except OSError as exc:
         Path(tmp).unlink(missing_ok=True)
         raise MalformedError(
-            f"cannot write {path}: {exc.strerror or exc}", code="UNWRITABLE"
+            f"cannot write {path}: {exc.strerror or exc}", code=FileCode.UNWRITABLE
         ) from None
 
 
@@ -102,7 +103,7 @@ def check_writable(path: Path) -> None:
     """
     folder = path.parent
     if path.is_dir() or not folder.is_dir() or not os.access(folder, os.W_OK | os.X_OK):
-        raise MalformedError(f"cannot write {path}: no writable folder", code="UNWRITABLE")
+        raise MalformedError(f"cannot write {path}: no writable folder", code=FileCode.UNWRITABLE)
 
 
 def write_tx(path: Path, tx: Transaction) -> None:

@@ -35,6 +35,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from enum import StrEnum
 from functools import lru_cache
 from importlib import resources
 from types import MappingProxyType
@@ -51,7 +52,23 @@ from vc_core.identifiers import (
     validate_resident_id,
     validate_uscc,
 )
+from vc_core.jsonio import JsonCode
 from vc_core.times import is_datetime_stamp, parse_instant
+
+
+class CredentialTypeCode(StrEnum):
+    """Stable codes of a credential that does not fit its type: which type, and which field."""
+
+    CREDENTIAL_TYPE_UNKNOWN = "CREDENTIAL_TYPE_UNKNOWN"
+    CREDENTIAL_TYPE_AMBIGUOUS = "CREDENTIAL_TYPE_AMBIGUOUS"
+    SCHEMA_FIELD_MISSING = "SCHEMA_FIELD_MISSING"
+    SCHEMA_FIELD_NOT_ALLOWED = "SCHEMA_FIELD_NOT_ALLOWED"
+    SCHEMA_FIELD_INVALID = "SCHEMA_FIELD_INVALID"
+    IDENTIFIER_NOT_NORMALIZED = "IDENTIFIER_NOT_NORMALIZED"
+    VALIDITY_PERIOD_INVALID = "VALIDITY_PERIOD_INVALID"
+    TERM_INVALID = "TERM_INVALID"
+    OWNER_SHARES_INVALID = "OWNER_SHARES_INVALID"
+
 
 # An identifier check takes the value, the field path and the reference day, and returns the
 # normalized value or raises IdentifierError.
@@ -122,7 +139,7 @@ def credential_type_of(doc: Mapping[str, Any]) -> str:
 
 def _type_of(doc: Mapping[str, Any]) -> str | SchemaError:
     if not isinstance(doc, Mapping):
-        return SchemaError("the credential must be a JSON object", code="NOT_AN_OBJECT")
+        return SchemaError("the credential must be a JSON object", code=JsonCode.NOT_AN_OBJECT)
     declared = doc.get("type")
     names = [declared] if isinstance(declared, str) else declared
     # A type list may hold anything (untrusted JSON): only strings can name an ecert type.
@@ -136,9 +153,11 @@ def _type_of(doc: Mapping[str, Any]) -> str | SchemaError:
     if not found:
         message = f"type: {declared!r} names no ecert credential type"
         expected = f" (expected one of {', '.join(CREDENTIAL_TYPES)})"
-        return SchemaError(message + expected, code="CREDENTIAL_TYPE_UNKNOWN", field="type")
+        return SchemaError(
+            message + expected, code=CredentialTypeCode.CREDENTIAL_TYPE_UNKNOWN, field="type"
+        )
     message = f"type: names several ecert credential types ({', '.join(found)}); one is allowed"
-    return SchemaError(message, code="CREDENTIAL_TYPE_AMBIGUOUS", field="type")
+    return SchemaError(message, code=CredentialTypeCode.CREDENTIAL_TYPE_AMBIGUOUS, field="type")
 
 
 def validate_credential(
@@ -161,7 +180,9 @@ def validate_credential(
     errors = _schema_errors(doc, type_name)
     if require_issuer and "issuer" not in doc:
         errors.append(
-            SchemaError("issuer is required", code="SCHEMA_FIELD_MISSING", field="issuer")
+            SchemaError(
+                "issuer is required", code=CredentialTypeCode.SCHEMA_FIELD_MISSING, field="issuer"
+            )
         )
     identifier_errors = _identifier_errors(doc, type_name, today)
     replaced = {e.field for e in identifier_errors}
@@ -200,7 +221,7 @@ def subject_region(doc: Mapping[str, Any]) -> str:
     if not isinstance(value, str):
         raise SchemaError(
             f"{field} is required to find the subject's region",
-            code="SCHEMA_FIELD_MISSING",
+            code=CredentialTypeCode.SCHEMA_FIELD_MISSING,
             field=field,
         )
     start = _REGION_START[kind]
@@ -313,14 +334,18 @@ def _from_jsonschema(error: Any) -> VCError:
     if error.validator in ("required", "dependentRequired") and missing:
         name = _path([*error.absolute_path, missing["name"]])
         when = f" when {missing['of']} is given" if missing["of"] else ""
-        return SchemaError(f"{name} is required{when}", code="SCHEMA_FIELD_MISSING", field=name)
+        return SchemaError(
+            f"{name} is required{when}", code=CredentialTypeCode.SCHEMA_FIELD_MISSING, field=name
+        )
     if error.validator == "additionalProperties":
         allowed = error.schema.get("properties", {})
         extra = sorted(k for k in error.instance if k not in allowed)
         name = _path([*error.absolute_path, extra[0]]) if extra else field
         message = f"{name} is not a property of this credential type"
-        return SchemaError(message, code="SCHEMA_FIELD_NOT_ALLOWED", field=name)
-    return SchemaError(_invalid_message(error, field), code="SCHEMA_FIELD_INVALID", field=field)
+        return SchemaError(message, code=CredentialTypeCode.SCHEMA_FIELD_NOT_ALLOWED, field=name)
+    return SchemaError(
+        _invalid_message(error, field), code=CredentialTypeCode.SCHEMA_FIELD_INVALID, field=field
+    )
 
 
 def _invalid_message(error: Any, field: str) -> str:
@@ -373,7 +398,7 @@ def _run(check: _Check, value: object, field: str, today: date | None) -> VCErro
     if normalized != value:
         return IdentifierError(
             f"{field}: must be written in normalized form {normalized!r}",
-            code="IDENTIFIER_NOT_NORMALIZED",
+            code=CredentialTypeCode.IDENTIFIER_NOT_NORMALIZED,
             field=field,
         )
     return None
@@ -400,7 +425,9 @@ def _validity_rule(doc: Mapping[str, Any]) -> SchemaError | None:
     if until > parse_instant(doc["validFrom"], field="validFrom"):
         return None
     problem = f"must be after validFrom ({doc['validFrom']})"
-    return SchemaError(f"validUntil {problem}", code="VALIDITY_PERIOD_INVALID", field="validUntil")
+    return SchemaError(
+        f"validUntil {problem}", code=CredentialTypeCode.VALIDITY_PERIOD_INVALID, field="validUntil"
+    )
 
 
 def _term_rule(term: Mapping[str, str] | None) -> SchemaError | None:
@@ -408,7 +435,9 @@ def _term_rule(term: Mapping[str, str] | None) -> SchemaError | None:
         return None
     field = "credentialSubject.term.until"
     return SchemaError(
-        f"{field} must be after term.from ({term['from']})", code="TERM_INVALID", field=field
+        f"{field} must be after term.from ({term['from']})",
+        code=CredentialTypeCode.TERM_INVALID,
+        field=field,
     )
 
 
@@ -422,4 +451,4 @@ def _shares_rule(owners: list[Mapping[str, str]] | None) -> SchemaError | None:
     field = "credentialSubject.owners"
     shares = " + ".join(owner["share"] for owner in owners)
     message = f"{field}: shares must sum to exactly 1, but {shares} = {total}"
-    return SchemaError(message, code="OWNER_SHARES_INVALID", field=field)
+    return SchemaError(message, code=CredentialTypeCode.OWNER_SHARES_INVALID, field=field)

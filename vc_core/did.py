@@ -15,6 +15,7 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Any
 
+from vc_core.did_ecert import DidCode
 from vc_core.errors import MalformedError
 from vc_core.keys import PublicKey, decode_public_multikey
 
@@ -47,7 +48,7 @@ def resolve_verification_method(vm: str) -> PublicKey:
     if not isinstance(vm, str) or not vm.startswith(DID_KEY_PREFIX):
         raise MalformedError(
             f"not a did:key verification method: {vm!r}",
-            code="UNSUPPORTED_DID_METHOD",
+            code=DidCode.UNSUPPORTED_DID_METHOD,
             field="verificationMethod",
         )
     did, _, fragment = vm.partition("#")
@@ -55,7 +56,7 @@ def resolve_verification_method(vm: str) -> PublicKey:
     if fragment and fragment != mb:
         raise MalformedError(
             "a did:key verification method's fragment must repeat its key",
-            code="INVALID_VERIFICATION_METHOD",
+            code=DidCode.INVALID_VERIFICATION_METHOD,
             field="verificationMethod",
         )
     return PublicKey(decode_public_multikey(mb, field="verificationMethod"))

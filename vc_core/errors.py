@@ -23,7 +23,14 @@ Example:
 
 from __future__ import annotations
 
+from enum import StrEnum
 from typing import Any, ClassVar
+
+
+class UsageCode(StrEnum):
+    """Stable codes of a command line that the CLI edges refuse before doing anything."""
+
+    BAD_OPTION = "BAD_OPTION"
 
 
 class VCError(Exception):

@@ -52,11 +52,12 @@ class JsonCode(StrEnum):
 
 
 class FileCode(StrEnum):
-    """The stable codes of :func:`read_file`'s refusals."""
+    """The stable codes of file refusals: :func:`read_file`'s, and a file that cannot be written."""
 
     FILE_NOT_FOUND = "FILE_NOT_FOUND"
     NOT_A_FILE = "NOT_A_FILE"
     UNREADABLE = "UNREADABLE"
+    UNWRITABLE = "UNWRITABLE"
 
 
 MAX_BYTES = 1_048_576  # 1 MiB: a credential with a photo fits; a DoS payload does not.

@@ -21,12 +21,13 @@ import nacl.signing
 
 from vc_core import primitives
 from vc_core.errors import MalformedError
+from vc_core.primitives import KeyCode
 
 
 def encode_public_multikey(public_key: bytes) -> str:
     """Multikey form of a raw Ed25519 public key (CID 1.0 §2.2.2)."""
     if len(public_key) != primitives.ED25519_KEY_LENGTH:
-        raise MalformedError("an Ed25519 public key is 32 bytes", code="INVALID_KEY_LENGTH")
+        raise MalformedError("an Ed25519 public key is 32 bytes", code=KeyCode.INVALID_KEY_LENGTH)
     return primitives.multibase_encode(primitives.ED25519_PUB_PREFIX + public_key)
 
 
@@ -36,14 +37,14 @@ def decode_public_multikey(value: str, *, field: str = "publicKeyMultibase") -> 
     if raw[:2] != primitives.ED25519_PUB_PREFIX:
         raise MalformedError(
             f"{field} is not an Ed25519 public key (multicodec header must be 0xed01)",
-            code="INVALID_PUBLIC_KEY",
+            code=KeyCode.INVALID_PUBLIC_KEY,
             field=field,
         )
     key = raw[2:]
     if len(key) != primitives.ED25519_KEY_LENGTH:
         raise MalformedError(
             f"{field} holds {len(key)} key bytes; an Ed25519 public key is 32",
-            code="INVALID_KEY_LENGTH",
+            code=KeyCode.INVALID_KEY_LENGTH,
             field=field,
         )
     return key
@@ -52,7 +53,7 @@ def decode_public_multikey(value: str, *, field: str = "publicKeyMultibase") -> 
 def encode_secret_multikey(seed: bytes) -> str:
     """Multikey form of a 32-byte Ed25519 seed (multicodec ed25519-priv, 0x1300)."""
     if len(seed) != primitives.ED25519_KEY_LENGTH:
-        raise MalformedError("an Ed25519 secret key is 32 bytes", code="INVALID_KEY_LENGTH")
+        raise MalformedError("an Ed25519 secret key is 32 bytes", code=KeyCode.INVALID_KEY_LENGTH)
     return primitives.multibase_encode(primitives.ED25519_PRIV_PREFIX + seed)
 
 
@@ -62,14 +63,14 @@ def decode_secret_multikey(value: str, *, field: str = "secretKeyMultibase") -> 
     if raw[:2] != primitives.ED25519_PRIV_PREFIX:
         raise MalformedError(
             f"{field} is not an Ed25519 secret key (multicodec header must be 0x8026)",
-            code="INVALID_SECRET_KEY",
+            code=KeyCode.INVALID_SECRET_KEY,
             field=field,
         )
     seed = raw[2:]
     if len(seed) != primitives.ED25519_KEY_LENGTH:
         raise MalformedError(
             f"{field} holds {len(seed)} key bytes; an Ed25519 secret key is 32",
-            code="INVALID_KEY_LENGTH",
+            code=KeyCode.INVALID_KEY_LENGTH,
             field=field,
         )
     return seed
@@ -134,12 +135,12 @@ class KeyPair:
     def from_dict(cls, data: Any) -> KeyPair:
         """Read a key file's object; the public key, when given, must match the secret."""
         if not isinstance(data, dict):
-            raise MalformedError("a key file is a JSON object", code="INVALID_KEY_FILE")
+            raise MalformedError("a key file is a JSON object", code=KeyCode.INVALID_KEY_FILE)
         secret = data.get("secretKeyMultibase", data.get("privateKeyMultibase"))
         if not isinstance(secret, str):
             raise MalformedError(
                 "the key file has no secretKeyMultibase",
-                code="INVALID_KEY_FILE",
+                code=KeyCode.INVALID_KEY_FILE,
                 field="secretKeyMultibase",
             )
         pair = cls.from_seed(decode_secret_multikey(secret))
@@ -147,7 +148,7 @@ class KeyPair:
         if public is not None and public != pair.public_multibase:
             raise MalformedError(
                 "publicKeyMultibase does not match the secret key",
-                code="KEY_MISMATCH",
+                code=KeyCode.KEY_MISMATCH,
                 field="publicKeyMultibase",
             )
         return pair
@@ -157,5 +158,5 @@ class KeyPair:
         try:
             data = json.loads(text)
         except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-            raise MalformedError("a key file must be JSON", code="INVALID_KEY_FILE") from exc
+            raise MalformedError("a key file must be JSON", code=KeyCode.INVALID_KEY_FILE) from exc
         return cls.from_dict(data)

@@ -38,6 +38,7 @@ import json
 import os
 import tempfile
 from dataclasses import dataclass, field
+from enum import StrEnum
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -47,6 +48,7 @@ import nacl.utils
 from nacl.pwhash import argon2id
 
 from vc_core.errors import MalformedError
+from vc_core.jsonio import FileCode
 from vc_core.keys import KeyPair
 
 FORMAT = "ecert-sealed/1"
@@ -54,6 +56,16 @@ KDF_ALG = "argon2id13"
 CIPHER = "xsalsa20-poly1305"
 # A sealed file is tiny; anything larger is not one, so it is refused before parsing.
 MAX_FILE_BYTES = 64 * 1024
+
+
+class KeystoreCode(StrEnum):
+    """Stable codes of sealed key files that cannot be opened or written."""
+
+    SEALED_FILE_INVALID = "SEALED_FILE_INVALID"
+    UNKNOWN_KDF_STRENGTH = "UNKNOWN_KDF_STRENGTH"
+    # The names below are codes, not secrets (hence the noqa for ruff's hard-coded-password rule).
+    PASSPHRASE_EMPTY = "PASSPHRASE_EMPTY"  # noqa: S105
+    PASSPHRASE_MISSING = "PASSPHRASE_MISSING"  # noqa: S105
 
 
 class KeystoreUnlockError(MalformedError):
@@ -83,7 +95,7 @@ class KdfLimits:
         if name not in cls.PRESETS:
             raise MalformedError(
                 f"unknown KDF strength {name!r}; choose one of {', '.join(cls.PRESETS)}",
-                code="UNKNOWN_KDF_STRENGTH",
+                code=KeystoreCode.UNKNOWN_KDF_STRENGTH,
             )
         ops, mem = cls.PRESETS[name]
         return cls(opslimit=ops, memlimit=mem)
@@ -100,7 +112,7 @@ class KdfLimits:
         if not (ops_ok and mem_ok):
             raise MalformedError(
                 "the sealed file's argon2id limits are out of range",
-                code="SEALED_FILE_INVALID",
+                code=KeystoreCode.SEALED_FILE_INVALID,
                 field="kdf",
             )
 
@@ -111,12 +123,14 @@ def _b64(data: bytes) -> str:
 
 def _unb64(value: Any, name: str) -> bytes:
     if not isinstance(value, str):
-        raise MalformedError(f"{name} must be base64url text", code="SEALED_FILE_INVALID")
+        raise MalformedError(
+            f"{name} must be base64url text", code=KeystoreCode.SEALED_FILE_INVALID
+        )
     try:
         return base64.urlsafe_b64decode(value.encode("ascii"))
     except (binascii.Error, UnicodeEncodeError) as exc:
         raise MalformedError(
-            f"{name} must be base64url text", code="SEALED_FILE_INVALID", field=name
+            f"{name} must be base64url text", code=KeystoreCode.SEALED_FILE_INVALID, field=name
         ) from exc
 
 
@@ -158,7 +172,9 @@ class Sealed:
             MalformedError: ``PASSPHRASE_EMPTY``.
         """
         if not passphrase:
-            raise MalformedError("the passphrase must not be empty", code="PASSPHRASE_EMPTY")
+            raise MalformedError(
+                "the passphrase must not be empty", code=KeystoreCode.PASSPHRASE_EMPTY
+            )
         limits.check()
         salt = nacl.utils.random(argon2id.SALTBYTES)
         box = nacl.secret.SecretBox(_box_key(passphrase, salt, limits))
@@ -195,20 +211,25 @@ class Sealed:
     def from_dict(cls, data: Any) -> Sealed:
         """Read the JSON form, refusing unknown formats and algorithms (no downgrade)."""
         if not isinstance(data, dict) or data.get("format") != FORMAT:
-            raise MalformedError(f"not an {FORMAT} file", code="SEALED_FILE_INVALID")
+            raise MalformedError(f"not an {FORMAT} file", code=KeystoreCode.SEALED_FILE_INVALID)
         kdf = data.get("kdf")
         if not isinstance(kdf, dict) or kdf.get("alg") != KDF_ALG or data.get("cipher") != CIPHER:
             raise MalformedError(
-                f"a sealed file must use {KDF_ALG} and {CIPHER}", code="SEALED_FILE_INVALID"
+                f"a sealed file must use {KDF_ALG} and {CIPHER}",
+                code=KeystoreCode.SEALED_FILE_INVALID,
             )
         ops, mem, label = kdf.get("opslimit"), kdf.get("memlimit"), data.get("label", {})
         if not isinstance(ops, int) or not isinstance(mem, int) or not isinstance(label, dict):
-            raise MalformedError("the sealed file is malformed", code="SEALED_FILE_INVALID")
+            raise MalformedError(
+                "the sealed file is malformed", code=KeystoreCode.SEALED_FILE_INVALID
+            )
         limits = KdfLimits(opslimit=ops, memlimit=mem)
         limits.check()
         salt = _unb64(kdf.get("salt"), "kdf.salt")
         if len(salt) != argon2id.SALTBYTES:
-            raise MalformedError("the argon2id salt is 16 bytes", code="SEALED_FILE_INVALID")
+            raise MalformedError(
+                "the argon2id salt is 16 bytes", code=KeystoreCode.SEALED_FILE_INVALID
+            )
         return cls(salt=salt, limits=limits, box=_unb64(data.get("box"), "box"), label=label)
 
 
@@ -223,7 +244,7 @@ class SealedKey:
         value = self.sealed.label.get("publicKeyMultibase")
         if not isinstance(value, str):
             raise MalformedError(
-                "the sealed key names no publicKeyMultibase", code="SEALED_FILE_INVALID"
+                "the sealed key names no publicKeyMultibase", code=KeystoreCode.SEALED_FILE_INVALID
             )
         return value
 
@@ -255,7 +276,7 @@ class SealedKey:
             data = json.loads(text)
         except (json.JSONDecodeError, UnicodeDecodeError) as exc:
             raise MalformedError(
-                "a sealed key file must be JSON", code="SEALED_FILE_INVALID"
+                "a sealed key file must be JSON", code=KeystoreCode.SEALED_FILE_INVALID
             ) from exc
         return cls(Sealed.from_dict(data))
 
@@ -270,10 +291,10 @@ class SealedKey:
             with path.open("rb") as handle:
                 raw = handle.read(MAX_FILE_BYTES + 1)
         except FileNotFoundError:
-            raise MalformedError(f"no sealed key at {path}", code="FILE_NOT_FOUND") from None
+            raise MalformedError(f"no sealed key at {path}", code=FileCode.FILE_NOT_FOUND) from None
         if len(raw) > MAX_FILE_BYTES:
             raise MalformedError(
-                f"{path} is too large to be a sealed key", code="SEALED_FILE_INVALID"
+                f"{path} is too large to be a sealed key", code=KeystoreCode.SEALED_FILE_INVALID
             )
         return cls.from_json(raw)
 
@@ -311,14 +332,15 @@ def read_passphrase(
         except (OSError, UnicodeDecodeError) as exc:
             raise MalformedError(
                 f"cannot read the passphrase file {file}: {type(exc).__name__}",
-                code="PASSPHRASE_MISSING",
+                code=KeystoreCode.PASSPHRASE_MISSING,
             ) from None
         value = text.splitlines()[0] if text else ""
     else:
         value = (os.environ if environ is None else environ).get(env_var, "")
     if not value:
         raise MalformedError(
-            f"no passphrase: set {env_var} or give a passphrase file", code="PASSPHRASE_MISSING"
+            f"no passphrase: set {env_var} or give a passphrase file",
+            code=KeystoreCode.PASSPHRASE_MISSING,
         )
     return value
 

@@ -23,7 +23,7 @@ from typing import Any, Self
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from vc_core.errors import MalformedError
-from vc_core.jsonio import parse_object
+from vc_core.jsonio import JsonCode, parse_object
 from vc_core.times import is_datetime_stamp, parse_instant
 
 CREDENTIALS_V2 = "https://www.w3.org/ns/credentials/v2"
@@ -53,7 +53,9 @@ class _Wire(BaseModel):
     @classmethod
     def from_dict(cls, data: Any) -> Self:
         if not isinstance(data, dict):
-            raise MalformedError(f"{cls.__name__} must be a JSON object", code="NOT_AN_OBJECT")
+            raise MalformedError(
+                f"{cls.__name__} must be a JSON object", code=JsonCode.NOT_AN_OBJECT
+            )
         try:
             return cls.model_validate(copy.deepcopy(data))
         except ValidationError as exc:

@@ -10,6 +10,8 @@ Example:
 
 from __future__ import annotations
 
+from enum import StrEnum
+
 import base58
 import nacl.exceptions
 import nacl.signing
@@ -21,6 +23,19 @@ ED25519_PUB_PREFIX = b"\xed\x01"  # 0xed  ed25519-pub
 ED25519_PRIV_PREFIX = b"\x80\x26"  # 0x1300 ed25519-priv
 ED25519_KEY_LENGTH = 32
 ED25519_SIG_LENGTH = 64
+
+
+class KeyCode(StrEnum):
+    """Stable codes of malformed key material: multibase text, raw keys and key files."""
+
+    INVALID_MULTIBASE = "INVALID_MULTIBASE"
+    INVALID_KEY_LENGTH = "INVALID_KEY_LENGTH"
+    INVALID_PUBLIC_KEY = "INVALID_PUBLIC_KEY"
+    INVALID_SECRET_KEY = "INVALID_SECRET_KEY"  # noqa: S105  (a code, not a secret)
+    INVALID_KEY_FILE = "INVALID_KEY_FILE"
+    KEY_MISMATCH = "KEY_MISMATCH"
+
+
 _B58_ALPHABET = frozenset("123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz")
 
 
@@ -38,7 +53,7 @@ def multibase_decode(value: str, *, field: str = "multibase") -> bytes:
     if not isinstance(value, str) or not value.startswith("z") or len(value) < 2:
         raise MalformedError(
             f"{field} must be a base58btc multibase string starting with 'z'",
-            code="INVALID_MULTIBASE",
+            code=KeyCode.INVALID_MULTIBASE,
             field=field,
         )
     body = value[1:]
@@ -46,7 +61,7 @@ def multibase_decode(value: str, *, field: str = "multibase") -> bytes:
     if bad:
         raise MalformedError(
             f"{field} contains characters outside the base58btc alphabet: {''.join(bad)!r}",
-            code="INVALID_MULTIBASE",
+            code=KeyCode.INVALID_MULTIBASE,
             field=field,
         )
     return base58.b58decode(body)
@@ -55,7 +70,7 @@ def multibase_decode(value: str, *, field: str = "multibase") -> bytes:
 def ed25519_sign(seed: bytes, message: bytes) -> bytes:
     """Pure Ed25519 (RFC 8032 §5.1.6) signature of ``message`` with a 32-byte seed."""
     if len(seed) != ED25519_KEY_LENGTH:
-        raise MalformedError("an Ed25519 secret key is 32 bytes", code="INVALID_KEY_LENGTH")
+        raise MalformedError("an Ed25519 secret key is 32 bytes", code=KeyCode.INVALID_KEY_LENGTH)
     return bytes(nacl.signing.SigningKey(seed).sign(message).signature)
 
 
@@ -67,7 +82,7 @@ def ed25519_verify(public_key: bytes, message: bytes, signature: bytes) -> None:
         ProofError: the signature does not verify.
     """
     if len(public_key) != ED25519_KEY_LENGTH:
-        raise MalformedError("an Ed25519 public key is 32 bytes", code="INVALID_KEY_LENGTH")
+        raise MalformedError("an Ed25519 public key is 32 bytes", code=KeyCode.INVALID_KEY_LENGTH)
     if len(signature) != ED25519_SIG_LENGTH:
         raise ProofError(
             f"an Ed25519 signature is 64 bytes, got {len(signature)}",
@@ -82,5 +97,5 @@ def ed25519_verify(public_key: bytes, message: bytes, signature: bytes) -> None:
 def ed25519_public_from_seed(seed: bytes) -> bytes:
     """The public key derived from a 32-byte seed (RFC 8032 §5.1.5)."""
     if len(seed) != ED25519_KEY_LENGTH:
-        raise MalformedError("an Ed25519 secret key is 32 bytes", code="INVALID_KEY_LENGTH")
+        raise MalformedError("an Ed25519 secret key is 32 bytes", code=KeyCode.INVALID_KEY_LENGTH)
     return bytes(nacl.signing.SigningKey(seed).verify_key)

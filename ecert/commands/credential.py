@@ -17,7 +17,7 @@ from vc_core.canon import (
     utf16_order_warning,
 )
 from vc_core.dataintegrity import Expectations, ProofReport, check_proofs
-from vc_core.errors import MalformedError, RegistryError
+from vc_core.errors import MalformedError, RegistryError, UsageCode
 from vc_core.issuance import issue_credential
 from vc_core.times import parse_instant
 
@@ -114,7 +114,7 @@ def verify_proof(
     Exit 0 verified, 1 failed, 2 malformed input, 3 could not check (did:ecert needs a replica).
     """
     if purpose is not None and any_purpose:
-        raise MalformedError("give --purpose or --any-purpose, not both", code="BAD_OPTION")
+        raise MalformedError("give --purpose or --any-purpose, not both", code=UsageCode.BAD_OPTION)
     when = parse_instant(now, field="--now") if now else datetime.now(UTC)
     expect = Expectations(
         proof_purpose=purpose,

@@ -10,6 +10,7 @@ import typer
 
 from vc_core.did import did_key
 from vc_core.errors import MalformedError
+from vc_core.jsonio import FileCode
 from vc_core.keys import KeyPair
 
 app = typer.Typer(help="Create and inspect Ed25519 key files.", no_args_is_help=True)
@@ -36,7 +37,7 @@ def new(
         ) from None
     except OSError as exc:
         raise MalformedError(
-            f"cannot write {out}: {exc.strerror or exc}", code="UNWRITABLE"
+            f"cannot write {out}: {exc.strerror or exc}", code=FileCode.UNWRITABLE
         ) from None
     with os.fdopen(fd, "w", encoding="utf-8") as handle:
         handle.write(text)

@@ -27,7 +27,8 @@ from rich.console import Console
 from rich.table import Table
 
 from ecert.io import read_bytes
-from vc_core.errors import MalformedError, NotFoundError, RegistryError
+from vc_core.errors import MalformedError, NotFoundError, RegistryError, UsageCode
+from vc_core.jsonio import FileCode
 from vc_core.ledger import ChainError
 from vc_core.replica import HttpSource, Replica
 from vc_core.times import parse_instant
@@ -66,7 +67,7 @@ def _time(value: str | None, option: str) -> datetime | None:
     except ValueError:
         raise MalformedError(
             f"{option} takes a date (2025-03-01) or a time with zone (2025-03-01T09:00:00Z)",
-            code="BAD_OPTION",
+            code=UsageCode.BAD_OPTION,
             field=option,
         ) from None
 
@@ -76,7 +77,7 @@ def _duration(value: str) -> timedelta:
     if found is None:
         raise MalformedError(
             f"--max-age takes a number and a unit (90s, 15m, 2h, 7d), got {value!r}",
-            code="BAD_OPTION",
+            code=UsageCode.BAD_OPTION,
             field="--max-age",
         )
     return timedelta(**{_UNITS[found[2]]: int(found[1])})
@@ -86,7 +87,8 @@ def _source_count(replica: Path | None, registry: str | None, bundle: bool) -> N
     given = sum((replica is not None, registry is not None, bundle))
     if given != 1:
         raise MalformedError(
-            "give exactly one of --replica PATH, --registry URL or --bundle", code="BAD_OPTION"
+            "give exactly one of --replica PATH, --registry URL or --bundle",
+            code=UsageCode.BAD_OPTION,
         )
 
 
@@ -112,7 +114,7 @@ def _from_replica(
     policy: FreshnessPolicy,
 ) -> VerificationReport:
     if not path.is_file():
-        raise NotFoundError(f"no replica file at {path}", code="FILE_NOT_FOUND")
+        raise NotFoundError(f"no replica file at {path}", code=FileCode.FILE_NOT_FOUND)
     replica = _open_replica(path, genesis)
     try:
         return check_credential(

@@ -78,7 +78,7 @@ from vc_core.ledger import (
     Transaction,
     verify_signatures,
 )
-from vc_core.ledger.errors import LedgerRuleError
+from vc_core.ledger.errors import LedgerRuleError, RuleCode
 from vc_core.ledger.fold import HANDLERS
 from vc_core.ledger.records import Accreditation, CredentialStatus, KeyRecord
 from vc_core.ledger.rules import effective_time
@@ -252,7 +252,7 @@ def _fold(state: LedgerState, tx: Transaction, block_time: datetime) -> LedgerSt
     a council fact with ``expires`` takes effect at its block's time, as in the fold."""
     try:
         if tx.chain_id != state.chain_id:
-            raise LedgerRuleError("a fact of another chain", code="WRONG_CHAIN_ID")
+            raise LedgerRuleError("a fact of another chain", code=RuleCode.WRONG_CHAIN_ID)
         verify_signatures(tx)
         return HANDLERS[tx.type](state, tx, effective_time(tx, block_time))
     except LedgerRuleError as exc:

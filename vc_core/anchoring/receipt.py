@@ -42,7 +42,7 @@ from pydantic import Field, ValidationError
 
 from vc_core.canon.jcs import jcs
 from vc_core.errors import MalformedError, ProofError, VerificationError
-from vc_core.jsonio import parse_json
+from vc_core.jsonio import JsonCode, parse_json
 from vc_core.ledger import AnchorBody, Block, BlockHeader, Transaction, verify_signatures
 from vc_core.ledger.base import LedgerModel
 from vc_core.ledger.errors import LedgerRuleError
@@ -195,7 +195,7 @@ def parse_canonical(model: type[M], data: str | bytes, *, max_bytes: int) -> M:
     try:
         value = parse_json(raw, max_bytes=max_bytes)
     except UnicodeDecodeError as exc:
-        raise MalformedError(f"a {name} must be UTF-8 JSON", code="NOT_JSON") from exc
+        raise MalformedError(f"a {name} must be UTF-8 JSON", code=JsonCode.NOT_JSON) from exc
     try:
         parsed = model.model_validate(value)
     except ValidationError as exc:

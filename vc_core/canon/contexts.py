@@ -24,6 +24,7 @@ from pyld.documentloader.frozen import BUNDLED_CONTEXTS
 from pyld.jsonld import JsonLdError
 from pyld.resolved_context import ResolvedContext  # noqa: F401  (re-exported type for mypy users)
 
+from vc_core.canon.codes import CanonCode
 from vc_core.errors import MalformedError
 
 ECERT_CONTEXT_URL = "https://ecert.example/credentials/v1"
@@ -36,10 +37,12 @@ def _read_json(path: Path) -> dict[str, Any]:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, json.JSONDecodeError) as exc:
         raise MalformedError(
-            f"cannot read context file {path}: {exc}", code="BAD_CONTEXT_FILE"
+            f"cannot read context file {path}: {exc}", code=CanonCode.BAD_CONTEXT_FILE
         ) from exc
     if not isinstance(data, dict) or "@context" not in data:
-        raise MalformedError(f"{path} is not a JSON-LD context document", code="BAD_CONTEXT_FILE")
+        raise MalformedError(
+            f"{path} is not a JSON-LD context document", code=CanonCode.BAD_CONTEXT_FILE
+        )
     return data
 
 
@@ -64,7 +67,7 @@ class LocalContexts:
         except KeyError:
             raise MalformedError(
                 f"context {url!r} is not available locally; ecert never fetches contexts",
-                code="CONTEXT_NOT_LOCAL",
+                code=CanonCode.CONTEXT_NOT_LOCAL,
                 field="@context",
             ) from None
 

@@ -19,6 +19,7 @@ from pyld.jsonld import JsonLdError
 
 from vc_core.canon import fidelity
 from vc_core.canon.bounded import canonical_nquads_bounded
+from vc_core.canon.codes import CanonCode
 from vc_core.canon.contexts import LocalContexts
 from vc_core.errors import CanonicalizationError, MalformedError
 
@@ -59,20 +60,20 @@ def _check_contexts(document: Mapping[str, Any], contexts: LocalContexts) -> Non
     ctx = document.get("@context")
     if ctx is None:
         raise CanonicalizationError(
-            "the document has no @context", code="MISSING_CONTEXT", field="@context"
+            "the document has no @context", code=CanonCode.MISSING_CONTEXT, field="@context"
         )
     _refuse_nested_contexts(document)
     for entry in ctx if isinstance(ctx, list) else [ctx]:
         if not isinstance(entry, str):
             raise CanonicalizationError(
                 "inline @context objects are not accepted; use a context URL held locally",
-                code="INLINE_CONTEXT",
+                code=CanonCode.INLINE_CONTEXT,
                 field="@context",
             )
         if entry not in contexts:
             raise CanonicalizationError(
                 f"context {entry!r} is not available locally; ecert never fetches contexts",
-                code="CONTEXT_NOT_LOCAL",
+                code=CanonCode.CONTEXT_NOT_LOCAL,
                 field="@context",
             )
 
@@ -92,7 +93,7 @@ def _refuse_nested_contexts(document: Mapping[str, Any]) -> None:
             if "@context" in node and not all(isinstance(e, str) for e in entries):
                 raise CanonicalizationError(
                     "embedded @context objects are not accepted; use context URLs held locally",
-                    code="INLINE_CONTEXT",
+                    code=CanonCode.INLINE_CONTEXT,
                     field="@context",
                 )
             stack.extend(node.values())
@@ -115,7 +116,7 @@ def _check_value(node: dict[str, Any], path: str, *, for_rdf: bool) -> None:
     if isinstance(value, str) and UNESCAPED_CONTROL.search(value):
         raise CanonicalizationError(
             f"the text at {path} contains a control character, which is not accepted",
-            code="CONTROL_CHARACTER",
+            code=CanonCode.CONTROL_CHARACTER,
             field=path.lstrip("/") or None,
         )
 
@@ -194,7 +195,7 @@ def expand_strict(
         raise _from_pyld(exc) from exc
     except (RecursionError, OverflowError) as exc:
         raise MalformedError(
-            f"the document cannot be processed: {exc}", code="INVALID_JSON_LD"
+            f"the document cannot be processed: {exc}", code=CanonCode.INVALID_JSON_LD
         ) from exc
     if dropped:
         raise CanonicalizationError(
@@ -225,7 +226,7 @@ def rdfc(document: Mapping[str, Any], contexts: LocalContexts) -> str:
         raise _from_pyld(exc) from exc
     except (RecursionError, OverflowError) as exc:
         raise MalformedError(
-            f"the document cannot be processed: {exc}", code="INVALID_JSON_LD"
+            f"the document cannot be processed: {exc}", code=CanonCode.INVALID_JSON_LD
         ) from exc
     # Split on "\n" only: str.splitlines() also breaks at U+0085 and U+2028 inside literals.
     lines = result.split("\n")
@@ -234,7 +235,8 @@ def rdfc(document: Mapping[str, Any], contexts: LocalContexts) -> str:
         # spellings of one literal become the same quad twice, which other RDFC-1.0
         # implementations would hash once. Refuse rather than sign a pyld-only form.
         raise CanonicalizationError(
-            "the document states the same value twice in two spellings", code="DUPLICATE_QUAD"
+            "the document states the same value twice in two spellings",
+            code=CanonCode.DUPLICATE_QUAD,
         )
     return result
 
@@ -247,6 +249,6 @@ def _from_pyld(exc: JsonLdError) -> CanonicalizationError | MalformedError:
         cause = cause.__cause__
     if getattr(exc, "code", None) == "loading document failed" or "LoadDocument" in text:
         return CanonicalizationError(
-            f"a context could not be loaded locally: {text}", code="CONTEXT_NOT_LOCAL"
+            f"a context could not be loaded locally: {text}", code=CanonCode.CONTEXT_NOT_LOCAL
         )
-    return MalformedError(f"invalid JSON-LD: {text}", code="INVALID_JSON_LD")
+    return MalformedError(f"invalid JSON-LD: {text}", code=CanonCode.INVALID_JSON_LD)

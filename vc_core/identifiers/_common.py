@@ -2,7 +2,24 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
+
 from vc_core.errors import IdentifierError
+
+
+class IdentifierCode(StrEnum):
+    """Stable codes of :class:`IdentifierError`, one family per identifier."""
+
+    # Administrative division codes and prefixes (GB/T 2260).
+    DIVISION_CODE_INVALID = "DIVISION_CODE_INVALID"
+    DIVISION_PREFIX_INVALID = "DIVISION_PREFIX_INVALID"
+    # Resident ID numbers (GB 11643-1999).
+    RESIDENT_ID_INVALID = "RESIDENT_ID_INVALID"
+    RESIDENT_ID_INVALID_BIRTH_DATE = "RESIDENT_ID_INVALID_BIRTH_DATE"
+    RESIDENT_ID_CHECK_CHARACTER_MISMATCH = "RESIDENT_ID_CHECK_CHARACTER_MISMATCH"
+    # Unified social credit codes (GB 32100-2015).
+    USCC_INVALID = "USCC_INVALID"
+    USCC_CHECK_CHARACTER_MISMATCH = "USCC_CHECK_CHARACTER_MISMATCH"
 
 
 def fail(field: str, label: str, value: str | None, problem: str, *, code: str) -> IdentifierError:

@@ -21,7 +21,7 @@ Example:
 
 from __future__ import annotations
 
-from vc_core.identifiers._common import fail, require_text
+from vc_core.identifiers._common import IdentifierCode, fail, require_text
 
 PROVINCE_PREFIXES: frozenset[str] = frozenset(
     [str(n) for n in range(11, 16)]
@@ -68,10 +68,10 @@ def validate_division_code(
     Raises:
         IdentifierError: ``DIVISION_CODE_INVALID`` with the exact problem.
     """
-    code = require_text(value, field, _LABEL, code="DIVISION_CODE_INVALID")
+    code = require_text(value, field, _LABEL, code=IdentifierCode.DIVISION_CODE_INVALID)
     problem = division_problem(code, allow_national=allow_national)
     if problem is not None:
-        raise fail(field, _LABEL, code, problem, code="DIVISION_CODE_INVALID")
+        raise fail(field, _LABEL, code, problem, code=IdentifierCode.DIVISION_CODE_INVALID)
     return code
 
 
@@ -82,20 +82,20 @@ def validate_division_prefix(value: str, *, field: str = "divisionPrefix") -> st
         IdentifierError: ``DIVISION_PREFIX_INVALID`` with the exact problem.
     """
     label = "division code prefix"
-    prefix = require_text(value, field, label, code="DIVISION_PREFIX_INVALID")
+    prefix = require_text(value, field, label, code=IdentifierCode.DIVISION_PREFIX_INVALID)
     if len(prefix) not in PREFIX_LENGTHS:
         raise fail(
             field,
             label,
             prefix,
             f"has {len(prefix)} characters; a prefix has 2, 4 or 6 digits",
-            code="DIVISION_PREFIX_INVALID",
+            code=IdentifierCode.DIVISION_PREFIX_INVALID,
         )
     # A prefix is valid when padding it with zeros gives a valid code (GB/T 2260 uses "00" for
     # "the whole of the level above").
     problem = division_problem(prefix.ljust(6, "0"), allow_national=True)
     if problem is not None:
-        raise fail(field, label, prefix, problem, code="DIVISION_PREFIX_INVALID")
+        raise fail(field, label, prefix, problem, code=IdentifierCode.DIVISION_PREFIX_INVALID)
     return prefix
 
 

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from vc_core.identifiers._common import ascii_upper, fail, require_text
+from vc_core.identifiers._common import IdentifierCode, ascii_upper, fail, require_text
 from vc_core.identifiers.division import division_problem
 
 RESIDENT_ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
@@ -46,7 +46,7 @@ def resident_id_check_character(first17: str, *, field: str = "idNumber") -> str
             "resident ID body",
             None,
             f"has {len(first17)} characters; the check character is computed over 17 digits",
-            code="RESIDENT_ID_INVALID",
+            code=IdentifierCode.RESIDENT_ID_INVALID,
         )
     _check_digits(first17, field)
     total = sum(int(c) * w for c, w in zip(first17, RESIDENT_ID_WEIGHTS, strict=True))
@@ -66,14 +66,16 @@ def validate_resident_id(value: str, *, field: str = "idNumber", today: date | N
             division code, the date of birth that is not a real date (or is in the future), or the
             expected and actual check characters.
     """
-    number = ascii_upper(require_text(value, field, _LABEL, code="RESIDENT_ID_INVALID"))
+    number = ascii_upper(
+        require_text(value, field, _LABEL, code=IdentifierCode.RESIDENT_ID_INVALID)
+    )
     if len(number) != RESIDENT_ID_LENGTH:
         raise fail(
             field,
             _LABEL,
             None,
             f"has {len(number)} characters; a resident ID number has {RESIDENT_ID_LENGTH}",
-            code="RESIDENT_ID_INVALID",
+            code=IdentifierCode.RESIDENT_ID_INVALID,
         )
     _check_digits(number[:17], field)
     if number[17] not in "0123456789X":
@@ -82,7 +84,7 @@ def validate_resident_id(value: str, *, field: str = "idNumber", today: date | N
             _LABEL,
             None,
             f"has check character {number[17]!r}; it must be a digit or X",
-            code="RESIDENT_ID_INVALID",
+            code=IdentifierCode.RESIDENT_ID_INVALID,
         )
     problem = division_problem(number[:6])
     if problem is not None:
@@ -91,7 +93,7 @@ def validate_resident_id(value: str, *, field: str = "idNumber", today: date | N
             _LABEL,
             None,
             f"should start with a division code, but {number[:6]!r} {problem}",
-            code="RESIDENT_ID_INVALID",
+            code=IdentifierCode.RESIDENT_ID_INVALID,
         )
     _birth_date(number, field, today)
     expected = resident_id_check_character(number[:17], field=field)
@@ -101,7 +103,7 @@ def validate_resident_id(value: str, *, field: str = "idNumber", today: date | N
             _LABEL,
             None,
             f"has a wrong check character: it should be {expected!r} but is {number[17]!r}",
-            code="RESIDENT_ID_CHECK_CHARACTER_MISMATCH",
+            code=IdentifierCode.RESIDENT_ID_CHECK_CHARACTER_MISMATCH,
         )
     return number
 
@@ -121,7 +123,7 @@ def _birth_date(number: str, field: str, today: date | None) -> date:
             _LABEL,
             None,
             f"has date of birth {text} (positions 7–14), which is not a real date",
-            code="RESIDENT_ID_INVALID_BIRTH_DATE",
+            code=IdentifierCode.RESIDENT_ID_INVALID_BIRTH_DATE,
         ) from None
     if today is not None and born > today:
         raise fail(
@@ -129,7 +131,7 @@ def _birth_date(number: str, field: str, today: date | None) -> date:
             _LABEL,
             None,
             f"has date of birth {text} (positions 7–14), which is after today, {today.isoformat()}",
-            code="RESIDENT_ID_INVALID_BIRTH_DATE",
+            code=IdentifierCode.RESIDENT_ID_INVALID_BIRTH_DATE,
         )
     return born
 
@@ -142,5 +144,5 @@ def _check_digits(text: str, field: str) -> None:
                 _LABEL,
                 None,
                 f"has {char!r} at position {position}; positions 1–17 must be digits",
-                code="RESIDENT_ID_INVALID",
+                code=IdentifierCode.RESIDENT_ID_INVALID,
             )

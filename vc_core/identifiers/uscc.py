@@ -23,7 +23,7 @@ Example:
 
 from __future__ import annotations
 
-from vc_core.identifiers._common import ascii_upper, fail, require_text
+from vc_core.identifiers._common import IdentifierCode, ascii_upper, fail, require_text
 from vc_core.identifiers.division import division_problem
 
 USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
@@ -45,7 +45,7 @@ def uscc_check_character(first17: str, *, field: str = "unifiedSocialCreditCode"
             "USCC body",
             first17,
             f"has {len(body)} characters; the check character is computed over 17",
-            code="USCC_INVALID",
+            code=IdentifierCode.USCC_INVALID,
         )
     _check_alphabet(body, field)
     total = sum(USCC_ALPHABET.index(c) * w for c, w in zip(body, USCC_WEIGHTS, strict=True))
@@ -59,14 +59,14 @@ def validate_uscc(value: str, *, field: str = "unifiedSocialCreditCode") -> str:
         IdentifierError: ``USCC_INVALID`` naming the length, the first bad character and its
             position, the bad division code, or the expected and actual check characters.
     """
-    code = ascii_upper(require_text(value, field, _LABEL, code="USCC_INVALID"))
+    code = ascii_upper(require_text(value, field, _LABEL, code=IdentifierCode.USCC_INVALID))
     if len(code) != USCC_LENGTH:
         raise fail(
             field,
             _LABEL,
             code,
             f"has {len(code)} characters; a USCC has {USCC_LENGTH}",
-            code="USCC_INVALID",
+            code=IdentifierCode.USCC_INVALID,
         )
     _check_alphabet(code, field, whole=code)
     problem = division_problem(code[2:8], allow_national=True, offset=2)
@@ -76,7 +76,7 @@ def validate_uscc(value: str, *, field: str = "unifiedSocialCreditCode") -> str:
             _LABEL,
             code,
             f"should have a division code at positions 3–8, but {code[2:8]!r} {problem}",
-            code="USCC_INVALID",
+            code=IdentifierCode.USCC_INVALID,
         )
     expected = uscc_check_character(code[:17])
     if code[17] != expected:
@@ -85,7 +85,7 @@ def validate_uscc(value: str, *, field: str = "unifiedSocialCreditCode") -> str:
             _LABEL,
             code,
             f"has a wrong check character: it should be {expected!r} but is {code[17]!r}",
-            code="USCC_CHECK_CHARACTER_MISMATCH",
+            code=IdentifierCode.USCC_CHECK_CHARACTER_MISMATCH,
         )
     return code
 
@@ -104,5 +104,5 @@ def _check_alphabet(code: str, field: str, *, whole: str | None = None) -> None:
                 whole if whole is not None else code,
                 f"has character {char!r} at position {position}, which is not allowed "
                 f"(allowed: {USCC_ALPHABET})",
-                code="USCC_INVALID",
+                code=IdentifierCode.USCC_INVALID,
             )

@@ -32,9 +32,10 @@ from pydantic import Field, ValidationError
 
 from vc_core.canon.jcs import jcs
 from vc_core.errors import MalformedError, ProofError
+from vc_core.jsonio import JsonCode
 from vc_core.keys import KeyPair, PublicKey
 from vc_core.ledger.base import LedgerModel
-from vc_core.ledger.errors import ChainCode, ChainError, LedgerRuleError, RuleCode
+from vc_core.ledger.errors import ChainCode, ChainError, LedgerFormCode, LedgerRuleError, RuleCode
 from vc_core.ledger.fields import MAX_SAFE_INT, ChainId, Hex32, Multikey, UtcTime
 from vc_core.ledger.fold import apply
 from vc_core.ledger.records import ChainHead
@@ -55,10 +56,11 @@ class _Frozen(LedgerModel):
         try:
             return cls.model_validate(json.loads(text))
         except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-            raise MalformedError(f"a {cls.__name__} must be JSON", code="NOT_JSON") from exc
+            raise MalformedError(f"a {cls.__name__} must be JSON", code=JsonCode.NOT_JSON) from exc
         except ValidationError as exc:
             raise MalformedError(
-                f"invalid {cls.__name__}: {exc.errors()[0]['msg']}", code="MALFORMED_BLOCK"
+                f"invalid {cls.__name__}: {exc.errors()[0]['msg']}",
+                code=LedgerFormCode.MALFORMED_BLOCK,
             ) from exc
 
     def to_dict(self) -> dict[str, Any]:

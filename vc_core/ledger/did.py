@@ -24,6 +24,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
+from vc_core.did_ecert import DidCode
 from vc_core.errors import NotFoundError
 from vc_core.ledger.fields import format_time
 from vc_core.ledger.records import Accreditation, KeyRecord
@@ -78,7 +79,7 @@ def did_document(
     # Any accreditation change (suspension, withdrawal) follows an accreditation, so an office
     # had been accredited by T exactly when it has an accreditation, in any state, at T.
     if reader.accreditation(office, version_time or _END_OF_TIME) is None:
-        raise NotFoundError(f"{office} is not an office on this chain", code="DID_NOT_FOUND")
+        raise NotFoundError(f"{office} is not an office on this chain", code=DidCode.DID_NOT_FOUND)
     records = [
         r for r in reader.office_keys(office) if version_time is None or r.added_at <= version_time
     ]

@@ -2,7 +2,9 @@
 
 Both are :class:`~vc_core.errors.VerificationError` subclasses (untrusted data failed a check),
 so the HTTP edge maps them to 422 and the CLI to exit code 1. Every code below is stable: it
-names the rule, and tests and clients match on it (DESIGN §3, §5).
+names the rule, and tests and clients match on it (DESIGN §3, §5). The codes of ledger data
+that cannot be parsed (:class:`LedgerFormCode`) and of lookups that find nothing
+(:class:`LookupCode`) are typed here too, so that the ledger and the services share one spelling.
 
 Example:
     >>> e = LedgerRuleError("seq 3 was already used", code=RuleCode.REPLAYED_TRANSACTION)
@@ -75,6 +77,24 @@ class ChainCode(StrEnum):
     GENESIS_MISMATCH = "GENESIS_MISMATCH"
     EMPTY_BLOCK = "EMPTY_BLOCK"
     BAD_CHECKPOINT = "BAD_CHECKPOINT"
+
+
+class LedgerFormCode(StrEnum):
+    """Stable codes of ledger data that cannot be parsed: transactions, blocks, state files."""
+
+    MALFORMED_TRANSACTION = "MALFORMED_TRANSACTION"
+    MALFORMED_BLOCK = "MALFORMED_BLOCK"
+    INVALID_STATE = "INVALID_STATE"
+
+
+class LookupCode(StrEnum):
+    """Stable codes of ledger queries that find nothing (each a ``NotFoundError``)."""
+
+    NO_CHAIN = "NO_CHAIN"
+    NO_COUNCIL = "NO_COUNCIL"
+    BLOCK_NOT_FOUND = "BLOCK_NOT_FOUND"
+    TX_NOT_FOUND = "TX_NOT_FOUND"
+    ANCHOR_NOT_FOUND = "ANCHOR_NOT_FOUND"
 
 
 class LedgerRuleError(VerificationError):

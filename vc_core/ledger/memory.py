@@ -32,7 +32,7 @@ from vc_core.ledger.blocks import (
     make_block,
     make_checkpoint,
 )
-from vc_core.ledger.errors import LedgerRuleError, RuleCode
+from vc_core.ledger.errors import LedgerRuleError, LookupCode, RuleCode
 from vc_core.ledger.fold import apply
 from vc_core.ledger.queries import StateQueries
 from vc_core.ledger.records import Inclusion
@@ -113,7 +113,7 @@ class MemoryLedger(StateQueries):
 
     def block(self, height: int) -> Block:
         if not 0 <= height < len(self._blocks):
-            raise NotFoundError(f"no block at height {height}", code="BLOCK_NOT_FOUND")
+            raise NotFoundError(f"no block at height {height}", code=LookupCode.BLOCK_NOT_FOUND)
         return self._blocks[height]
 
     def checkpoint(self, now: datetime) -> Checkpoint:
@@ -122,7 +122,7 @@ class MemoryLedger(StateQueries):
     def transaction(self, tx_hash: str) -> tuple[Transaction, int]:
         found = self._tx_index.get(tx_hash)
         if found is None:
-            raise NotFoundError(f"no committed transaction {tx_hash}", code="TX_NOT_FOUND")
+            raise NotFoundError(f"no committed transaction {tx_hash}", code=LookupCode.TX_NOT_FOUND)
         return found[0], found[1]
 
     def inclusion(self, tx_hash: str) -> Inclusion | None:

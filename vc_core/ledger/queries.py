@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from vc_core.errors import NotFoundError
+from vc_core.ledger.errors import LookupCode
 from vc_core.ledger.records import (
     Accreditation,
     AnchorRecord,
@@ -36,13 +37,13 @@ class StateQueries:
     def chain_head(self) -> ChainHead:
         head = self._committed().head
         if head is None:
-            raise NotFoundError("the chain has no block yet", code="NO_CHAIN")
+            raise NotFoundError("the chain has no block yet", code=LookupCode.NO_CHAIN)
         return head
 
     def council(self) -> Council:
         council = self._committed().council
         if council is None:
-            raise NotFoundError("the chain has no council", code="NO_COUNCIL")
+            raise NotFoundError("the chain has no council", code=LookupCode.NO_COUNCIL)
         return council
 
     def offices(self) -> tuple[str, ...]:

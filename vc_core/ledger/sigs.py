@@ -20,6 +20,7 @@ from functools import lru_cache
 
 from vc_core.errors import MalformedError
 from vc_core.keys import PublicKey
+from vc_core.primitives import KeyCode
 
 SIGNATURE_PATTERN = r"^u[A-Za-z0-9_-]{86}$"
 
@@ -37,14 +38,14 @@ def decode_signature(value: str) -> bytes:
     """
     if not value.startswith("u"):
         raise MalformedError(
-            "a ledger signature is multibase base64url ('u…')", code="INVALID_MULTIBASE"
+            "a ledger signature is multibase base64url ('u…')", code=KeyCode.INVALID_MULTIBASE
         )
     body = value[1:]
     try:
         return base64.urlsafe_b64decode(body + "=" * (-len(body) % 4))
     except (binascii.Error, ValueError) as exc:
         raise MalformedError(
-            "a ledger signature is not base64url", code="INVALID_MULTIBASE"
+            "a ledger signature is not base64url", code=KeyCode.INVALID_MULTIBASE
         ) from exc
 
 

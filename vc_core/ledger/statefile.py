@@ -26,6 +26,7 @@ from pydantic import BaseModel, ValidationError
 from rpds import HashTrieMap
 
 from vc_core.errors import MalformedError
+from vc_core.ledger.errors import LedgerFormCode
 from vc_core.ledger.leafindex import FrozenLeaves, LeafIndex
 from vc_core.ledger.records import (
     AccreditationEntry,
@@ -102,7 +103,7 @@ def decode_state(meta: bytes, leaves: bytes) -> LedgerState:
         return _state(data, leaves)
     except (ValueError, TypeError, KeyError, ValidationError) as exc:
         raise MalformedError(
-            f"the stored state does not decode: {exc}", code="INVALID_STATE"
+            f"the stored state does not decode: {exc}", code=LedgerFormCode.INVALID_STATE
         ) from exc
 
 

@@ -48,10 +48,11 @@ from pydantic import BaseModel, Field, ValidationError, field_validator, model_v
 
 from vc_core.canon.jcs import jcs
 from vc_core.errors import MalformedError, ProofError
+from vc_core.jsonio import JsonCode
 from vc_core.keys import KeyPair
 from vc_core.ledger.base import LedgerModel
 from vc_core.ledger.bodies import BODY_TYPES, TxBody, TxType
-from vc_core.ledger.errors import LedgerRuleError, RuleCode
+from vc_core.ledger.errors import LedgerFormCode, LedgerRuleError, RuleCode
 from vc_core.ledger.fields import MAX_SAFE_INT, ChainId, Multikey, UtcTime
 from vc_core.ledger.sigs import SIGNATURE_PATTERN, encode_signature, verify_signature
 
@@ -111,7 +112,9 @@ class Transaction(LedgerModel):
             MalformedError: anything else that does not fit the envelope or the typed body.
         """
         if not isinstance(data, dict):
-            raise MalformedError("a transaction is a JSON object", code="MALFORMED_TRANSACTION")
+            raise MalformedError(
+                "a transaction is a JSON object", code=LedgerFormCode.MALFORMED_TRANSACTION
+            )
         kind = data.get("type")
         if not isinstance(kind, str) or kind not in BODY_TYPES:
             raise LedgerRuleError(
@@ -126,7 +129,7 @@ class Transaction(LedgerModel):
             where = ".".join(str(p) for p in first["loc"]) or None
             raise MalformedError(
                 f"invalid {kind} transaction: {first['msg']}",
-                code="MALFORMED_TRANSACTION",
+                code=LedgerFormCode.MALFORMED_TRANSACTION,
                 field=where,
             ) from exc
 
@@ -134,11 +137,11 @@ class Transaction(LedgerModel):
     def from_json(cls, text: str | bytes) -> Transaction:
         """Parse a transaction from JSON text (see :meth:`from_dict`)."""
         if len(text) > MAX_TX_BYTES:
-            raise MalformedError("the transaction is too large", code="TOO_LARGE")
+            raise MalformedError("the transaction is too large", code=JsonCode.TOO_LARGE)
         try:
             data = json.loads(text)
         except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-            raise MalformedError("a transaction must be JSON", code="NOT_JSON") from exc
+            raise MalformedError("a transaction must be JSON", code=JsonCode.NOT_JSON) from exc
         return cls.from_dict(data)
 
     def to_dict(self) -> dict[str, Any]:
@@ -218,7 +221,8 @@ def unsigned_tx(
         return Transaction.model_validate({**fields, "body": body})
     except ValidationError as exc:
         raise MalformedError(
-            f"invalid transaction: {exc.errors()[0]['msg']}", code="MALFORMED_TRANSACTION"
+            f"invalid transaction: {exc.errors()[0]['msg']}",
+            code=LedgerFormCode.MALFORMED_TRANSACTION,
         ) from exc
 
 

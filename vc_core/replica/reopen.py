@@ -44,6 +44,7 @@ from vc_core.errors import MalformedError
 from vc_core.ledger import BlockHeader, ChainError, LedgerState
 from vc_core.ledger.blocks import verify_header
 from vc_core.ledger.statefile import decode_state
+from vc_core.replica.codes import ReplicaCode
 from vc_core.replica.store import BlockRows, ReplicaStore, StoredState
 
 KEY_BYTES = 32
@@ -174,7 +175,7 @@ def _check_row(
     prev: BlockHeader | None, expected: int, row: BlockRows, genesis_hash: str
 ) -> BlockHeader:
     def bad(message: str) -> ChainError:
-        return ChainError(message, code="STORED_BLOCK_INVALID", height=expected)
+        return ChainError(message, code=ReplicaCode.STORED_BLOCK_INVALID, height=expected)
 
     if row.height != expected:
         raise bad(f"block {expected} is missing")

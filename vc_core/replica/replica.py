@@ -52,6 +52,7 @@ from vc_core.ledger import (
     replay_steps,
     verify_checkpoint,
 )
+from vc_core.ledger.errors import LookupCode
 from vc_core.ledger.queries import StateQueries
 from vc_core.ledger.statefile import decode_state, encode_state
 from vc_core.replica import reopen
@@ -169,7 +170,9 @@ class Replica(StateQueries):
     def _committed(self) -> LedgerState:
         """The folded state (raises NotFoundError before the first sync)."""
         if self._state is None:
-            raise NotFoundError("the replica holds no block yet; sync first", code="NO_CHAIN")
+            raise NotFoundError(
+                "the replica holds no block yet; sync first", code=LookupCode.NO_CHAIN
+            )
         return self._state
 
     @property

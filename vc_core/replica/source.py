@@ -16,7 +16,9 @@ from typing import Any
 from vc_core.errors import MalformedError, RegistryError, VCError
 from vc_core.jsonio import parse_json
 from vc_core.ledger import Block, BlockPage, BlockSource, Checkpoint
+from vc_core.ledger.errors import LedgerFormCode
 from vc_core.registry_client import RegistryClient, answered_status
+from vc_core.replica.codes import ReplicaCode
 
 __all__ = ["SNAPSHOT_FORMAT", "BlockPage", "BlockSource", "HttpSource", "SnapshotSource"]
 
@@ -64,7 +66,9 @@ def _block(data: Any) -> Block:
     try:
         return Block.model_validate(data)
     except ValueError as exc:
-        raise MalformedError("a registry sent a malformed block", code="MALFORMED_BLOCK") from exc
+        raise MalformedError(
+            "a registry sent a malformed block", code=LedgerFormCode.MALFORMED_BLOCK
+        ) from exc
 
 
 SNAPSHOT_FORMAT = "ecert-registry-snapshot/1"
@@ -81,15 +85,18 @@ class SnapshotSource:
         self.name = f"snapshot {path}"
         lines = path.read_bytes().splitlines()
         if not lines:
-            raise MalformedError("the snapshot is empty", code="INVALID_SNAPSHOT")
+            raise MalformedError("the snapshot is empty", code=ReplicaCode.INVALID_SNAPSHOT)
         try:
             header = parse_json(lines[0])
         except MalformedError as exc:
             raise MalformedError(
-                f"the snapshot header is not I-JSON: {exc.message}", code="INVALID_SNAPSHOT"
+                f"the snapshot header is not I-JSON: {exc.message}",
+                code=ReplicaCode.INVALID_SNAPSHOT,
             ) from exc
         if not isinstance(header, dict) or header.get("format") != SNAPSHOT_FORMAT:
-            raise MalformedError(f"not an {SNAPSHOT_FORMAT} file", code="INVALID_SNAPSHOT")
+            raise MalformedError(
+                f"not an {SNAPSHOT_FORMAT} file", code=ReplicaCode.INVALID_SNAPSHOT
+            )
         self.header: dict[str, Any] = header
         self._lines = lines[1:]
 
@@ -99,7 +106,7 @@ class SnapshotSource:
             parsed = [parse_json(line, max_bytes=SNAPSHOT_LINE_MAX_BYTES) for line in chosen]
         except MalformedError as exc:
             raise MalformedError(
-                f"a snapshot line is not I-JSON: {exc.message}", code="INVALID_SNAPSHOT"
+                f"a snapshot line is not I-JSON: {exc.message}", code=ReplicaCode.INVALID_SNAPSHOT
             ) from exc
         return BlockPage(head=len(self._lines) - 1, blocks=[_block(b) for b in parsed])
 

@@ -18,6 +18,7 @@ from pydantic import ValidationError
 
 from vc_core.errors import MalformedError
 from vc_core.ledger import Block, BlockHeader, ChainError, Checkpoint, Transaction
+from vc_core.replica.codes import ReplicaCode
 
 _SCHEMA = (
     "CREATE TABLE IF NOT EXISTS block (height INTEGER PRIMARY KEY, hash TEXT NOT NULL UNIQUE,"
@@ -133,7 +134,7 @@ class ReplicaStore:
             except (MalformedError, ValidationError) as exc:
                 raise ChainError(
                     f"stored block {row.height} does not parse: {exc}",
-                    code="STORED_BLOCK_INVALID",
+                    code=ReplicaCode.STORED_BLOCK_INVALID,
                     height=row.height,
                 ) from exc
 

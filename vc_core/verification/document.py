@@ -18,7 +18,7 @@ from vc_core.anchoring.bundle import credential_status_keys
 from vc_core.canon import jcs
 from vc_core.credential_types import subject_region, validate_credential
 from vc_core.errors import MalformedError, VCError
-from vc_core.jsonio import MAX_BYTES, MAX_DEPTH, depth_of, parse_object
+from vc_core.jsonio import MAX_BYTES, MAX_DEPTH, JsonCode, depth_of, parse_object
 from vc_core.models import Credential
 from vc_core.verification.codes import Step, StepCode
 from vc_core.verification.report import StepResult
@@ -60,7 +60,9 @@ def parse_step(
         elif isinstance(credential, Mapping):
             document = dict(credential)
             if depth_of(document) > MAX_DEPTH:
-                raise MalformedError(f"input nests deeper than {MAX_DEPTH} levels", code="TOO_DEEP")
+                raise MalformedError(
+                    f"input nests deeper than {MAX_DEPTH} levels", code=JsonCode.TOO_DEEP
+                )
         else:
             raise MalformedError("a credential is a JSON object", code=StepCode.NOT_AN_OBJECT)
         canonical = jcs(document)
