@@ -349,13 +349,16 @@ def tampering(scene: Scene) -> None:
 
 
 def not_built_yet() -> None:
-    say("Not built yet, so not shown:")
+    say("Not built yet, or built as a service but driven in-process here:")
     say(
-        "      issuer service: anchoring outbox and status endpoint (issue 8); the demo signs "
-        "the offices' transactions itself"
+        "      issuer service (`ecert issuer serve`): issues, anchors through its outbox and "
+        "publishes status; not yet OpenID4VCI, key rotation or batch import (issue 8)"
     )
     say(
-        "      verifier service: HTTP API, web page, presentations, signed report (issue 9); "
-        "the checks above are vc_core.verification, which `ecert verify` runs too"
+        "      verifier service (`ecert verifier serve`): the same checks over HTTP, challenges "
+        "and presentations; not yet OpenID4VP, the web page or signed reports (issue 9)"
     )
-    say("      wallet: receive, keep, present, selective disclosure (issue 10)")
+    say(
+        "      wallet (`ecert-wallet`): keeps, verifies offline, presents to a VC-API verifier, "
+        "backs up; not yet receive by OpenID4VCI, OpenID4VP or selective disclosure (issue 10)"
+    )

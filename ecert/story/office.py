@@ -1,8 +1,8 @@
 """An issuing office: its keys, its credentials, its anchors and its status events (DESIGN §3, §4).
 
 The office signs its own ledger transactions (``key.add``, ``anchor``, ``status``) with
-:func:`vc_core.ledger.office_tx`; the issuer service's anchoring outbox and status endpoint that
-will do this for a real office are not built yet (issue 8). Credentials are issued with
+:func:`vc_core.ledger.office_tx`, in-process; a real office's issuer service does the same through
+its anchoring outbox and status endpoint (``issuer/``). Credentials are issued with
 :func:`vc_core.issuance.issue_credential`, the recipe the issuer service and the CLI share.
 """
 
