@@ -33,10 +33,8 @@ from vc_core.did_ecert import parse_office_did
 from vc_core.errors import NotFoundError, ValidationFailedError
 from vc_core.ledger import StatusBody, Transaction
 from vc_core.ledger.bodies import ReinstateEvent, RevokeEvent, SuspendEvent
+from vc_core.status_list import LIST_SIZE
 
-# The registry's list size (registry/status_lists.py LIST_SIZE: 131,072 bits = 16 KiB, the
-# specification's minimum). It belongs in vc_core; until then both sides must agree.
-LIST_SIZE = 131_072
 # A new list opens once half of the open ones are taken, so a random draw rarely collides.
 _FILL = LIST_SIZE // 2
 _TRIES = 64

@@ -20,9 +20,8 @@ from vc_core.errors import MalformedError, NotFoundError
 from vc_core.keys import KeyPair
 from vc_core.ledger import LedgerReader
 from vc_core.ledger.fields import format_time
-from vc_core.status_list import encode_list
+from vc_core.status_list import LIST_SIZE, encode_list
 
-LIST_SIZE = 131_072  # bits = 16 KiB: the specification's minimum, for group privacy
 MAX_LIST_NUMBER = 16_383  # indexes stay below 2^31
 TTL_MS = 300_000
 Purpose = Literal["revocation", "suspension"]

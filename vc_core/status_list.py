@@ -41,6 +41,10 @@ from urllib.parse import urlsplit
 from vc_core.errors import MalformedError, VerificationError
 
 MIN_ENTRIES = 131_072  # spec §3.2 step 2: minimumNumberOfEntries, for group privacy
+# The size of every list an ecert registry publishes (list n covers indexes n·LIST_SIZE …
+# (n+1)·LIST_SIZE − 1): the minimum, 16 KiB. The registry builds lists of it and the issuer
+# allocates indexes by it, so both read it here.
+LIST_SIZE = MIN_ENTRIES
 MIN_LIST_BYTES = MIN_ENTRIES // 8  # 16 KiB of one-bit entries
 MAX_LIST_BYTES = 16 * 1024 * 1024  # the largest inflated list a reader accepts (GZIP bombs)
 MAX_STATUS_SIZE = 16  # statusMessage must then list 2^16 messages; larger sizes are refused

@@ -19,7 +19,7 @@ from typing import Any
 from ecert.story.chain import Registry
 from registry.receipts import anchor_receipt
 from registry.snapshot import export_snapshot
-from registry.status_lists import LIST_SIZE, status_list_credential
+from registry.status_lists import status_list_credential
 from vc_core.anchoring import (
     AnchorReceipt,
     BundleFacts,
@@ -38,7 +38,7 @@ from vc_core.errors import TrustError, VCError
 from vc_core.keys import PublicKey
 from vc_core.ledger import Block, Checkpoint, LedgerReader
 from vc_core.replica import Replica, SnapshotSource, SyncResult
-from vc_core.status_list import StatusResult, read_status, status_entries
+from vc_core.status_list import LIST_SIZE, StatusResult, read_status, status_entries
 from vc_core.verification import FreshnessPolicy, VerificationReport, check_bundle, check_credential
 
 BANK_POLICY = FreshnessPolicy(max_age=timedelta(minutes=15))

@@ -14,7 +14,6 @@ from datetime import datetime
 from typing import Any
 
 from ecert.story.chain import CHAIN_ID, OfficeSpec, Registry, demo_key, method_of
-from registry.status_lists import LIST_SIZE
 from vc_core.anchoring import credential_digest
 from vc_core.canon import LocalContexts
 from vc_core.credential_types import example_credential
@@ -29,7 +28,7 @@ from vc_core.ledger import (
     add_signature,
     office_tx,
 )
-from vc_core.status_list import ENTRY_TYPE
+from vc_core.status_list import ENTRY_TYPE, LIST_SIZE
 from vc_core.transparency import MerkleTree
 
 # Where the registry node serves status lists (``GET /status-lists/{office}/{purpose}/{n}``).
