@@ -52,7 +52,7 @@ from vc_core.identifiers import (
     validate_resident_id,
     validate_uscc,
 )
-from vc_core.jsonio import JsonCode
+from vc_core.jsonio import JsonCode, iter_strings
 from vc_core.times import is_datetime_stamp, parse_instant
 
 
@@ -306,23 +306,9 @@ def _fast_validator(type_name: str) -> Any:
     )
 
 
-def _texts_within_dialects(node: Any) -> bool:
-    stack = [node]
-    while stack:
-        item = stack.pop()
-        if isinstance(item, str):
-            if _PATTERN_DIALECT_GAP.search(item):
-                return False
-        elif isinstance(item, dict):
-            stack.extend(item.values())
-            stack.extend(item.keys())
-        elif isinstance(item, list):
-            stack.extend(item)
-    return True
-
-
 def _schema_errors(doc: Mapping[str, Any], type_name: str) -> list[VCError]:
-    if _texts_within_dialects(doc) and _fast_validator(type_name).is_valid(doc):
+    within_dialects = not any(map(_PATTERN_DIALECT_GAP.search, iter_strings(doc)))
+    if within_dialects and _fast_validator(type_name).is_valid(doc):
         return []
     return [_from_jsonschema(error) for error in _validator(type_name).iter_errors(doc)]
 

@@ -30,6 +30,7 @@ from __future__ import annotations
 import json
 import math
 import re
+from collections.abc import Iterator
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
@@ -256,3 +257,17 @@ def read_object_file(
     return parse_object(
         read_file(path, max_bytes=max_bytes), max_bytes=max_bytes, max_depth=max_depth
     )
+
+
+def iter_strings(value: Any) -> Iterator[str]:
+    """Every string in a parsed JSON value, object member names included (any order)."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            yield item
+        elif isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)

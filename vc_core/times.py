@@ -20,10 +20,10 @@ Example:
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
 
-from vc_core.errors import MalformedError
+from vc_core.errors import MalformedError, UsageCode
 
 DATETIME_STAMP = r"^-?\d{4,}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$"
 """The lexical form (a regular expression), for validators that check a string's shape only."""
@@ -70,3 +70,41 @@ def parse_instant(value: object, *, field: str) -> datetime:
             code=TimeCode.INVALID_DATETIME,
             field=field,
         ) from exc
+
+
+_DURATION = re.compile(r"(\d+)([smhd])")
+_UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
+
+
+def parse_date_or_instant(value: str, *, field: str) -> datetime:
+    """A command-line time: an instant of the one grammar, or a date alone (its first instant, UTC).
+
+    Raises:
+        MalformedError: ``INVALID_DATETIME`` for a bad instant, ``BAD_OPTION`` for a bad date.
+    """
+    if "T" in value:
+        return parse_instant(value, field=field)
+    try:
+        return datetime.combine(date.fromisoformat(value), datetime.min.time(), tzinfo=UTC)
+    except ValueError:
+        raise MalformedError(
+            f"{field} takes a date (2025-03-01) or a time with zone (2025-03-01T09:00:00Z)",
+            code=UsageCode.BAD_OPTION,
+            field=field,
+        ) from None
+
+
+def parse_duration(value: str, *, field: str) -> timedelta:
+    """A command-line duration: a number and a unit, ``90s``, ``15m``, ``2h`` or ``7d``.
+
+    Raises:
+        MalformedError: ``BAD_OPTION``.
+    """
+    found = _DURATION.fullmatch(value)
+    if found is None:
+        raise MalformedError(
+            f"{field} takes a number and a unit (90s, 15m, 2h, 7d), got {value!r}",
+            code=UsageCode.BAD_OPTION,
+            field=field,
+        )
+    return timedelta(**{_UNITS[found[2]]: int(found[1])})

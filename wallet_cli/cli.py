@@ -14,10 +14,9 @@ the atomic rewrite. Commands: ``init``, ``import``, ``list``, ``show``, ``delete
 from __future__ import annotations
 
 import json
-import re
 import sys
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -31,8 +30,9 @@ from vc_core.did import did_key
 from vc_core.errors import InternalError, MalformedError, VCError
 from vc_core.jsonio import read_file
 from vc_core.keys import KeyPair
-from vc_core.times import parse_instant
-from vc_core.verification import FreshnessPolicy, StepStatus, Verdict, VerificationReport
+from vc_core.times import parse_date_or_instant, parse_duration
+from vc_core.verification import FreshnessPolicy
+from vc_core.verification.render import print_report
 from wallet_cli import access
 from wallet_cli.check import summary, verify_record
 from wallet_cli.present import build_presentation
@@ -51,19 +51,6 @@ if TYPE_CHECKING:
     from typer._click import Context
 
 _CLICK_FLOW = (typer.Exit, typer.Abort, typer.TyperException)
-_DURATION = re.compile(r"^(\d+)([smhd])$")
-_UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
-_STYLE = {
-    StepStatus.OK: "green",
-    StepStatus.FAILED: "bold red",
-    StepStatus.COULD_NOT_CHECK: "yellow",
-    StepStatus.SKIPPED: "dim",
-}
-_VERDICT_STYLE = {
-    Verdict.VALID: "bold green",
-    Verdict.INVALID: "bold red",
-    Verdict.COULD_NOT_CHECK: "bold yellow",
-}
 
 
 def _one_line(text: str) -> str:
@@ -127,37 +114,14 @@ def root(
     ctx.obj = Settings(Home(access.home_path(home)), passphrase_file)
 
 
+def _when(value: str | None, option: str) -> datetime | None:
+    return None if value is None else parse_date_or_instant(value, field=option)
+
+
 def _settings(ctx: typer.Context) -> Settings:
     settings = ctx.obj
     assert isinstance(settings, Settings)
     return settings
-
-
-def _time(value: str | None, option: str) -> datetime | None:
-    """An ISO 8601 time with zone, or a date alone (its first instant, UTC)."""
-    if value is None:
-        return None
-    if "T" in value:
-        return parse_instant(value, field=option)
-    try:
-        return datetime.combine(date.fromisoformat(value), datetime.min.time(), tzinfo=UTC)
-    except ValueError:
-        raise MalformedError(
-            f"{option} takes a date (2025-03-01) or a time with zone (2025-03-01T09:00:00Z)",
-            code="BAD_OPTION",
-            field=option,
-        ) from None
-
-
-def _duration(value: str) -> timedelta:
-    found = _DURATION.match(value)
-    if found is None:
-        raise MalformedError(
-            f"--max-age takes a number and a unit (90s, 15m, 2h, 7d), got {value!r}",
-            code="BAD_OPTION",
-            field="--max-age",
-        )
-    return timedelta(**{_UNITS[found[2]]: int(found[1])})
 
 
 def _write_out(out: Path | None, text: str) -> None:
@@ -348,20 +312,6 @@ def export(
 # verify -------------------------------------------------------------------------------------
 
 
-def _print_report(report: VerificationReport, title: str) -> None:
-    console = Console()
-    table = Table(title=title)
-    for column in ("step", "check", "result", "code", "detail"):
-        table.add_column(column, overflow="fold")
-    for r in report.steps:
-        style = _STYLE[r.status]
-        table.add_row(
-            str(int(r.step)), r.name, f"[{style}]{r.status.value}[/]", r.code or "", r.message
-        )
-    console.print(table)
-    console.print(f"verdict: [{_VERDICT_STYLE[report.verdict]}]{report.verdict.value}[/]")
-
-
 @app.command("verify")
 def verify(
     ctx: typer.Context,
@@ -401,9 +351,9 @@ def verify(
     Exit 0 valid, 1 invalid, 2 malformed input or usage, 3 could not check.
     """
     settings = _settings(ctx)
-    checked_at = _time(now, "--now") or datetime.now(UTC)
-    when = _time(as_of, "--as-of")
-    policy = FreshnessPolicy(max_age=_duration(max_age))
+    checked_at = _when(now, "--now") or datetime.now(UTC)
+    when = _when(as_of, "--as-of")
+    policy = FreshnessPolicy(max_age=parse_duration(max_age, field="--max-age"))
     passphrase = settings.passphrase()
     with settings.home.locked():
         wallet = settings.home.open(passphrase)
@@ -417,7 +367,7 @@ def verify(
     if as_json:
         typer.echo(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
     else:
-        _print_report(report, f"ecert-wallet verify {record.local_id} ({source})")
+        print_report(report, title=f"ecert-wallet verify {record.local_id} ({source})")
     raise typer.Exit(report.exit_code)
 
 
@@ -448,7 +398,7 @@ def present(
     settings = _settings(ctx)
     wallet = settings.home.open(settings.passphrase())
     record = wallet.find(ref)
-    created = _time(now, "--now") or datetime.now(UTC)
+    created = _when(now, "--now") or datetime.now(UTC)
     vp = build_presentation(
         [record.credential],
         wallet.holder,

@@ -16,71 +16,26 @@ as a table (or JSON with ``--json``). Exit 0 valid, 1 invalid, 2 malformed input
 from __future__ import annotations
 
 import json
-import re
 import tempfile
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
-from rich.table import Table
 
 from ecert.io import read_bytes
 from vc_core.errors import MalformedError, NotFoundError, RegistryError, UsageCode
 from vc_core.jsonio import FileCode
 from vc_core.ledger import ChainError
 from vc_core.replica import HttpSource, Replica
-from vc_core.times import parse_instant
+from vc_core.times import parse_date_or_instant, parse_duration
 from vc_core.verification import (
     FreshnessPolicy,
-    StepStatus,
-    Verdict,
     VerificationReport,
     check_bundle,
     check_credential,
 )
-
-_DURATION = re.compile(r"^(\d+)([smhd])$")
-_UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
-_STYLE = {
-    StepStatus.OK: "green",
-    StepStatus.FAILED: "bold red",
-    StepStatus.COULD_NOT_CHECK: "yellow",
-    StepStatus.SKIPPED: "dim",
-}
-_VERDICT_STYLE = {
-    Verdict.VALID: "bold green",
-    Verdict.INVALID: "bold red",
-    Verdict.COULD_NOT_CHECK: "bold yellow",
-}
-
-
-def _time(value: str | None, option: str) -> datetime | None:
-    """An ISO 8601 time with zone, or a date alone (its first instant, UTC)."""
-    if value is None:
-        return None
-    if "T" in value:
-        return parse_instant(value, field=option)
-    try:
-        return datetime.combine(date.fromisoformat(value), datetime.min.time(), tzinfo=UTC)
-    except ValueError:
-        raise MalformedError(
-            f"{option} takes a date (2025-03-01) or a time with zone (2025-03-01T09:00:00Z)",
-            code=UsageCode.BAD_OPTION,
-            field=option,
-        ) from None
-
-
-def _duration(value: str) -> timedelta:
-    found = _DURATION.match(value)
-    if found is None:
-        raise MalformedError(
-            f"--max-age takes a number and a unit (90s, 15m, 2h, 7d), got {value!r}",
-            code=UsageCode.BAD_OPTION,
-            field="--max-age",
-        )
-    return timedelta(**{_UNITS[found[2]]: int(found[1])})
+from vc_core.verification.render import print_report
 
 
 def _source_count(replica: Path | None, registry: str | None, bundle: bool) -> None:
@@ -151,20 +106,6 @@ def _from_registry(
             replica.close()
 
 
-def _print_table(report: VerificationReport) -> None:
-    console = Console()
-    table = Table(title="ecert verify", show_lines=False)
-    for column in ("step", "check", "result", "code", "detail"):
-        table.add_column(column, overflow="fold")
-    for r in report.steps:
-        style = _STYLE[r.status]
-        table.add_row(
-            str(int(r.step)), r.name, f"[{style}]{r.status.value}[/]", r.code or "", r.message
-        )
-    console.print(table)
-    console.print(f"verdict: [{_VERDICT_STYLE[report.verdict]}]{report.verdict.value}[/]")
-
-
 def verify(
     source: Annotated[
         str,
@@ -214,9 +155,9 @@ def verify(
     Exit 0 valid, 1 invalid, 2 malformed input or usage, 3 could not check.
     """
     _source_count(replica, registry, bundle)
-    checked_at = _time(now, "--now") or datetime.now(UTC)
-    when = _time(as_of, "--as-of")
-    policy = FreshnessPolicy(max_age=_duration(max_age))
+    checked_at = _when(now, "--now") or datetime.now(UTC)
+    when = _when(as_of, "--as-of")
+    policy = FreshnessPolicy(max_age=parse_duration(max_age, field="--max-age"))
     data = read_bytes(source)
     if bundle:
         report = check_bundle(data, genesis_hash=genesis, now=checked_at, as_of=when, policy=policy)
@@ -231,5 +172,9 @@ def verify(
     if as_json:
         typer.echo(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
     else:
-        _print_table(report)
+        print_report(report, title="ecert verify")
     raise typer.Exit(report.exit_code)
+
+
+def _when(value: str | None, option: str) -> datetime | None:
+    return None if value is None else parse_date_or_instant(value, field=option)

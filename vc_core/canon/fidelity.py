@@ -12,7 +12,8 @@ Two walks:
 - :func:`check_compact` looks at the document as written, for what expansion drops before any
   later check could see it (a reserved ``@`` key, ``@index``, an explicit ``@graph``, a null
   ``@value``, an object with only ``@language``).
-- :func:`check_expanded_value` and :func:`check_graph_member` look at the expanded form.
+- :func:`check_index`, :func:`check_expanded_value` and :func:`check_graph_member` look at the
+  expanded form.
 
 :func:`check_rdf_number` is RDF-specific: JSON-LD writes a number that is not a whole number as
 an ``xsd:double`` with 16 significant digits (JSON-LD 1.1 API §8.6 step 10), which cannot tell
@@ -135,14 +136,19 @@ def _check_compact_object(node: dict[Any, Any], path: str) -> None:
         )
 
 
-def check_expanded_value(node: dict[str, Any], path: str) -> None:
-    """Checks on one expanded value object that every suite needs."""
+def check_index(node: dict[str, Any], path: str) -> None:
+    """An expanded value or node object carries no ``@index`` (an index map leaves one on each
+    member), since toRdf keeps none."""
     if "@index" in node:
         raise _refuse(
             f"an index at {path or '/'} (an @index container) is not part of the RDF data and "
             "would be left unsigned",
             path,
         )
+
+
+def check_expanded_value(node: dict[str, Any], path: str) -> None:
+    """Checks on one expanded value object that every suite needs, beyond :func:`check_index`."""
     language = node.get("@language")
     if language is not None and not (
         isinstance(language, str) and LANGUAGE_TAG.fullmatch(language)
@@ -151,16 +157,6 @@ def check_expanded_value(node: dict[str, Any], path: str) -> None:
             f"the language tag {language!r} at {path or '/'} is not a BCP 47 tag",
             path,
             INVALID_LANGUAGE_TAG,
-        )
-
-
-def check_expanded_node(node: dict[str, Any], path: str) -> None:
-    """Checks on one expanded node object (an index map leaves ``@index`` on its members)."""
-    if "@index" in node:
-        raise _refuse(
-            f"an index at {path or '/'} (an @index container) is not part of the RDF data and "
-            "would be left unsigned",
-            path,
         )
 
 

@@ -15,8 +15,10 @@ gives the sentence to show, with the code :data:`UTF16_ORDER_RISK`.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from typing import Any
+
+from vc_core.jsonio import iter_strings
 
 
 def beyond_bmp(text: str) -> bool:
@@ -38,25 +40,12 @@ def utf16_order_differs(nquads: str) -> bool:
 UTF16_ORDER_RISK = "RDFC_UTF16_ORDER_RISK"
 
 
-def _texts(node: Any) -> Iterator[str]:
-    stack = [node]
-    while stack:
-        item = stack.pop()
-        if isinstance(item, str):
-            yield item
-        elif isinstance(item, dict):
-            stack.extend(k for k in item if isinstance(k, str))
-            stack.extend(item.values())
-        elif isinstance(item, list):
-            stack.extend(item)
-
-
 def utf16_order_warning(document: Mapping[str, Any], cryptosuite: str) -> str | None:
     """A sentence for the office when an ``eddsa-rdfc-2022`` credential may not verify elsewhere.
 
     None for other suites, and for credentials whose text stays within the BMP.
     """
-    if cryptosuite != "eddsa-rdfc-2022" or not any(map(beyond_bmp, _texts(document))):
+    if cryptosuite != "eddsa-rdfc-2022" or not any(map(beyond_bmp, iter_strings(document))):
         return None
     return (
         "this credential holds characters beyond U+FFFF (such as rare CJK name characters); "

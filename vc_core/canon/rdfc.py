@@ -129,10 +129,10 @@ def _check_expanded(node: Any, path: str, *, for_rdf: bool) -> None:
         return
     if not isinstance(node, dict):
         return
+    fidelity.check_index(node, path)
     if "@value" in node:
         _check_value(node, path, for_rdf=for_rdf)
         return
-    fidelity.check_expanded_node(node, path)
     _check_node_names(node, path)
     for key, value in node.items():
         if not key.startswith("@"):
