@@ -22,11 +22,11 @@ from sqlmodel import Session
 from issuer.accreditation import AccreditationGate
 from issuer.auth import ISSUE, Operator, authenticate, authorize
 from issuer.config import Settings
-from issuer.errors import UnsupportedMediaTypeError
 from issuer.office import Office
 from issuer.schemas import IssueRequest
 from issuer.status import STATUS_ROLES, StatusRequest
 from vc_core.canon import LocalContexts
+from vc_core.errors import UnsupportedMediaTypeError
 from vc_core.jsonio import parse_object
 
 

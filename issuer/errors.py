@@ -1,8 +1,9 @@
 """The issuer's own conditions, as children of the one hierarchy in :mod:`vc_core.errors`.
 
-They exist only at the issuer's HTTP edge (authentication, media types, conflicts), so they live
-here rather than in the core; the edge maps them like every other ``VCError``, with stable codes
-and ``type`` URIs from :mod:`vc_core.problems`.
+They exist only at the issuer's HTTP edge (authentication, conflicts), so they live here rather
+than in the core; a body that is not JSON is the core's
+:class:`~vc_core.errors.UnsupportedMediaTypeError`, as in every service. The edge maps them like
+every other ``VCError``, with stable codes and ``type`` URIs from :mod:`vc_core.problems`.
 """
 
 from __future__ import annotations
@@ -22,13 +23,6 @@ class ForbiddenError(TrustError):
 
     default_code = "FORBIDDEN"
     http_status = 403
-
-
-class UnsupportedMediaTypeError(MalformedError):
-    """A request body that is not ``application/json``: HTTP 415."""
-
-    default_code = "UNSUPPORTED_MEDIA_TYPE"
-    http_status = 415
 
 
 class ConflictError(MalformedError):
