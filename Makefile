@@ -3,6 +3,8 @@ PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+SYSTEM := $(VENV)/.system
+SETUP_SCRIPTS := $(sort $(wildcard tools/setup/*.sh))
 
 .PHONY: run test lint types contracts unit bench clean
 
@@ -13,6 +15,11 @@ $(BIN)/python:
 $(STAMP): $(BIN)/python pyproject.toml
 	$(BIN)/pip install --quiet -e '.[test]'
 	touch $(STAMP)
+
+# Parts the tests need that pip does not install (browsers, servers, chain nodes): tools/setup/.
+$(SYSTEM): $(BIN)/python $(SETUP_SCRIPTS) tools/setup/lib.bash
+	for script in $(SETUP_SCRIPTS); do bash $$script || exit 1; done
+	touch $(SYSTEM)
 
 run: $(STAMP)
 	$(BIN)/ecert demo
@@ -27,7 +34,7 @@ types: $(STAMP)
 contracts: $(STAMP)
 	$(BIN)/lint-imports
 
-unit: $(STAMP)
+unit: $(STAMP) $(SYSTEM)
 	$(BIN)/pytest -q
 
 test: lint types contracts unit
