@@ -1,5 +1,11 @@
 """The issuer's database: a SQLite file by default (WAL, fsync'd commits), PostgreSQL by URL.
 
+PostgreSQL is named by ``ISSUER_DATABASE_URL`` (``postgresql://user@host/db`` or
+``postgresql+psycopg://…``; either way the psycopg 3 driver is used). Several issuer processes
+may share one PostgreSQL database: the status-index allocation and the chain worker hold their
+rules there by constraint and lock (:mod:`issuer.status`, :mod:`issuer.worker`), not by the
+process being alone.
+
 On SQLite every connection gets ``journal_mode=WAL`` (readers never block the writer),
 ``synchronous=FULL`` (a commit is on disk before it returns, so a 201 is never forgotten after
 a crash), foreign keys and a busy timeout. Other databases keep their own durable defaults.
@@ -18,11 +24,16 @@ import sqlite3
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import event, text
 from sqlalchemy.engine import Engine, make_url
 from sqlmodel import SQLModel, create_engine
 
 from issuer import tables
+
+# PostgreSQL advisory lock keys (64-bit, this application's own): creating the tables, and the
+# chain worker's turn (issuer.worker).
+SCHEMA_LOCK = 0x65636572_74000001
+WORKER_LOCK = 0x65636572_74000002
 
 SQLITE_PRAGMAS = (
     "PRAGMA journal_mode=WAL",
@@ -41,15 +52,27 @@ def _apply_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+def is_postgresql(engine: Engine) -> bool:
+    return engine.dialect.name == "postgresql"
+
+
 def make_engine(url: str) -> Engine:
     """An engine for ``url`` with the issuer's tables created if missing."""
     parsed = make_url(url)
+    if parsed.get_backend_name() == "postgresql" and parsed.get_driver_name() != "psycopg":
+        # A plain postgresql:// means psycopg2 to SQLAlchemy; psycopg 3 is the driver we ship.
+        parsed = parsed.set(drivername="postgresql+psycopg")
     if parsed.get_backend_name() == "sqlite":
         if parsed.database:
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(url, connect_args={"check_same_thread": False})
         event.listen(engine, "connect", _apply_pragmas)
     else:
-        engine = create_engine(url, pool_pre_ping=True)
-    SQLModel.metadata.create_all(engine, tables=tables.all_tables())
+        engine = create_engine(parsed, pool_pre_ping=True)
+    with engine.begin() as connection:
+        if is_postgresql(engine):
+            # Two issuer processes starting on one database would both see a table missing and
+            # both create it; the second would fail. The lock makes them take turns.
+            connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": SCHEMA_LOCK})
+        SQLModel.metadata.create_all(connection, tables=tables.all_tables())
     return engine

@@ -144,7 +144,16 @@ def issue(
                 code="CREDENTIAL_STATUS_SET",
                 field="credentialStatus",
             )
-        index = status.allocate_index(session, prepared["id"])
+        try:
+            index = status.allocate_index(session, prepared["id"])
+        except IntegrityError:
+            # Another request for the same id holds its index row (the id is unique there too).
+            session.rollback()
+            raise ConflictError(
+                f"a credential {prepared['id']} was already issued",
+                code="CREDENTIAL_ID_TAKEN",
+                field="id",
+            ) from None
         prepared["credentialStatus"] = status.status_entries(registry_base, office.did, index)
     suite = suite_for(type_name)
     signed = issue_credential(

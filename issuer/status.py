@@ -23,6 +23,8 @@ from datetime import datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, func, select
 
 from issuer.auth import Operator, authorize
@@ -57,18 +59,39 @@ class StatusRequest(BaseModel):
 
 
 def allocate_index(session: Session, credential_id: str) -> int:
-    """A random status index never used by this office (added, not committed)."""
+    """A random status index never used by this office (inserted, not committed).
+
+    Each draw is an ``INSERT … ON CONFLICT DO NOTHING``: the primary key, not a read before the
+    write, decides whether the index is free, so two issuances in flight at once (threads, or
+    processes sharing one PostgreSQL database) never take the same index. On PostgreSQL a draw
+    that meets another transaction's uncommitted row waits for it and then counts as taken.
+    """
     used = int(session.exec(select(func.count()).select_from(StatusIndexRow)).one())
     span = (used // _FILL + 1) * LIST_SIZE
     for _ in range(_TRIES):
         index = secrets.randbelow(span)
-        if session.get(StatusIndexRow, index) is None:
-            session.add(StatusIndexRow(index=index, credential_id=credential_id))
+        if _claim(session, index, credential_id):
             return index
-    # Practically unreachable (each draw fails with probability ≤ 1/2): widen to a fresh list.
-    index = span + secrets.randbelow(LIST_SIZE)
-    session.add(StatusIndexRow(index=index, credential_id=credential_id))
-    return index
+    # Practically unreachable (each draw fails with probability ≤ 1/2): widen to fresh lists.
+    while True:
+        span += LIST_SIZE
+        index = span - LIST_SIZE + secrets.randbelow(LIST_SIZE)
+        if _claim(session, index, credential_id):
+            return index
+
+
+def _claim(session: Session, index: int, credential_id: str) -> bool:
+    """Insert ``index`` for ``credential_id`` unless it is taken; ``True`` when inserted."""
+    dialect = session.get_bind().dialect.name
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    statement = (
+        insert(StatusIndexRow)
+        .values(index=index, credential_id=credential_id)
+        .on_conflict_do_nothing(index_elements=["index"])
+        .returning(col(StatusIndexRow.index))
+    )
+    # RETURNING, not rowcount: psycopg's rowcount for this statement is not reliable (-1).
+    return session.connection().execute(statement).first() is not None
 
 
 def status_entries(registry_base: str, office_did: str, index: int) -> list[dict[str, Any]]:

@@ -4,6 +4,8 @@ One thread in the issuer process (started by the app's lifespan when ``ISSUER_RE
 set and ``ISSUER_ANCHOR_WORKER`` is not false). Each :meth:`ChainWorker.step` does one thing, in
 this order of priority:
 
+0. On PostgreSQL, the worker first takes its turn (:meth:`ChainWorker._my_turn`): several
+   issuer processes may share one database, and only one of their workers steps at a time.
 1. An office transaction is in flight (signed and stored, see :mod:`issuer.outbox`): submit it
    again (the same bytes, so the same hash; the node answers a known transaction's state) and
    wait up to ``submit_wait_s`` for its block. Once the node reports it ``included``, store its
@@ -31,11 +33,13 @@ import threading
 from datetime import UTC, datetime
 from typing import Any
 
+from sqlalchemy import text
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from issuer import outbox, status
 from issuer.config import Settings
+from issuer.db import WORKER_LOCK, is_postgresql
 from issuer.office import Office
 from issuer.tables import OfficeTxRow
 from vc_core.did_ecert import parse_office_did
@@ -74,6 +78,8 @@ class ChainWorker:
             RegistryError: the registry could not be reached (nothing is lost; try again).
         """
         with Session(self._engine) as session:
+            if not self._my_turn(session):
+                return False
             flying = outbox.in_flight(session)
             if flying is not None:
                 return self._advance(session, flying, now)
@@ -101,6 +107,17 @@ class ChainWorker:
             outbox.close_batch(session, leaves, batch_id=batch_id, root=root, tx=tx, now=now)
             log.info("batch %s closed: %d leaves, tx %s", batch_id, len(digests), tx.hash)
             return True
+
+    def _my_turn(self, session: Session) -> bool:
+        """On PostgreSQL, several issuer processes may share the database, each with a worker:
+        one step at a time, under a transaction-scoped advisory lock held until the step's
+        commit, so two workers never take the same batch or request nor sign two transactions
+        at once. A worker that finds the lock taken lets this step pass. (On SQLite the file
+        belongs to one process, whose one worker thread steps alone.)"""
+        if not is_postgresql(self._engine):
+            return True
+        query = text("SELECT pg_try_advisory_xact_lock(:key)")
+        return bool(session.execute(query, {"key": WORKER_LOCK}).scalar())
 
     def _sign(self, tx_type: str, body: TxBody, now: datetime) -> Transaction:
         seq = self._client.next_seq(self._office.did)

@@ -1,6 +1,7 @@
 """The issuer with real processes: init an office, add operators, serve with real uvicorn on
-127.0.0.1 over a SQLite file in a temp dir, issue and read back a credential, verify its proof
-with vc_core, see each refusal as problem details, survive a restart, and leak no secret."""
+127.0.0.1 over a SQLite file in a temp dir (and again over a PostgreSQL database), issue and
+read back a credential, verify its proof with vc_core, see each refusal as problem details,
+survive a restart, and leak no secret."""
 
 from __future__ import annotations
 
@@ -17,7 +18,11 @@ from typing import Any
 
 import httpx
 import pytest
+from sqlmodel import Session
 
+from issuer.config import DB_FILE
+from issuer.db import make_engine
+from issuer.tables import CredentialRow
 from issuer.testing import running_issuer
 from vc_core.dataintegrity import verify_proofs
 from vc_core.errors import ProofError
@@ -31,9 +36,11 @@ PASSPHRASE = "integration passphrase, never logged"
 DRIVER = "DriverLicenceCredential"
 
 
-def _cli(tmp: Path, *args: str) -> str:
+def _cli(tmp: Path, *args: str, db_url: str | None = None) -> str:
     env = {k: v for k, v in os.environ.items() if not k.startswith("ISSUER_")}
     env["ISSUER_PASSPHRASE"] = PASSPHRASE
+    if db_url is not None:
+        env["ISSUER_DATABASE_URL"] = db_url
     done = subprocess.run(
         [sys.executable, "-m", "ecert", "issuer", *args],
         check=False,
@@ -48,11 +55,10 @@ def _cli(tmp: Path, *args: str) -> str:
     return done.stdout
 
 
-def _token(tmp: Path, data: Path, role: str, *types: str) -> str:
+def _token(tmp: Path, data: Path, role: str, *types: str, db_url: str | None = None) -> str:
     scope = [a for t in types for a in ("--type", t)]
-    out = _cli(
-        tmp, "operator", "add", "--name", role, "--role", role, *scope, "--data-dir", str(data)
-    )
+    args = ["operator", "add", "--name", role, "--role", role, *scope, "--data-dir", str(data)]
+    out = _cli(tmp, *args, db_url=db_url)
     return out.strip().splitlines()[-1].split()[-1]
 
 
@@ -83,18 +89,20 @@ def _problem(response: httpx.Response, status: int, code: str) -> None:
     assert (body["status"], body["code"], body["type"]) == (status, code, problem_type(code))
 
 
-def test_issue_fetch_verify_refuse_restart(tmp_path: Path) -> None:
+def test_issue_fetch_verify_refuse_restart(tmp_path: Path, issuer_db_url: str | None) -> None:
     data = tmp_path / "office"
     _cli(tmp_path, "init", "--did", DID, "--name", "Traffic police", "--data-dir", str(data),
-         "--kdf", "interactive")  # fmt: skip
-    issuer_token = _token(tmp_path, data, "issuer", DRIVER)
-    approver_token = _token(tmp_path, data, "approver", DRIVER)
+         "--kdf", "interactive", db_url=issuer_db_url)  # fmt: skip
+    issuer_token = _token(tmp_path, data, "issuer", DRIVER, db_url=issuer_db_url)
+    approver_token = _token(tmp_path, data, "approver", DRIVER, db_url=issuer_db_url)
     secret_file = tmp_path / "passphrase"
     secret_file.write_text(PASSPHRASE + "\n", encoding="utf-8")
     secret_file.chmod(0o600)
     # The passphrase reaches the server through a file here, and through the environment in the
     # CLI calls above: both ways are in use.
     env = {"ISSUER_PASSPHRASE_FILE": str(secret_file), "ISSUER_PASSPHRASE": ""}
+    if issuer_db_url is not None:
+        env["ISSUER_DATABASE_URL"] = issuer_db_url
     as_issuer = {"Authorization": f"Bearer {issuer_token}"}
 
     with running_issuer(data, env=env) as issuer:
@@ -132,7 +140,15 @@ def test_issue_fetch_verify_refuse_restart(tmp_path: Path) -> None:
     with pytest.raises(ProofError):
         verify_proofs(tampered, now=now, resolver=_resolver(data / "office.json"))
 
-    # What the API answered 201 for is on disk: a fresh process serves it.
+    if issuer_db_url is not None:
+        # The credential went to PostgreSQL, not to a SQLite file beside the office.
+        engine = make_engine(issuer_db_url)
+        with Session(engine) as session:
+            assert session.get(CredentialRow, vc["id"]) is not None
+        engine.dispose()
+        assert not (data / DB_FILE).exists()
+
+    # What the API answered 201 for is stored durably: a fresh process serves it.
     with running_issuer(data, env=env) as again:
         back = httpx.get(again.url + f"/credentials/{vc['id']}", headers=as_issuer)
         assert back.status_code == 200 and back.json()["verifiableCredential"] == vc

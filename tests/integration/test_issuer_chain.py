@@ -1,5 +1,6 @@
 """The issuer on a real chain: a registry node and an issuer, each its own process on 127.0.0.1
-over SQLite files in a temp dir (issue 8, anchoring and status).
+over SQLite files in a temp dir, and each test again with the issuer on PostgreSQL (issue 8,
+anchoring and status).
 
 Issue → the worker anchors the batch → the receipt verifies offline against the genesis block;
 revoke through ``POST /credentials/status`` → the registry's revocation list has the bit set;
@@ -7,15 +8,18 @@ SIGKILL the issuer after issuing and before anchoring (with a signed anchor tran
 but never submitted) → restart → every credential anchored exactly once, by that transaction;
 SIGKILL the registry while batches are in flight → issuance goes on, and after its restart every
 credential is anchored exactly once; suspend and reinstate show on the suspension list; the
-replica refuses an unaccredited type or region (403) and a replica too old to say (503).
+replica refuses an unaccredited type or region (403) and a replica too old to say (503); two
+issuer processes sharing one PostgreSQL database never anchor a leaf twice nor reuse an index.
 """
 
 from __future__ import annotations
 
 import json
+import shutil
 import time
 from collections import Counter
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -38,6 +42,7 @@ from registry.config import Settings as RegistrySettings
 from registry.setup import init_registry, read_key
 from registry.testing import start_node
 from tests.integration.live_registry import LiveChain, live_chain
+from tests.integration.postgres import PostgresServer
 from vc_core.anchoring import AnchorReceipt, ChainFacts, credential_digest, verify_receipt
 from vc_core.credential_types import CREDENTIAL_TYPES
 from vc_core.errors import NotFoundError
@@ -57,14 +62,17 @@ class Office_:
     data: Path
     office: Office
     tokens: dict[str, str]
+    db_url: str | None = None
 
     def headers(self, role: str) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.tokens[role]}"}
 
 
-def _make_office(tmp: Path, chain: LiveChain, name: str = "tp") -> Office_:
+def _make_office(
+    tmp: Path, chain: LiveChain, db_url: str | None = None, name: str = "tp"
+) -> Office_:
     data = tmp / "office"
-    settings = Settings(data_dir=data)
+    settings = Settings(data_dir=data, database_url=db_url)
     now = datetime.now(UTC)
     init_office(
         settings=settings,
@@ -90,11 +98,13 @@ def _make_office(tmp: Path, chain: LiveChain, name: str = "tp") -> Office_:
             )
             tokens[role] = made.token
     engine.dispose()
-    return Office_(data=data, office=office, tokens=tokens)
+    return Office_(data=data, office=office, tokens=tokens, db_url=db_url)
 
 
-def _env(chain: LiveChain, **extra: str) -> dict[str, str]:
+def _env(chain: LiveChain, office: Office_, **extra: str) -> dict[str, str]:
+    database = {"ISSUER_DATABASE_URL": office.db_url} if office.db_url else {}
     return {
+        **database,
         "ISSUER_PASSPHRASE": PASSPHRASE,
         "ISSUER_REGISTRY_URL": chain.url,
         "ISSUER_GENESIS_HASH": chain.genesis_hash,
@@ -156,18 +166,20 @@ def _anchored_leaves(client: RegistryClient, office_did: str) -> Counter[str]:
 
 
 @contextmanager
-def _chain_and_office(tmp: Path) -> Iterator[tuple[LiveChain, Office_, ChainFacts]]:
+def _chain_and_office(
+    tmp: Path, db_url: str | None
+) -> Iterator[tuple[LiveChain, Office_, ChainFacts]]:
     with live_chain(tmp) as chain:
-        office = _make_office(tmp, chain)
+        office = _make_office(tmp, chain, db_url)
         facts = ChainFacts.from_genesis(chain.client.blocks(0, 1).blocks[0])
         yield chain, office, facts
 
 
 def test_issue_anchor_receipt_verifies_offline_and_revoke_shows_on_the_list(
-    tmp_path: Path,
+    tmp_path: Path, issuer_db_url: str | None
 ) -> None:
-    with _chain_and_office(tmp_path) as (chain, office, facts):
-        with running_issuer(office.data, env=_env(chain)) as issuer:
+    with _chain_and_office(tmp_path, issuer_db_url) as (chain, office, facts):
+        with running_issuer(office.data, env=_env(chain, office)) as issuer:
             issued = _issue(issuer, office, 3)
             for vc in issued:
                 receipt = _receipt(issuer, office, vc["id"])
@@ -203,16 +215,23 @@ def test_issue_anchor_receipt_verifies_offline_and_revoke_shows_on_the_list(
         assert "ecert-op." not in issuer.log() and PASSPHRASE not in issuer.log()
 
 
-def test_sigkill_before_anchoring_then_restart_anchors_exactly_once(tmp_path: Path) -> None:
-    with _chain_and_office(tmp_path) as (chain, office, facts):
+def test_sigkill_before_anchoring_then_restart_anchors_exactly_once(
+    tmp_path: Path, issuer_db_url: str | None
+) -> None:
+    with _chain_and_office(tmp_path, issuer_db_url) as (chain, office, facts):
         # Issue with the worker off, then SIGKILL: the outbox holds the leaves, nothing more.
-        issuer = start_issuer(office.data, env=_env(chain, ISSUER_ANCHOR_WORKER="false"))
+        issuer = start_issuer(office.data, env=_env(chain, office, ISSUER_ANCHOR_WORKER="false"))
         issued = _issue(issuer, office, 5)
         issuer.kill()
 
         # One worker step closes the batch: the signed anchor transaction is stored and never
         # submitted, as if the process had died right before sending it.
-        settings = Settings(data_dir=office.data, registry_url=chain.url, batch_max_age_s=0.001)
+        settings = Settings(
+            data_dir=office.data,
+            database_url=office.db_url,
+            registry_url=chain.url,
+            batch_max_age_s=0.001,
+        )
         engine = make_engine(settings.db_url)
         with RegistryClient(chain.url) as client:
             worker = ChainWorker(
@@ -225,7 +244,7 @@ def test_sigkill_before_anchoring_then_restart_anchors_exactly_once(tmp_path: Pa
         with pytest.raises(NotFoundError):  # the registry never saw it
             chain.client.get_json(f"/transactions/{stored.tx_hash}")
 
-        with running_issuer(office.data, env=_env(chain)) as issuer:
+        with running_issuer(office.data, env=_env(chain, office)) as issuer:
             receipts = [_receipt(issuer, office, vc["id"]) for vc in issued]
             more = _issue(issuer, office, 2)
             receipts += [_receipt(issuer, office, vc["id"]) for vc in more]
@@ -250,10 +269,10 @@ def _problem(answer: httpx.Response, status: int, code: str) -> None:
 
 
 def test_issuance_refuses_what_the_replica_says_the_office_may_not_issue(
-    tmp_path: Path,
+    tmp_path: Path, issuer_db_url: str | None
 ) -> None:
-    with _chain_and_office(tmp_path) as (chain, office, _facts):
-        engine = make_engine(Settings(data_dir=office.data).db_url)
+    with _chain_and_office(tmp_path, issuer_db_url) as (chain, office, _facts):
+        engine = make_engine(Settings(data_dir=office.data, database_url=office.db_url).db_url)
         with Session(engine) as session:
             wide = add_operator(
                 session,
@@ -266,7 +285,7 @@ def test_issuance_refuses_what_the_replica_says_the_office_may_not_issue(
         engine.dispose()
         as_wide = {"Authorization": f"Bearer {wide}"}
         url_path = "/credentials/issue"
-        with running_issuer(office.data, env=_env(chain)) as issuer:
+        with running_issuer(office.data, env=_env(chain, office)) as issuer:
             url = issuer.url + url_path
             inside = httpx.post(url, json={"credential": _draft()}, headers=as_wide, timeout=30)
             assert inside.status_code == 201, inside.text
@@ -280,7 +299,7 @@ def test_issuance_refuses_what_the_replica_says_the_office_may_not_issue(
             refused = httpx.post(url, json={"credential": business}, headers=as_wide, timeout=30)
             _problem(refused, 403, "TYPE_NOT_ACCREDITED")
         # The registry cannot be reached and the replica is older than allowed: 503, not blind.
-        down = _env(chain, ISSUER_REPLICA_MAX_AGE_S="0.5")
+        down = _env(chain, office, ISSUER_REPLICA_MAX_AGE_S="0.5")
         down["ISSUER_REGISTRY_URL"] = f"http://127.0.0.1:{free_port()}"
         time.sleep(0.6)
         with running_issuer(office.data, env=down) as issuer:
@@ -290,10 +309,12 @@ def test_issuance_refuses_what_the_replica_says_the_office_may_not_issue(
             _problem(blind, 503, "ACCREDITATION_UNCHECKED")
 
 
-def test_suspend_and_reinstate_show_on_the_suspension_list(tmp_path: Path) -> None:
+def test_suspend_and_reinstate_show_on_the_suspension_list(
+    tmp_path: Path, issuer_db_url: str | None
+) -> None:
     with (
-        _chain_and_office(tmp_path) as (chain, office, _facts),
-        running_issuer(office.data, env=_env(chain)) as issuer,
+        _chain_and_office(tmp_path, issuer_db_url) as (chain, office, _facts),
+        running_issuer(office.data, env=_env(chain, office)) as issuer,
     ):
         (vc,) = _issue(issuer, office, 1)
         _receipt(issuer, office, vc["id"])
@@ -318,7 +339,9 @@ def test_suspend_and_reinstate_show_on_the_suspension_list(tmp_path: Path) -> No
             assert status_at(revoked, index) == 0, "a suspension is not a revocation"
 
 
-def test_the_registry_killed_while_anchoring_loses_nothing(tmp_path: Path) -> None:
+def test_the_registry_killed_while_anchoring_loses_nothing(
+    tmp_path: Path, issuer_db_url: str | None
+) -> None:
     data = tmp_path / "node"
     made = init_registry(
         settings=RegistrySettings(data_dir=data),
@@ -340,8 +363,8 @@ def test_the_registry_killed_while_anchoring_loses_nothing(tmp_path: Path) -> No
                 data_dir=data,
                 client=client,
             )
-            office = _make_office(tmp_path, chain)
-            with running_issuer(office.data, env=_env(chain)) as issuer:
+            office = _make_office(tmp_path, chain, issuer_db_url)
+            with running_issuer(office.data, env=_env(chain, office)) as issuer:
                 first = _issue(issuer, office, 4)
                 node.kill()
                 # The registry is down: issuance goes on (the replica is fresh enough), the
@@ -363,11 +386,20 @@ def test_the_registry_killed_while_anchoring_loses_nothing(tmp_path: Path) -> No
         node.stop()
 
 
-def test_a_sequence_number_taken_by_another_client_is_signed_again(tmp_path: Path) -> None:
-    with _chain_and_office(tmp_path) as (chain, office, facts):
-        with running_issuer(office.data, env=_env(chain, ISSUER_ANCHOR_WORKER="false")) as issuer:
+def test_a_sequence_number_taken_by_another_client_is_signed_again(
+    tmp_path: Path, issuer_db_url: str | None
+) -> None:
+    with _chain_and_office(tmp_path, issuer_db_url) as (chain, office, facts):
+        with running_issuer(
+            office.data, env=_env(chain, office, ISSUER_ANCHOR_WORKER="false")
+        ) as issuer:
             issued = _issue(issuer, office, 3)
-        settings = Settings(data_dir=office.data, registry_url=chain.url, batch_max_age_s=0.001)
+        settings = Settings(
+            data_dir=office.data,
+            database_url=office.db_url,
+            registry_url=chain.url,
+            batch_max_age_s=0.001,
+        )
         engine = make_engine(settings.db_url)
         later = datetime.now(UTC) + timedelta(seconds=1)
         with RegistryClient(chain.url) as client:
@@ -392,3 +424,30 @@ def test_a_sequence_number_taken_by_another_client_is_signed_again(tmp_path: Pat
         for vc in issued:
             verify_receipt(receipts[vc["id"]], vc, facts)
             assert receipts[vc["id"]].anchor_tx.hash == second.tx_hash
+
+
+def test_two_issuer_processes_on_one_postgresql_database_share_the_work(
+    tmp_path: Path, postgres: PostgresServer
+) -> None:
+    """Two issuer processes of one office on one PostgreSQL database, issuing at once: every
+    credential is anchored exactly once (the workers take turns, never the same batch) and no
+    status index is given twice (the primary key decides, not a read before the write)."""
+    with _chain_and_office(tmp_path, postgres.create_database()) as (chain, office, facts):
+        twin = tmp_path / "twin"  # the second server's own folder: the same office and keys
+        shutil.copytree(office.data, twin, ignore=shutil.ignore_patterns("replica.sqlite*"))
+        env = _env(chain, office, ISSUER_BATCH_MAX_LEAVES="8")
+        with running_issuer(office.data, env=env) as one, running_issuer(twin, env=env) as two:
+            with ThreadPoolExecutor(max_workers=4) as pool:
+                runs = [pool.submit(_issue, server, office, 12) for server in (one, two, one, two)]
+                issued = [vc for run in runs for vc in run.result()]
+            for vc in issued:
+                verify_receipt(_receipt(one, office, vc["id"]), vc, facts)
+        logs = one.log() + two.log()
+        seen = _anchored_leaves(chain.client, office.office.did)
+    assert sorted(seen) == sorted(credential_digest(vc) for vc in issued)
+    assert set(seen.values()) == {1}, "no leaf anchored twice"
+    indexes = [(e["statusListCredential"], e["statusListIndex"]) for vc in issued
+               for e in vc["credentialStatus"] if e["statusPurpose"] == "revocation"]  # fmt: skip
+    assert len(set(indexes)) == len(issued) == 48
+    # Workers that collided would show as failed steps (a batch id taken, a sequence refused).
+    assert "Traceback" not in logs and "failed" not in logs and "refused" not in logs, logs
