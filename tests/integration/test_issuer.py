@@ -10,7 +10,9 @@ import json
 import os
 import subprocess
 import sys
+import uuid
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
@@ -127,6 +129,18 @@ def test_issue_fetch_verify_refuse_restart(tmp_path: Path, issuer_db_url: str | 
         plain = {**as_issuer, "Content-Type": "text/plain"}
         _problem(httpx.post(url, content=json.dumps(body), headers=plain), 415,
                  "UNSUPPORTED_MEDIA_TYPE")  # fmt: skip
+        # One id asked for by eight requests at once: one credential, seven 409s, never a 500
+        # (the loser of the race meets the id's unique keys, on SQLite and on PostgreSQL).
+        same = {"credential": {**_driver_licence(), "id": f"urn:uuid:{uuid.uuid4()}"}}
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            race = list(
+                pool.map(
+                    lambda _: httpx.post(url, json=same, headers=as_issuer, timeout=60), range(8)
+                )
+            )
+        assert sorted(a.status_code for a in race) == [201] + [409] * 7, [a.text for a in race]
+        for lost in (a for a in race if a.status_code == 409):
+            _problem(lost, 409, "CREDENTIAL_ID_TAKEN")
         broken = _driver_licence()
         broken["credentialSubject"]["licenceNumber"] = "510105199203150287"
         _problem(httpx.post(url, json={"credential": broken}, headers=as_issuer), 422,
