@@ -33,7 +33,8 @@ from vc_core.replica import Replica
 from verifier import problems
 from verifier.config import Settings, get_settings
 from verifier.db import make_engine
-from verifier.routers import credentials, health, presentations
+from verifier.oid4vp.signer import RequestSigner, load_signer
+from verifier.routers import credentials, health, oid4vp, presentations
 from verifier.service import Checker
 from verifier.sync import ReplicaSync
 
@@ -48,6 +49,7 @@ def create_app(
     replica: Replica | None = None,
     opened: Replica | None = None,
     clock: Callable[[], datetime] = _now,
+    signer: RequestSigner | None = None,
 ) -> FastAPI:
     """The verifier's FastAPI app for ``settings`` (see the module docstring)."""
 
@@ -66,6 +68,7 @@ def create_app(
             )
         app.state.engine, app.state.replica, app.state.syncer = engine, used, syncer
         app.state.checker = Checker(used, settings.genesis_hash, settings.policy)
+        app.state.request_signer = signer or load_signer(settings)
         stop = asyncio.Event()
         task = None
         if syncer is not None:
@@ -89,6 +92,7 @@ def create_app(
     app.include_router(credentials.router)
     app.include_router(presentations.router)
     app.include_router(health.router)
+    app.include_router(oid4vp.router)
     app.add_middleware(problems.BodyLimit, max_bytes=settings.max_body_bytes)
     return app
 

@@ -73,6 +73,7 @@ def serve(
     import uvicorn
 
     from verifier.app import create_app, open_replica
+    from verifier.oid4vp.signer import load_signer
 
     settings = _settings(
         genesis_hash=genesis,
@@ -85,18 +86,31 @@ def serve(
         port=port,
     )
     opened = open_replica(settings)
+    # A wrong passphrase for the request-signing key is one line and exit 2, before serving.
+    signer = load_signer(settings)
     typer.echo(
         f"verifying against chain {settings.genesis_hash[:16]}… from "
         f"{', '.join(settings.registry_urls) or 'no registry (replica as it stands)'}",
         err=True,
     )
     uvicorn.run(
-        create_app(settings, opened=opened),
+        create_app(settings, opened=opened, signer=signer),
         host=settings.host,
         port=settings.port,
         log_level="warning",
         access_log=False,
     )
+
+
+@app.command("api-key")
+def api_key() -> None:
+    """Make a requester API key for OpenID4VP presentation requests: give the key to the
+    requester, and add its hash to VERIFIER_REQUESTER_KEY_HASHES (only the hash is kept)."""
+    from verifier.oid4vp.auth import new_api_key
+
+    key, digest = new_api_key()
+    typer.echo(f"key:  {key}")
+    typer.echo(f"hash: {digest}")
 
 
 def main() -> None:

@@ -52,6 +52,15 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(default=1024 * 1024, ge=1024)
     max_batch: int = Field(default=100, ge=1)
     max_presented: int = Field(default=20, ge=1)
+    # OpenID4VP (verifier/oid4vp): the URL wallets reach this service at (default from host and
+    # port), the SHA-256 hashes of the requesters' API keys (``ecert verifier api-key``), how
+    # long a presentation request lives, and the sealed key that signs request objects
+    # (passphrase in VERIFIER_REQUEST_KEY_PASSPHRASE or the file; none: a key in memory only).
+    public_url: str | None = None
+    requester_key_hashes: list[str] = Field(default_factory=list)
+    presentation_request_ttl_s: float = Field(default=300.0, gt=0, le=3600)
+    request_key_file: Path | None = None
+    request_key_passphrase_file: Path | None = None
 
     @property
     def replica_file(self) -> Path:
@@ -64,6 +73,14 @@ class Settings(BaseSettings):
     @property
     def policy(self) -> FreshnessPolicy:
         return FreshnessPolicy(max_age=timedelta(seconds=self.freshness_max_age_s))
+
+    @property
+    def base_url(self) -> str:
+        return (self.public_url or f"http://{self.host}:{self.port}").rstrip("/")
+
+    @property
+    def presentation_request_ttl(self) -> timedelta:
+        return timedelta(seconds=self.presentation_request_ttl_s)
 
     @property
     def challenge_ttl(self) -> timedelta:

@@ -23,6 +23,7 @@ from sqlalchemy.engine import Engine, make_url
 from sqlmodel import SQLModel, create_engine
 
 from verifier import tables
+from verifier.oid4vp.tables import presentation_request_table
 
 SQLITE_PRAGMAS = (
     "PRAGMA journal_mode=WAL",
@@ -50,5 +51,7 @@ def make_engine(url: str) -> Engine:
         event.listen(engine, "connect", _apply_pragmas)
     else:
         engine = create_engine(url, pool_pre_ping=True)
-    SQLModel.metadata.create_all(engine, tables=[tables.challenge_table()])
+    SQLModel.metadata.create_all(
+        engine, tables=[tables.challenge_table(), presentation_request_table()]
+    )
     return engine

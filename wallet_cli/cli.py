@@ -35,7 +35,8 @@ from vc_core.verification import FreshnessPolicy
 from vc_core.verification.render import print_report
 from wallet_cli import access
 from wallet_cli.check import summary, verify_record
-from wallet_cli.present import build_presentation
+from wallet_cli.oid4vp import answer_link
+from wallet_cli.present import build_presentation, show_qr
 from wallet_cli.records import (
     Record,
     credential_type,
@@ -377,10 +378,19 @@ def verify(
 @app.command("present")
 def present(
     ctx: typer.Context,
-    ref: Annotated[str, typer.Argument(metavar="ID")],
+    target: Annotated[
+        str,
+        typer.Argument(
+            metavar="ID|LINK", help="A held credential's id, or an openid4vp:// request link."
+        ),
+    ],
     *,
-    challenge: Annotated[str, typer.Option("--challenge", help="The verifier's challenge.")],
-    domain: Annotated[str, typer.Option("--domain", help="The verifier's domain.")],
+    challenge: Annotated[
+        str | None, typer.Option("--challenge", help="The verifier's challenge (VC-API).")
+    ] = None,
+    domain: Annotated[
+        str | None, typer.Option("--domain", help="The verifier's domain (VC-API).")
+    ] = None,
     out: Annotated[
         Path | None, typer.Option("--out", help="Write here (default: standard output).")
     ] = None,
@@ -391,23 +401,64 @@ def present(
     now: Annotated[
         str | None, typer.Option("--now", help="The proof's creation time (default: the clock).")
     ] = None,
+    qr: Annotated[
+        bool,
+        typer.Option(
+            "--qr", help="VC-API: also print the presentation as a QR code and write it as a PNG."
+        ),
+    ] = False,
+    yes: Annotated[
+        bool, typer.Option("--yes", help="OpenID4VP: present without asking for consent.")
+    ] = False,
+    credential: Annotated[
+        str | None,
+        typer.Option("--credential", help="OpenID4VP: present this held credential (an id)."),
+    ] = None,
 ) -> None:
-    """A VerifiablePresentation of one credential, signed by the holder for one verifier
-    (Data Integrity, purpose authentication, with its challenge and domain): the body of a
-    VC-API ``POST /presentations/verify``."""
+    """Prove a credential to a verifier, signed by the holder (Data Integrity, purpose
+    authentication). With an ``openid4vp://`` link: fetch the verifier's signed request, show
+    who asks and what, ask for consent and post the presentation (OpenID4VP 1.0). With an id:
+    the body of a VC-API ``POST /presentations/verify`` for --challenge and --domain."""
     settings = _settings(ctx)
     wallet = settings.home.open(settings.passphrase())
-    record = wallet.find(ref)
     created = _when(now, "--now") or datetime.now(UTC)
+    if "://" in target:
+        agreed = answer_link(
+            wallet, target, now=created, yes=yes, choose=credential, cryptosuite=cryptosuite
+        )
+        raise typer.Exit(0 if agreed else 1)
+    record = wallet.find(target)
     vp = build_presentation(
         [record.credential],
         wallet.holder,
-        challenge=challenge,
-        domain=domain,
+        challenge=challenge or "",
+        domain=domain or "",
         now=created,
         cryptosuite=cryptosuite,
     )
-    _write_out(out, json.dumps(vp, ensure_ascii=False, indent=2))
+    text = json.dumps(vp, ensure_ascii=False, indent=2)
+    if not qr:
+        _write_out(out, text)
+        return
+    _present_qr(json.dumps(vp, ensure_ascii=False, separators=(",", ":")), text, out)
+
+
+def _present_qr(compact: str, text: str, out: Path | None) -> None:
+    """``present --qr``: the QR code on the terminal and in a PNG beside ``--out``; a payload
+    too large for one code is said so, and the presentation is written as a file instead."""
+    base = out or Path("presentation.json")
+    png = base.with_suffix(".png")
+    if show_qr(compact, png):
+        typer.echo(f"wrote the QR code to {png}", err=True)
+        if out is not None:
+            _write_out(out, text)
+        return
+    _write_out(base, text)
+    typer.echo(
+        f"the presentation ({len(compact.encode())} bytes) is too large for one QR code; "
+        f"give the verifier the file {base} instead",
+        err=True,
+    )
 
 
 # backup, restore ----------------------------------------------------------------------------

@@ -6,22 +6,27 @@ Data Integrity proof of purpose ``authentication`` that signs the verifier's ``c
 ``domain`` (VC-DI 1.0 §2.1, and §4.4 steps 7–8 on the verifier's side), so the presentation
 cannot be replayed to another verifier or in another session.
 
-The OpenID4VP flow (a later command) will call :func:`build_presentation` with the nonce and
-client id of the verifier's request as challenge and domain, and post the result as the
-``vp_token``.
+The OpenID4VP flow (:mod:`wallet_cli.oid4vp`) calls :func:`build_presentation` with the nonce
+and client id of the verifier's request as challenge and domain, and posts the result as the
+``vp_token``. :func:`show_qr` draws a presentation as a QR code, when it fits in one.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
+import typer
+
+from vc_core import qr
 from vc_core.dataintegrity import AUTHENTICATION, EDDSA_RDFC_2022, add_proof
 from vc_core.did import did_key, verification_method_id
 from vc_core.errors import MalformedError
 from vc_core.keys import KeyPair
 from vc_core.models import CREDENTIALS_V2
+from wallet_cli.store import atomic_write
 
 
 def build_presentation(
@@ -58,3 +63,16 @@ def build_presentation(
         challenge=challenge,
         domain=domain,
     )
+
+
+def show_qr(text: str, png: Path) -> bool:
+    """Print ``text`` as a QR code on the terminal and write it as a PNG; ``False`` (and
+    nothing written) when it does not fit in one code."""
+    try:
+        drawing = qr.terminal_text(text)
+        image = qr.png_bytes(text)
+    except qr.QrTooLargeError:
+        return False
+    atomic_write(png, image)
+    typer.echo(drawing)
+    return True
