@@ -41,7 +41,7 @@ from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from vc_core import dcql
-from vc_core.errors import MalformedError
+from vc_core.errors import MalformedError, RegistryError, VCError
 from vc_core.jsonio import parse_object
 from vc_core.verification import Verdict
 from verifier.oid4vp.requests import RequestCode
@@ -191,9 +191,11 @@ def _evaluate(
     }
     try:
         report = verify_presentation(checker, session, body, now=now, max_presented=max_presented)
-    except MalformedError as exc:
+    except VCError as exc:
+        # A refused shape is invalid; a fault of this verifier's own parts is "could not check".
+        verdict = Verdict.COULD_NOT_CHECK if isinstance(exc, RegistryError) else Verdict.INVALID
         return (
-            Verdict.INVALID.value,
+            verdict.value,
             exc.code,
             exc.message,
             {"code": exc.code, "message": exc.message},

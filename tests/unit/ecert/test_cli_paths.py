@@ -47,7 +47,7 @@ CASES: dict[str, list[str]] = {
 
 # Subcommands whose paths are tested in tests/unit/registry, and those that read no file.
 ELSEWHERE = ("office ", "council ", "replica ", "registry ")
-NO_FILES = {"demo"}
+NO_FILES = {"demo", "verifier api-key"}
 
 
 def _fill(args: list[str], tmp_path: Path) -> list[str]:
