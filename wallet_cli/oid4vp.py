@@ -101,7 +101,7 @@ def fetch_request(client: httpx.Client, link: str, *, now: datetime) -> dict[str
     answer = _get(client, request_uri)
     if answer.status_code != 200:
         raise MalformedError(
-            f"the verifier did not serve the request: {_detail(answer)}; ask for a new request",
+            f"the verifier did not serve the request: {_detail(answer)}",
             code=AnswerCode.REQUEST_NOT_SERVED,
         )
     if len(answer.content) > MAX_ANSWER:

@@ -55,7 +55,8 @@ WALLET_PASSPHRASE = "the holder's own passphrase"
 DRIVER = "DriverLicenceCredential"
 API_KEY, API_HASH = new_api_key()
 AUTH = {"Authorization": f"Bearer {API_KEY}"}
-TTL_S = 10
+# Long enough for a wallet process on a loaded machine; `late` is used once it has passed.
+TTL_S = 30
 CLAIMS = ["credentialSubject.licenceNumber", "credentialSubject.vehicleClasses"]
 
 
@@ -309,16 +310,19 @@ def _the_cli_wallet(scene: Scene, other_type: dict[str, Any]) -> None:
     assert said_no.returncode == 1, said_no.stdout + said_no.stderr
     assert scene.result(declined)["verdict"] == "declined"
 
-    errors = {
-        "https://bank.example/?request_uri=x": (2, "OID4VP_LINK_INVALID"),
-        f"openid4vp://?client_id={made['clientId']}&request_uri=http://127.0.0.1:{free_port()}/r": (
+    unreachable = f"http://127.0.0.1:{free_port()}/r"
+    errors = [
+        (lambda: "https://bank.example/?request_uri=x", 2, "OID4VP_LINK_INVALID"),
+        (
+            lambda: f"openid4vp://?client_id={made['clientId']}&request_uri={unreachable}",
             3,
             "VERIFIER_UNREACHABLE",
         ),
-        scene.ask("BusinessLicenceCredential", [])["uri"]: (2, "NO_MATCHING_CREDENTIAL"),
-        other_type["uri"]: (2, "REQUEST_NOT_SERVED"),  # Answered already: 410.
-    }
-    for link, (code, name) in errors.items():
+        (lambda: scene.ask("BusinessLicenceCredential", [])["uri"], 2, "NO_MATCHING_CREDENTIAL"),
+        (lambda: other_type["uri"], 2, "REQUEST_NOT_SERVED"),  # Answered already: 410.
+    ]
+    for make_link, code, name in errors:
+        link = make_link()  # Made just before use: a request lives TTL_S.
         proc = scene.wallet("present", link, "--yes")
         assert proc.returncode == code, (link, proc.stdout, proc.stderr)
         assert proc.stderr.count("\n") == 1 and name in proc.stderr, proc.stderr
