@@ -14,7 +14,7 @@ import base64
 import json
 from datetime import timedelta
 from typing import Any
-from urllib.parse import parse_qs, urlencode, urlsplit
+from urllib.parse import parse_qs, quote, urlencode, urlsplit
 
 import pytest
 from fastapi.testclient import TestClient
@@ -312,3 +312,34 @@ def test_request_ttl_is_bounded(world: World, client: TestClient) -> None:
     request = _fetch(client, made, world)
     assert request["exp"] - request["iat"] <= 60
     assert timedelta(seconds=request["exp"] - world.now.timestamp()) <= timedelta(seconds=60)
+
+
+_JSONISH = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=12),
+    lambda inner: (
+        st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=10), inner, max_size=4)
+    ),
+    max_leaves=16,
+)
+
+
+@settings(
+    max_examples=100,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    kind=st.sampled_from(["PropertyDeedCredential", "Nope", ""]) | _JSONISH,
+    claims=_JSONISH,
+    request_id=st.text(max_size=80),
+)
+def test_fuzz_making_and_reading_requests_never_500(
+    client: TestClient, kind: Any, claims: Any, request_id: str
+) -> None:
+    made = client.post(
+        "/presentation-requests", json={"credentialType": kind, "claims": claims}, headers=AUTH
+    )
+    assert made.status_code in (201, 400), made.text
+    for path in ("/oid4vp/requests/", "/presentation-requests/"):
+        read = client.get(path + quote(request_id, safe=""), headers=AUTH)
+        assert read.status_code in (404, 405), read.text
