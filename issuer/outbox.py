@@ -186,12 +186,12 @@ def mark_rejected(session: Session, tx_row: OfficeTxRow, code: str) -> None:
     session.commit()
 
 
-def receipt(*, session: Session, operator: Operator, credential_id: str) -> dict[str, Any]:
-    """The stored anchor receipt of a credential.
+def receipt(*, session: Session, operator: Operator, credential_id: str) -> dict[str, Any] | None:
+    """The stored anchor receipt of a credential, or ``None`` while its batch is not yet
+    included in a block (the API answers ``202`` pending then).
 
     Raises:
-        NotFoundError: ``CREDENTIAL_NOT_FOUND`` (also outside the operator's scope), or
-            ``RECEIPT_PENDING`` while its batch is not yet included in a block (404).
+        NotFoundError: ``CREDENTIAL_NOT_FOUND`` (also outside the operator's scope).
     """
     authorize(operator, roles=READ)
     row = session.get(CredentialRow, credential_id)
@@ -199,8 +199,6 @@ def receipt(*, session: Session, operator: Operator, credential_id: str) -> dict
         raise NotFoundError(f"no credential {credential_id}", code="CREDENTIAL_NOT_FOUND")
     leaf = session.exec(select(OutboxRow).where(OutboxRow.credential_id == credential_id)).first()
     if leaf is None or leaf.receipt is None:
-        raise NotFoundError(
-            f"{credential_id} is not anchored yet; ask again shortly", code="RECEIPT_PENDING"
-        )
+        return None
     document: dict[str, Any] = json.loads(leaf.receipt)
     return document

@@ -7,6 +7,7 @@ from typing import Any
 from urllib.parse import quote
 
 from fastapi import APIRouter, Response
+from fastapi.responses import JSONResponse
 
 from issuer import outbox, service
 from issuer.deps import (
@@ -25,6 +26,8 @@ from issuer.schemas import CredentialPublic
 router = APIRouter(tags=["credentials"])
 # A credential holds a citizen's data: no cache on the way may keep a copy (RFC 9111 §5.2.2.5).
 NO_STORE = "no-store"
+# A batch closes within a second by default (ISSUER_BATCH_MAX_AGE_S) and its block follows.
+RECEIPT_RETRY_AFTER_S = "1"
 
 
 @router.post("/credentials/issue", status_code=201)
@@ -70,7 +73,21 @@ def get_credential(
     return CredentialPublic(verifiableCredential=document)
 
 
-@router.get("/credentials/{credential_id}/receipt")
-def get_receipt(credential_id: str, operator: OperatorDep, session: SessionDep) -> dict[str, Any]:
-    """The credential's anchor receipt (``vc_core`` format); 404 ``RECEIPT_PENDING`` before."""
-    return outbox.receipt(session=session, operator=operator, credential_id=credential_id)
+@router.get(
+    "/credentials/{credential_id}/receipt",
+    response_model=None,
+    responses={202: {"description": "Not anchored yet: ask again after Retry-After seconds."}},
+)
+def get_receipt(
+    credential_id: str, operator: OperatorDep, session: SessionDep
+) -> Response | dict[str, Any]:
+    """The credential's anchor receipt (``vc_core`` format) once its batch is in a block;
+    ``202 {"state": "pending"}`` with ``Retry-After`` before; 404 only for an unknown id."""
+    found = outbox.receipt(session=session, operator=operator, credential_id=credential_id)
+    if found is None:
+        return JSONResponse(
+            {"state": "pending", "credentialId": credential_id},
+            status_code=202,
+            headers={"Retry-After": RECEIPT_RETRY_AFTER_S},
+        )
+    return found

@@ -47,7 +47,7 @@ ENDPOINTS = {
 # not anchored yet learns just that; a status change names a credential, and one outside the
 # operator's scope is not disclosed (as for a read).
 OVERRIDES: dict[tuple[str, str], tuple[int, str]] = {
-    ("receipt", "wrong role"): (404, "RECEIPT_PENDING"),
+    ("receipt", "wrong role"): (202, None),
     ("status", "type outside scope"): (404, "CREDENTIAL_NOT_FOUND"),
 }
 

@@ -107,7 +107,9 @@ def test_the_receipt_is_pending_until_anchored(
     token = make_operator()
     vc = _issue(chain_client, token, draft(DRIVER)).json()["verifiableCredential"]
     pending = chain_client.get(f"/credentials/{vc['id']}/receipt", headers=_auth(token))
-    assert pending.status_code == 404 and pending.json()["code"] == "RECEIPT_PENDING"
+    assert pending.status_code == 202, pending.text
+    assert pending.json() == {"state": "pending", "credentialId": vc["id"]}
+    assert pending.headers["retry-after"] == "1"
     unknown = chain_client.get("/credentials/urn:uuid:x/receipt", headers=_auth(token))
     assert unknown.status_code == 404 and unknown.json()["code"] == "CREDENTIAL_NOT_FOUND"
     other = make_operator(types=("PropertyDeedCredential",))
