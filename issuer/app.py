@@ -27,7 +27,7 @@ from issuer.accreditation import AccreditationGate
 from issuer.config import PASSPHRASE_ENV, Settings, get_settings
 from issuer.db import make_engine
 from issuer.office import Office, unlock_office
-from issuer.routers import credentials, health, status
+from issuer.routers import credentials, deeds, health, requests, status
 from issuer.worker import WorkerThread
 from vc_core.canon import default_contexts
 from vc_core.errors import MalformedError
@@ -71,6 +71,8 @@ def create_app(settings: Settings, office: Office) -> FastAPI:
     app.include_router(status.router)
     app.include_router(credentials.router)
     app.include_router(health.router)
+    app.include_router(deeds.router)
+    app.include_router(requests.router)
     app.add_middleware(problems.BodyLimit, max_bytes=settings.max_body_bytes)
     return app
 

@@ -27,6 +27,7 @@ from vc_core.dataintegrity import CRYPTOSUITES, EDDSA_RDFC_2022
 DB_FILE = "issuer.sqlite"
 OFFICE_FILE = "office.json"
 KEYS_DIR = "keys"
+MAX_APPROVALS = 5
 PASSPHRASE_ENV = "ISSUER_PASSPHRASE"  # noqa: S105 (the variable's name, not its value)
 
 
@@ -67,6 +68,10 @@ class Settings(BaseSettings):
     replica_sync_s: float = Field(default=2.0, ge=0)
     # How long ``POST /credentials/status`` waits for inclusion before answering 202.
     status_wait_s: float = Field(default=10.0, ge=0, le=120)
+    # Dual control (issuer/approvals.py): how many distinct operators must agree before a
+    # credential of the type is issued, revoked or transferred (the requester counts as one;
+    # 1 = no approval needed). ``ISSUER_APPROVALS_BY_TYPE='{"PropertyDeedCredential": 2}'``.
+    approvals_by_type: dict[str, int] = Field(default_factory=lambda: {"PropertyDeedCredential": 2})
 
     @field_validator("default_suite")
     @classmethod
@@ -84,6 +89,20 @@ class Settings(BaseSettings):
             if suite not in CRYPTOSUITES:
                 raise ValueError(f"unknown cryptosuite {suite!r} for {type_name}")
         return value
+
+    @field_validator("approvals_by_type")
+    @classmethod
+    def _known_types_and_counts(cls, value: dict[str, int]) -> dict[str, int]:
+        for type_name, count in value.items():
+            if type_name not in CREDENTIAL_TYPES:
+                raise ValueError(f"unknown credential type {type_name!r}")
+            if not 1 <= count <= MAX_APPROVALS:
+                raise ValueError(f"approvals for {type_name} must be 1 to {MAX_APPROVALS}")
+        return value
+
+    def approvals_for(self, type_name: str) -> int:
+        """How many distinct operators must agree to issue, revoke or transfer ``type_name``."""
+        return self.approvals_by_type.get(type_name, 1)
 
     @property
     def db_url(self) -> str:

@@ -9,17 +9,19 @@ a token with 422 instead of 401.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, Request
 from fastapi.exceptions import RequestValidationError
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from issuer.accreditation import AccreditationGate
+from issuer.approvals import APPROVE_ROLES, REJECT_ROLES, Issuing
+from issuer.audit import AUDIT_ROLES
 from issuer.auth import ISSUE, Operator, authenticate, authorize
 from issuer.config import Settings
 from issuer.office import Office
@@ -122,3 +124,37 @@ async def status_request(body: JsonBodyDep) -> StatusRequest:
 
 
 StatusRequestDep = Annotated[StatusRequest, Depends(status_request)]
+
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def body_as(model: type[M]) -> Callable[..., Awaitable[M]]:
+    """A dependency reading the JSON body as ``model`` (422 naming each bad member)."""
+
+    async def dependency(body: JsonBodyDep) -> M:
+        try:
+            return model.model_validate(body)
+        except ValidationError as exc:
+            raise RequestValidationError(exc.errors(include_input=False)) from None
+
+    return dependency
+
+
+def get_issuing(
+    office: OfficeDep, settings: SettingsDep, contexts: ContextsDep, gate: GateDep
+) -> Issuing:
+    """What carrying out an approved request needs (:class:`issuer.approvals.Issuing`)."""
+    return Issuing(
+        office=office,
+        suite_for=settings.suite_for,
+        contexts=contexts,
+        registry_base=settings.registry_base,
+        gate=gate,
+    )
+
+
+IssuingDep = Annotated[Issuing, Depends(get_issuing)]
+ApproverDep = Annotated[Operator, Depends(_with_role(APPROVE_ROLES))]
+RejecterDep = Annotated[Operator, Depends(_with_role(REJECT_ROLES))]
+AdminDep = Annotated[Operator, Depends(_with_role(AUDIT_ROLES))]

@@ -62,6 +62,7 @@ from vc_core.canon import (
 from vc_core.credential_types import credential_type_of
 from vc_core.errors import NotFoundError, SchemaError, ValidationFailedError
 from vc_core.issuance import issue_credential
+from vc_core.ledger.did import verification_method_id
 from vc_core.models import Credential
 
 _URN_UUID = re.compile(r"urn:uuid:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
@@ -94,6 +95,27 @@ def _prepare(draft: dict[str, Any], office: Office) -> dict[str, Any]:
     return out
 
 
+def check_draft(
+    *, session: Session, office: Office, operator: Operator, draft: dict[str, Any]
+) -> tuple[dict[str, Any], str]:
+    """Steps (1)–(4) and (5) without signing: the prepared draft (its id assigned) and its type.
+
+    Dual control (:mod:`issuer.approvals`) runs these before it holds a request, so a held
+    request is not refused later for what could be seen at once.
+    """
+    prepared = _prepare(draft, office)
+    Credential.from_dict(prepared)
+    type_name = credential_type_of(prepared)
+    authorize(operator, roles=ISSUE, credential_type=type_name)
+    if session.get(CredentialRow, prepared["id"]) is not None:
+        raise ConflictError(
+            f"a credential {prepared['id']} was already issued",
+            code="CREDENTIAL_ID_TAKEN",
+            field="id",
+        )
+    return prepared, type_name
+
+
 def issue(
     *,
     session: Session,
@@ -105,11 +127,14 @@ def issue(
     now: datetime,
     registry_base: str | None = None,
     gate: AccreditationGate | None = None,
+    before_commit: Callable[[Session, dict[str, Any]], None] | None = None,
 ) -> dict[str, Any]:
     """Validate, sign and store ``draft``; return the verifiable credential (steps (1)–(8)).
 
     ``registry_base`` is the registry's URL the status lists are served from (no
-    ``credentialStatus`` without it).
+    ``credentialStatus`` without it). ``before_commit(session, signed)`` adds rows that must
+    commit in the same database transaction as the credential (a deed transfer's supersede
+    request, an approval's audit entry).
 
     Raises:
         SchemaError, IdentifierError: the type is unknown or the content invalid (422).
@@ -156,13 +181,16 @@ def issue(
             ) from None
         prepared["credentialStatus"] = status.status_entries(registry_base, office.did, index)
     suite = suite_for(type_name)
+    # One read of the signing key: a key rotation may switch it at any moment, and the proof's
+    # verification method must name the key that signed.
+    signer = office.signer
     signed = issue_credential(
         prepared,
-        office.signer,
+        signer,
         suite=suite,
         now=now,
         contexts=contexts,
-        verification_method=office.verification_method,
+        verification_method=verification_method_id(office.did, signer.public_multibase),
     )
     _store(
         session,
@@ -177,6 +205,7 @@ def issue(
         ),
         signed,
         now,
+        before_commit,
     )
     return signed
 
@@ -190,7 +219,13 @@ def warnings_for(signed: dict[str, Any]) -> list[IssueWarning]:
     return [IssueWarning(code=UTF16_ORDER_RISK, message=message)] if message else []
 
 
-def _store(session: Session, row: CredentialRow, signed: dict[str, Any], now: datetime) -> None:
+def _store(
+    session: Session,
+    row: CredentialRow,
+    signed: dict[str, Any],
+    now: datetime,
+    before_commit: Callable[[Session, dict[str, Any]], None] | None = None,
+) -> None:
     """Step (8). Two requests racing for one id both pass the early check; the key decides.
 
     The credential and its outbox row commit together: a credential the API returned is always
@@ -200,6 +235,8 @@ def _store(session: Session, row: CredentialRow, signed: dict[str, Any], now: da
     try:
         session.flush()
         outbox.add_leaf(session, signed, now)
+        if before_commit is not None:
+            before_commit(session, signed)
         session.commit()
     except IntegrityError:
         session.rollback()

@@ -19,10 +19,11 @@ from __future__ import annotations
 import json
 import secrets
 import uuid
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, func, select
@@ -34,7 +35,7 @@ from issuer.tables import CredentialRow, OfficeTxRow, StatusIndexRow, StatusRequ
 from vc_core.did_ecert import parse_office_did
 from vc_core.errors import NotFoundError, ValidationFailedError
 from vc_core.ledger import StatusBody, Transaction
-from vc_core.ledger.bodies import ReinstateEvent, RevokeEvent, SuspendEvent
+from vc_core.ledger.bodies import ReinstateEvent, RevokeEvent, StatusEvent, SuspendEvent
 from vc_core.status_list import LIST_SIZE
 
 # A new list opens once half of the open ones are taken, so a random draw rarely collides.
@@ -114,9 +115,16 @@ def status_entries(registry_base: str, office_did: str, index: int) -> list[dict
 
 
 def request_change(
-    *, session: Session, operator: Operator, request: StatusRequest, now: datetime
+    *,
+    session: Session,
+    operator: Operator,
+    request: StatusRequest,
+    now: datetime,
+    before_commit: Callable[[Session, StatusRequestRow], None] | None = None,
 ) -> StatusRequestRow:
     """Store a status change for the worker to sign and publish (committed).
+
+    ``before_commit(session, row)`` adds rows that commit with it (an approval's audit entry).
 
     Raises:
         NotFoundError: ``CREDENTIAL_NOT_FOUND`` (also for a type outside the operator's scope).
@@ -151,6 +159,8 @@ def request_change(
         state=PENDING,
     )
     session.add(row)
+    if before_commit is not None:
+        before_commit(session, row)
     session.commit()
     return row
 
@@ -163,7 +173,7 @@ def next_request(session: Session) -> StatusRequestRow | None:
 
 def body_for(request: StatusRequestRow, *, now: datetime) -> StatusBody:
     """The ``status`` transaction body of a request (a suspension starts when it is signed)."""
-    event: RevokeEvent | SuspendEvent | ReinstateEvent
+    event: StatusEvent
     if request.action == "revoke":
         event = RevokeEvent(reason=request.reason or "revoked")
     elif request.action == "suspend":
@@ -171,8 +181,15 @@ def body_for(request: StatusRequestRow, *, now: datetime) -> StatusBody:
         event = SuspendEvent.model_validate(
             {"from": now, "until": until, "reason": request.reason or "suspended"}
         )
-    else:
+    elif request.action == "reinstate":
         event = ReinstateEvent(reason=request.reason)
+    else:
+        # A deed's event (issuer.deeds): supersede, encumbrance.add or encumbrance.release,
+        # its members stored as JSON when it was asked for.
+        members = {"event": request.action, **json.loads(request.detail or "{}")}
+        if request.action != "encumbrance.add":  # the one event without a reason
+            members["reason"] = request.reason
+        event = TypeAdapter(StatusEvent).validate_python(members)
     return StatusBody(
         credential_id=request.credential_id, status_index=request.status_index, event=event
     )

@@ -18,13 +18,14 @@ zone and PostgreSQL and SQLite then compare them the same way (the format sorts 
   ``state`` is ``signed`` (in flight), ``included`` or ``rejected``.
 - ``status_index``: every Bitstring Status List index ever allocated; the primary key makes an
   index unique for the office and a row is never deleted, so an index is never reused.
-- ``status_request``: a revoke / suspend / reinstate asked for through the API, until its
-  ``status`` transaction is included.
+- ``status_request``: a revoke / suspend / reinstate (or a deed's supersede and encumbrance
+  events, :mod:`issuer.deeds`) asked for through the API, until its ``status`` transaction is
+  included.
 """
 
 from __future__ import annotations
 
-from sqlalchemy import Table, Text
+from sqlalchemy import DDL, Table, Text, event
 from sqlmodel import Column, Field, SQLModel
 
 
@@ -112,6 +113,76 @@ class StatusRequestRow(SQLModel, table=True):
     state: str = Field(index=True)
     tx_id: int | None = Field(default=None, foreign_key="office_tx.id")
     error_code: str | None = None
+    # The event's own members beyond ``reason`` (a successor's id, an encumbrance), as JSON.
+    detail: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+
+
+class ApprovalRequestRow(SQLModel, table=True):
+    """A write held for dual control (:mod:`issuer.approvals`) until enough approvers agree."""
+
+    __tablename__ = "approval_request"
+
+    id: str = Field(primary_key=True)
+    kind: str  # issue, status, transfer
+    credential_type: str = Field(index=True)
+    # The credential the action is about (the one to issue, revoke, or the deed to transfer).
+    credential_id: str = Field(index=True)
+    payload: str = Field(sa_column=Column(Text, nullable=False))
+    requested_by: str = Field(foreign_key="operator.id")
+    required: int
+    created_at: str = Field(index=True)
+    # pending → executed | failed, or pending → rejected; never back.
+    state: str = Field(index=True)
+    decided_at: str | None = None
+    result: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    error_code: str | None = None
+
+
+class ApprovalRow(SQLModel, table=True):
+    """One operator's approval of a held request; the key stops anyone approving twice."""
+
+    __tablename__ = "approval"
+
+    request_id: str = Field(foreign_key="approval_request.id", primary_key=True)
+    operator_id: str = Field(foreign_key="operator.id", primary_key=True)
+    approved_at: str
+
+
+class AuditRow(SQLModel, table=True):
+    """The append-only audit log (:mod:`issuer.audit`): each entry hashes the one before."""
+
+    __tablename__ = "audit_log"
+
+    seq: int | None = Field(default=None, primary_key=True)
+    at: str
+    actor: str
+    action: str
+    request_id: str | None = None
+    credential_id: str | None = None
+    detail: str = ""
+    # A unique previous hash keeps the chain a line: two entries can never follow the same one.
+    prev_hash: str = Field(unique=True)
+    entry_hash: str = Field(unique=True)
+
+
+# The database refuses to change or remove an entry, whoever asks (no code path here does).
+_SQLITE_TRIGGERS = (
+    "CREATE TRIGGER IF NOT EXISTS audit_log_no_update BEFORE UPDATE ON audit_log "
+    "BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END",
+    "CREATE TRIGGER IF NOT EXISTS audit_log_no_delete BEFORE DELETE ON audit_log "
+    "BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END",
+)
+_POSTGRES_TRIGGERS = (
+    "CREATE OR REPLACE FUNCTION audit_log_append_only() RETURNS trigger LANGUAGE plpgsql AS "
+    "$fn$ BEGIN RAISE EXCEPTION 'the audit log is append-only'; END $fn$",
+    "CREATE TRIGGER audit_log_no_change BEFORE UPDATE OR DELETE ON audit_log "
+    "FOR EACH ROW EXECUTE FUNCTION audit_log_append_only()",
+)
+_AUDIT_TABLE: Table = AuditRow.__table__  # type: ignore[attr-defined]
+for _dialect, _statements in (("sqlite", _SQLITE_TRIGGERS), ("postgresql", _POSTGRES_TRIGGERS)):
+    for _statement in _statements:
+        ddl = DDL(_statement)  # type: ignore[no-untyped-call]
+        event.listen(_AUDIT_TABLE, "after_create", ddl.execute_if(dialect=_dialect))
 
 
 def all_tables() -> list[Table]:
@@ -124,5 +195,8 @@ def all_tables() -> list[Table]:
         OutboxRow,
         StatusIndexRow,
         StatusRequestRow,
+        ApprovalRequestRow,
+        ApprovalRow,
+        AuditRow,
     )
     return [row.__table__ for row in rows]  # type: ignore[union-attr]

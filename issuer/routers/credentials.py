@@ -9,18 +9,20 @@ from urllib.parse import quote
 from fastapi import APIRouter, Response
 from fastapi.responses import JSONResponse
 
-from issuer import outbox, service
+from issuer import approvals, outbox, service
 from issuer.deps import (
     ContextsDep,
     GateDep,
     IssuerDep,
     IssueRequestDep,
+    IssuingDep,
     NowDep,
     OfficeDep,
     OperatorDep,
     SessionDep,
     SettingsDep,
 )
+from issuer.routers.requests import held_response
 from issuer.schemas import CredentialPublic
 
 router = APIRouter(tags=["credentials"])
@@ -30,7 +32,7 @@ NO_STORE = "no-store"
 RECEIPT_RETRY_AFTER_S = "1"
 
 
-@router.post("/credentials/issue", status_code=201)
+@router.post("/credentials/issue", status_code=201, response_model=CredentialPublic)
 def issue_credential(
     *,
     operator: IssuerDep,
@@ -40,13 +42,25 @@ def issue_credential(
     settings: SettingsDep,
     contexts: ContextsDep,
     gate: GateDep,
+    issuing: IssuingDep,
     now: NowDep,
     response: Response,
-) -> CredentialPublic:
-    """Validate, sign with the office key and store a credential; 201 once it is durable."""
+) -> CredentialPublic | JSONResponse:
+    """Validate, sign with the office key and store a credential; 201 once it is durable
+    (202 with a held request when the type is under dual control, :mod:`issuer.approvals`)."""
     draft = dict(body.credential)
     if body.options.credentialId is not None and "id" not in draft:
         draft["id"] = body.options.credentialId
+    held = approvals.hold_issue(
+        session=session,
+        issuing=issuing,
+        operator=operator,
+        draft=draft,
+        required_for=settings.approvals_for,
+        now=now,
+    )
+    if held is not None:
+        return held_response(session, held)
     signed = service.issue(
         session=session,
         office=office,

@@ -69,7 +69,9 @@ class OfficeDir:
 
 @pytest.fixture
 def office_dir(tmp_path: Path) -> OfficeDir:
-    settings = Settings(data_dir=tmp_path / "office")
+    # Dual control off, so one operator issues any type here; tests/unit/issuer/test_approvals.py
+    # and the authorization matrix run with the default policy (deeds need two operators).
+    settings = Settings(data_dir=tmp_path / "office", approvals_by_type={})
     init_office(
         settings=settings,
         did=OFFICE_DID,
