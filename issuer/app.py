@@ -16,7 +16,7 @@ Example:
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import timedelta
 
@@ -26,16 +26,24 @@ from issuer import problems
 from issuer.accreditation import AccreditationGate
 from issuer.config import PASSPHRASE_ENV, Settings, get_settings
 from issuer.db import make_engine
+from issuer.keyring import KeyWatcher, unsealer
 from issuer.office import Office, unlock_office
 from issuer.routers import credentials, deeds, health, requests, status
 from issuer.worker import WorkerThread
 from vc_core.canon import default_contexts
 from vc_core.errors import MalformedError
+from vc_core.keys import KeyPair
 from vc_core.keystore import read_passphrase
 
 
-def create_app(settings: Settings, office: Office) -> FastAPI:
-    """The issuer's FastAPI app for ``settings``, signing as ``office``."""
+def create_app(
+    settings: Settings, office: Office, *, unseal: Callable[[str], KeyPair] | None = None
+) -> FastAPI:
+    """The issuer's FastAPI app for ``settings``, signing as ``office``.
+
+    With ``unseal`` (:func:`issuer.keyring.unsealer`), a :class:`~issuer.keyring.KeyWatcher`
+    switches the office to a rotated key as soon as office.json names it current.
+    """
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -47,9 +55,14 @@ def create_app(settings: Settings, office: Office) -> FastAPI:
         if settings.registry_url and settings.anchor_worker:
             worker = WorkerThread(engine=engine, office=office, settings=settings)
             worker.start()
+        watcher = KeyWatcher(settings, office, unseal) if unseal is not None else None
+        if watcher is not None:
+            watcher.start()
         try:
             yield
         finally:
+            if watcher is not None:
+                watcher.stop()
             if worker is not None:
                 worker.stop()
             if gate is not None:
@@ -98,4 +111,5 @@ def app_from_env() -> FastAPI:
     """
     settings = get_settings()
     passphrase = read_passphrase(env_var=PASSPHRASE_ENV, file=settings.passphrase_file)
-    return create_app(settings, unlock_office(settings=settings, passphrase=passphrase))
+    office = unlock_office(settings=settings, passphrase=passphrase)
+    return create_app(settings, office, unseal=unsealer(settings, passphrase))

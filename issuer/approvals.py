@@ -108,7 +108,7 @@ def _hold(
 def _dry_run(issuing: Issuing, draft: dict[str, Any], type_name: str, now: datetime) -> None:
     """Validate the draft as issuance will (schema, identifiers, validity) and discard the
     signature, so an approver is never asked to approve what would be refused."""
-    signer = issuing.office.signer
+    signer = issuing.office.signer_at(now)
     issue_credential(
         draft,
         signer,

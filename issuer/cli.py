@@ -103,17 +103,58 @@ def serve(
     import uvicorn
 
     from issuer.app import create_app
+    from issuer.keyring import unsealer
     from issuer.office import unlock_office
 
     settings = _settings(data_dir, host=host, port=port)
-    office = unlock_office(
-        settings=settings,
-        passphrase=_passphrase(passphrase_file or settings.passphrase_file, confirm=False),
-    )
+    passphrase = _passphrase(passphrase_file or settings.passphrase_file, confirm=False)
+    office = unlock_office(settings=settings, passphrase=passphrase)
     typer.echo(f"unlocked {office.did} key {office.signer.public_multibase}", err=True)
-    uvicorn.run(
-        create_app(settings, office), host=host, port=port, log_level="warning", access_log=False
+    app = create_app(settings, office, unseal=unsealer(settings, passphrase))
+    uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)
+
+
+@app.command("rotate-key")
+def rotate_key(  # noqa: PLR0917 — typer options
+    data_dir: DataDir = DEFAULT_DIR,
+    passphrase_file: PassphraseFile = None,
+    registry: Annotated[
+        str | None, typer.Option("--registry", help="Registry URL (else $ISSUER_REGISTRY_URL).")
+    ] = None,
+    issuer_url: Annotated[
+        str | None,
+        typer.Option("--issuer-url", help="The running issuer: wait until it signs anew."),
+    ] = None,
+    grace: Annotated[
+        float, typer.Option("--grace", min=0, help="Without --issuer-url: seconds to wait.")
+    ] = 10.0,
+    kdf: Annotated[
+        str, typer.Option("--kdf", help="Argon2id cost: interactive, moderate or sensitive.")
+    ] = "moderate",
+    wait: Annotated[float, typer.Option("--wait", min=1, help="Seconds per transaction.")] = 60.0,
+) -> None:
+    """Publish a new office key (proof of possession), switch to it, retire the old one."""
+    from issuer.keyring import rotate_key as rotate
+    from issuer.keyring import wait_for_issuer
+
+    settings = _settings(data_dir)
+    url = registry or settings.registry_url
+    if not url:
+        raise MalformedError(
+            "--registry (or ISSUER_REGISTRY_URL) is needed", code="REGISTRY_URL_MISSING"
+        )
+    limits = KdfLimits.preset(kdf)
+    passphrase = _passphrase(passphrase_file or settings.passphrase_file, confirm=False)
+    done = rotate(
+        settings=settings,
+        passphrase=passphrase,
+        registry_url=url,
+        limits=limits,
+        wait_switch=wait_for_issuer(issuer_url, grace_s=grace, timeout_s=wait),
+        wait_s=wait,
     )
+    typer.echo(f"added:   {done.new_key} (tx {done.added_tx})")
+    typer.echo(f"retired: {done.old_key} (tx {done.retired_tx})")
 
 
 def _session(data_dir: Path) -> Session:

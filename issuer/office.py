@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -34,13 +34,36 @@ from vc_core.ledger.fields import OFFICE_DID_PATTERN
 OFFICE_FORMAT = "ecert-issuer-office/1"
 
 
-@dataclass(frozen=True)
+@dataclass
 class Office:
-    """An unlocked office: its DID and the key it signs with now (never in ``repr``)."""
+    """An unlocked office: its DID and the key it signs with now (never in ``repr``).
+
+    A key rotation (:mod:`issuer.keyring`) switches ``signer`` to a key that the registry
+    included, active from ``active_from`` (the ``key.add`` transaction's time). A request whose
+    time is before that still signs with the previous key (:meth:`signer_at`), so no proof is
+    ever dated before its key was active; a signing step picks its key once and uses it
+    throughout.
+    """
 
     did: str
     name: str
     signer: KeyPair
+    _previous: tuple[KeyPair, datetime] | None = field(default=None, repr=False, compare=False)
+
+    def use_key(self, pair: KeyPair, *, active_from: datetime) -> None:
+        """Sign with ``pair`` from ``active_from`` on (set before ``signer``: see below)."""
+        self._previous = (self.signer, active_from)
+        self.signer = pair
+
+    def signer_at(self, now: datetime) -> KeyPair:
+        """The key to sign with at ``now``.
+
+        ``signer`` is read first: if it is already the new key, ``_previous`` was set before it.
+        """
+        signer, previous = self.signer, self._previous
+        if previous is not None and signer is not previous[0] and now < previous[1]:
+            return previous[0]
+        return signer
 
     @property
     def verification_method(self) -> str:

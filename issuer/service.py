@@ -181,9 +181,9 @@ def issue(
             ) from None
         prepared["credentialStatus"] = status.status_entries(registry_base, office.did, index)
     suite = suite_for(type_name)
-    # One read of the signing key: a key rotation may switch it at any moment, and the proof's
-    # verification method must name the key that signed.
-    signer = office.signer
+    # One read of the signing key, chosen for the proof's time: a key rotation may switch it at
+    # any moment, and the proof's verification method must name a key active at ``created``.
+    signer = office.signer_at(now)
     signed = issue_credential(
         prepared,
         signer,

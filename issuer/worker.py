@@ -128,7 +128,7 @@ class ChainWorker:
             office=self._office.did,
             seq=seq,
             time=now,
-            key=self._office.signer,
+            key=self._office.signer_at(now),
         )
 
     def _advance(self, session: Session, row: OfficeTxRow, now: datetime) -> bool:
