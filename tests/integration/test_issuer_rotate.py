@@ -171,5 +171,5 @@ def test_rotate_key_while_issuing(tmp_path: Path) -> None:
     ]
     assert refused == [], refused[:3]
     assert len(reports) == len(issued) > 0
-    print(f"{len(issued)} credentials issued during the rotation, all valid")  # noqa: T201
+    print(f"{len(issued)} credentials issued during the rotation, all valid")
     assert PASSPHRASE not in log and token not in log
