@@ -1,5 +1,5 @@
 """Deeds on a real chain: a registry node and an issuer, each its own process on 127.0.0.1 over
-SQLite files in a temp dir (issue 8: deeds, dual control).
+SQLite files in a temp dir, and again on PostgreSQL (issue 8: deeds, dual control).
 
 A deed is issued under dual control (the requester cannot approve itself), a mortgage is
 registered and released, and the deed is transferred; an independent replica of the chain sees
@@ -19,6 +19,8 @@ from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy import text
+from sqlalchemy.exc import DatabaseError
 from sqlmodel import Session
 
 from issuer.auth import add_operator
@@ -46,9 +48,9 @@ ROLES = {
 }
 
 
-def _office(tmp: Path, chain: LiveChain) -> tuple[Path, str, dict[str, str]]:
+def _office(tmp: Path, chain: LiveChain, db_url: str | None) -> tuple[Path, str, dict[str, str]]:
     data = tmp / "office"
-    settings = Settings(data_dir=data)
+    settings = Settings(data_dir=data, database_url=db_url)
     now = datetime.now(UTC)
     did = f"did:ecert:{chain.chain_id}:land"
     init_office(
@@ -96,10 +98,14 @@ def _until(what: str, check: Callable[[], Any], issuer: IssuerProcess) -> Any:
         time.sleep(0.2)
 
 
-def test_deed_dual_control_encumbrance_and_transfer_on_a_replica(tmp_path: Path) -> None:
+def test_deed_dual_control_encumbrance_and_transfer_on_a_replica(
+    tmp_path: Path, issuer_db_url: str | None
+) -> None:
     with live_chain(tmp_path) as chain:
-        data, did, tokens = _office(tmp_path, chain)
+        data, did, tokens = _office(tmp_path, chain, issuer_db_url)
+        database = {"ISSUER_DATABASE_URL": issuer_db_url} if issuer_db_url else {}
         env = {
+            **database,
             "ISSUER_PASSPHRASE": PASSPHRASE,
             "ISSUER_REGISTRY_URL": chain.url,
             "ISSUER_GENESIS_HASH": chain.genesis_hash,
@@ -190,6 +196,13 @@ def test_deed_dual_control_encumbrance_and_transfer_on_a_replica(tmp_path: Path)
             assert "deed.transfer" in actions and audit["chain"]["intact"] is True
             log = issuer.log()
         replica.close()
+
+    # The database itself refuses to edit the audit log (SQLite and PostgreSQL triggers).
+    engine = make_engine(Settings(data_dir=data, database_url=issuer_db_url).db_url)
+    for statement in ("UPDATE audit_log SET actor = 'x'", "DELETE FROM audit_log"):
+        with pytest.raises(DatabaseError, match="append-only"), engine.begin() as connection:
+            connection.execute(text(statement))
+    engine.dispose()
 
     assert log.strip(), "the issuer logged nothing at all"
     secrets_and_claims = [*tokens.values(), PASSPHRASE, NEW_OWNER_ID, "510104198503121232"]
