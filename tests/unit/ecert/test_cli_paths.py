@@ -39,6 +39,8 @@ CASES: dict[str, list[str]] = {
                             "--type", "DriverLicenceCredential", "--data-dir", "MISSING"],
     "issuer operator revoke": ["issuer", "operator", "revoke", "op-1", "--data-dir", "MISSING"],
     "issuer operator list": ["issuer", "operator", "list", "--data-dir", "MISSING"],
+    "issuer rotate-key": ["issuer", "rotate-key", "--data-dir", "MISSING", "--registry",
+                          "http://127.0.0.1:9", "--passphrase-file", "KEY"],
     "verifier serve (replica)": ["verifier", "serve", "--genesis", GENESIS, "--replica", "KEY"],
     "verifier serve (data dir)": [
         "verifier", "serve", "--genesis", GENESIS, "--data-dir", "UNWRITABLE",
