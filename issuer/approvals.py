@@ -31,6 +31,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import update
@@ -53,6 +54,17 @@ STATES = (PENDING, EXECUTED, FAILED, REJECTED)
 APPROVE_ROLES = frozenset({"approver"})
 REJECT_ROLES = frozenset({"approver", "admin"})
 READ_ROLES = frozenset({"issuer", "approver", "admin"})
+
+
+class ApprovalCode(StrEnum):
+    """The refusals of dual control (typed once; problem ``type`` URIs derive from them)."""
+
+    SELF_APPROVAL = "SELF_APPROVAL"
+    ALREADY_APPROVED = "ALREADY_APPROVED"
+    REQUEST_NOT_PENDING = "REQUEST_NOT_PENDING"
+    REQUEST_NOT_FOUND = "REQUEST_NOT_FOUND"
+    REQUESTER_INACTIVE = "REQUESTER_INACTIVE"
+    TRANSFER_PENDING = "TRANSFER_PENDING"
 
 
 @dataclass(frozen=True)
@@ -213,7 +225,8 @@ def hold_transfer(
     )
     if session.exec(waiting).first() is not None:
         raise ConflictError(
-            f"a transfer of {deed_id} already waits for approval", code="TRANSFER_PENDING"
+            f"a transfer of {deed_id} already waits for approval",
+            code=ApprovalCode.TRANSFER_PENDING,
         )
     return _hold(
         session,
@@ -233,22 +246,26 @@ def _load(
     authorize(operator, roles=roles)
     row = session.get(ApprovalRequestRow, request_id)
     if row is None or row.credential_type not in operator.credential_types:
-        raise NotFoundError(f"no request {request_id}", code="REQUEST_NOT_FOUND")
+        raise NotFoundError(f"no request {request_id}", code=ApprovalCode.REQUEST_NOT_FOUND)
     authorize(operator, roles=roles, credential_type=row.credential_type)
     return row
 
 
 def _decidable(session: Session, row: ApprovalRequestRow, operator: Operator) -> None:
     if row.state != PENDING:
-        raise ConflictError(f"the request is {row.state}, not pending", code="REQUEST_NOT_PENDING")
+        raise ConflictError(
+            f"the request is {row.state}, not pending", code=ApprovalCode.REQUEST_NOT_PENDING
+        )
     if operator.id == row.requested_by:
         raise ForbiddenError(
             "dual control: the operator who asked may not approve or reject its own request "
             "(four-eyes rule)",
-            code="SELF_APPROVAL",
+            code=ApprovalCode.SELF_APPROVAL,
         )
     if session.get(ApprovalRow, (row.id, operator.id)) is not None:
-        raise ConflictError("this operator approved the request already", code="ALREADY_APPROVED")
+        raise ConflictError(
+            "this operator approved the request already", code=ApprovalCode.ALREADY_APPROVED
+        )
 
 
 def _claim(session: Session, request_id: str, state: str, now: datetime) -> None:
@@ -265,7 +282,7 @@ def _claim(session: Session, request_id: str, state: str, now: datetime) -> None
     if claimed.rowcount != 1:
         session.rollback()
         raise ConflictError(
-            "another operator decided this request first", code="REQUEST_NOT_PENDING"
+            "another operator decided this request first", code=ApprovalCode.REQUEST_NOT_PENDING
         )
 
 
@@ -274,7 +291,8 @@ def _requester(session: Session, row: ApprovalRequestRow, now: datetime) -> Oper
     requester = Operator.from_row(found) if found is not None else None
     if requester is None or requester.state(now) != "active":
         raise ConflictError(
-            "the operator who asked is no longer active; ask again", code="REQUESTER_INACTIVE"
+            "the operator who asked is no longer active; ask again",
+            code=ApprovalCode.REQUESTER_INACTIVE,
         )
     return requester
 

@@ -28,6 +28,7 @@ import secrets
 import uuid
 from collections.abc import Callable
 from datetime import datetime
+from enum import StrEnum
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -48,8 +49,21 @@ from vc_core.errors import NotFoundError, ValidationFailedError
 
 DEED = "PropertyDeedCredential"
 REJECTED = "rejected"
+
+
+class DeedCode(StrEnum):
+    """The refusals of deed transfers and encumbrances."""
+
+    NOT_A_DEED = "NOT_A_DEED"
+    TRANSFER_TYPE_MISMATCH = "TRANSFER_TYPE_MISMATCH"
+    TRANSFER_UNIT_MISMATCH = "TRANSFER_UNIT_MISMATCH"
+    ENCUMBRANCE_NOT_FOUND = "ENCUMBRANCE_NOT_FOUND"
+    DEED_REVOKED = "DEED_REVOKED"
+    DEED_SUPERSEDED = "DEED_SUPERSEDED"
+
+
 # What ends a deed for good: after either, no transfer or new encumbrance.
-_FINAL = {"revoke": "DEED_REVOKED", "supersede": "DEED_SUPERSEDED"}
+_FINAL = {"revoke": DeedCode.DEED_REVOKED, "supersede": DeedCode.DEED_SUPERSEDED}
 
 
 class TransferRequest(BaseModel):
@@ -96,7 +110,7 @@ def load_deed(
         raise NotFoundError(f"no credential {deed_id}", code="CREDENTIAL_NOT_FOUND")
     if row.credential_type != DEED:
         raise ValidationFailedError(
-            f"{deed_id} is a {row.credential_type}, not a {DEED}", code="NOT_A_DEED"
+            f"{deed_id} is a {row.credential_type}, not a {DEED}", code=DeedCode.NOT_A_DEED
         )
     authorize(operator, roles=roles, credential_type=DEED)
     index = session.exec(
@@ -169,7 +183,7 @@ def _check_successor(old: CredentialRow, draft: dict[str, Any]) -> None:
     if credential_type_of(draft) != DEED:
         raise ValidationFailedError(
             f"a deed is transferred by issuing a {DEED}",
-            code="TRANSFER_TYPE_MISMATCH",
+            code=DeedCode.TRANSFER_TYPE_MISMATCH,
             field="credential.type",
         )
     old_unit = json.loads(old.document).get("credentialSubject", {}).get("unitNumber")
@@ -178,7 +192,7 @@ def _check_successor(old: CredentialRow, draft: dict[str, Any]) -> None:
     if new_unit != old_unit:
         raise ValidationFailedError(
             "the new deed names another real-estate unit than the deed it replaces",
-            code="TRANSFER_UNIT_MISMATCH",
+            code=DeedCode.TRANSFER_UNIT_MISMATCH,
             field="credential.credentialSubject.unitNumber",
         )
 
@@ -321,7 +335,7 @@ def release_encumbrance(
     if encumbrance_id not in encumbrances(session, deed_id):
         raise NotFoundError(
             f"no encumbrance {encumbrance_id} in force on {deed_id}",
-            code="ENCUMBRANCE_NOT_FOUND",
+            code=DeedCode.ENCUMBRANCE_NOT_FOUND,
         )
     with audit.LOCK:
         row = _queue(

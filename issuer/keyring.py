@@ -36,6 +36,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from enum import StrEnum
 from typing import Any
 
 import httpx
@@ -61,6 +62,14 @@ MAX_TRIES = 20
 WATCH_EVERY_S = 0.25
 # How long a request that picked the old key just before the switch may take to commit.
 SETTLE_S = 1.0
+
+
+class KeyringCode(StrEnum):
+    """The ways a key rotation stops short."""
+
+    KEY_TX_NOT_INCLUDED = "KEY_TX_NOT_INCLUDED"
+    ISSUER_DID_NOT_SWITCH = "ISSUER_DID_NOT_SWITCH"
+    OLD_KEY_NOT_DRAINED = "OLD_KEY_NOT_DRAINED"
 
 
 class KeyWatcher:
@@ -184,13 +193,15 @@ def _publish(
             if time.monotonic() >= deadline:
                 raise RegistryError(
                     f"{tx.type} {tx.hash} not included within {wait_s:g} s; run again",
-                    code="KEY_TX_NOT_INCLUDED",
+                    code=KeyringCode.KEY_TX_NOT_INCLUDED,
                 )
         if code in done_codes:
             return tx
         if code not in SEQ_CODES:
             raise VerificationError(f"the registry refused the {tx.type} ({code})", code=code)
-    raise RegistryError("the office's sequence number kept moving", code="KEY_TX_NOT_INCLUDED")
+    raise RegistryError(
+        "the office's sequence number kept moving", code=KeyringCode.KEY_TX_NOT_INCLUDED
+    )
 
 
 def rotate_key(
@@ -304,7 +315,7 @@ def wait_anchored(settings: Settings, old_key: str, *, timeout_s: float) -> None
                 raise RegistryError(
                     f"{waiting} credentials signed with the old key are not anchored yet; the "
                     "old key is not retired (run the command again later)",
-                    code="OLD_KEY_NOT_DRAINED",
+                    code=KeyringCode.OLD_KEY_NOT_DRAINED,
                 )
             time.sleep(WATCH_EVERY_S)
     finally:
@@ -336,7 +347,7 @@ def wait_for_issuer(
         raise RegistryError(
             "the issuer did not switch to the new key; the old key is not retired yet "
             "(run the command again once it has)",
-            code="ISSUER_DID_NOT_SWITCH",
+            code=KeyringCode.ISSUER_DID_NOT_SWITCH,
         )
 
     return wait
