@@ -19,7 +19,7 @@ from tests.unit.issuer.test_never_500 import JSON
 
 DEED = "PropertyDeedCredential"
 FUZZ = settings(
-    max_examples=40,
+    max_examples=25,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
