@@ -10,7 +10,9 @@ reordered entry breaks :func:`verify` at that entry.
 Append-only: this module has no update or delete path, and the table carries triggers (SQLite
 and PostgreSQL, created with it in :mod:`issuer.tables`) that refuse ``UPDATE`` and ``DELETE``.
 :data:`LOCK` serializes appends inside the process (one issuer process per office), so two
-requests never read the same head; the unique ``prev_hash`` is the database's own backstop.
+requests never read the same head; on PostgreSQL, where several processes may share the
+database, a transaction-scoped advisory lock does the same across processes; the unique
+``prev_hash`` is the database's own backstop.
 
 Example:
     >>> entry_hash({"at": "t", "actor": "a", "action": "x", "request_id": None,
@@ -27,6 +29,7 @@ from datetime import datetime
 from typing import Any
 
 import rfc8785
+from sqlalchemy import text
 from sqlmodel import Session, col, select
 
 from issuer.auth import Operator, authorize
@@ -34,6 +37,8 @@ from issuer.clock import stamp
 from issuer.tables import AuditRow
 
 GENESIS = "0" * 64
+# The advisory-lock key of the audit log's head on PostgreSQL ("AUDT" in ASCII).
+PG_LOCK = 0x41554454
 LOCK = threading.RLock()
 AUDIT_ROLES = frozenset({"admin"})
 MAX_PAGE = 1000
@@ -64,6 +69,10 @@ def append(
 
     Hold :data:`LOCK` from before this call until the commit.
     """
+    if session.get_bind().dialect.name == "postgresql":
+        # Several issuer processes may share one PostgreSQL database: a transaction-scoped
+        # advisory lock makes them take turns at the head (released by the commit).
+        session.connection().execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": PG_LOCK})
     fields: dict[str, Any] = {
         "at": stamp(now),
         "actor": actor,
