@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, event, given, settings
+from hypothesis import HealthCheck, event, example, given, settings
 from hypothesis import strategies as st
 
 from vc_core.canon import LocalContexts
@@ -49,6 +49,12 @@ def _fast_check(doc: Any, ctx: LocalContexts) -> str:
 def _reference_check(doc: Any, ctx: LocalContexts) -> str:
     expand_strict(doc, ctx)
     return "no data loss"
+
+
+def _answered_fast(observe: Observe, doc: Any) -> bool:
+    """Whether the fast path answered by itself (for statistics; refusals count as not)."""
+    outcome = observe(try_rdfc_fast, doc)
+    return outcome[0] == "ok" and outcome[1] is not None
 
 
 EXAMPLES = 2000 if os.environ.get("CI") else 200
@@ -150,7 +156,22 @@ def arbitrary_credentials(draw: st.DrawFn) -> dict[str, Any]:
     return draw(shuffled(doc))
 
 
+# Found by this test: identical empty nodes under an undefined-but-@vocab term are a small poison
+# graph, refused by both paths past the work bound (bounded.py); the fast path raised it from
+# try_rdfc_fast, which the statistics line must tolerate.
+ALIKE = {":": {"ex:term": [False], ":": [{}, {}, {}]}}
+
+
 @given(doc=arbitrary_credentials())
+@example(
+    doc={
+        "@context": [V2, EXAMPLES_V2],
+        "type": [],
+        "issuer": "did:example:1",
+        "credentialSubject": ALIKE,
+        **ALIKE,
+    }
+)
 @SETTINGS
 def test_arbitrary_documents_give_the_reference_outcome(
     doc: dict[str, Any], observe: Observe, w3c_contexts: LocalContexts
@@ -158,8 +179,10 @@ def test_arbitrary_documents_give_the_reference_outcome(
     reference = observe(rdfc, doc)
     assert observe(rdfc_fast, doc) == reference
     assert observe(_fast_check, doc) == observe(_reference_check, doc)
-    # Shown by --hypothesis-show-statistics: how much of the input the fast path answers.
-    fast = try_rdfc_fast(doc, w3c_contexts) is not None
+    # Shown by --hypothesis-show-statistics: how much of the input the fast path answers. The
+    # fast path may itself refuse a document (a poison graph past the work bound) with the
+    # reference's error, which the comparison above has already required to match.
+    fast = _answered_fast(observe, doc)
     event("fast path" if fast else f"reference: {reference[0]}")
 
 
@@ -316,5 +339,5 @@ def test_mutated_credentials_give_the_reference_outcome(
     reference = observe(rdfc, doc)
     assert observe(rdfc_fast, doc) == reference
     assert observe(_fast_check, doc) == observe(_reference_check, doc)
-    fast = try_rdfc_fast(doc, w3c_contexts) is not None
+    fast = _answered_fast(observe, doc)
     event("fast path" if fast else f"reference: {reference[0]}")
