@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -9,6 +10,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+
+from tests.unit.vc_core.test_keystore import _secret_forms
+from vc_core.keystore import SealedKey
 
 Run = Callable[..., subprocess.CompletedProcess[str]]
 PASSPHRASE = "a long office passphrase"
@@ -94,3 +98,44 @@ def test_refusals_are_one_line_and_exit_2(ecert: Run, tmp_path: Path) -> None:
     assert bad_role.returncode == 2 and "OPERATOR_INVALID" in bad_role.stderr
     for result in (short, none, again, elsewhere, bad_role):
         assert "Traceback" not in result.stderr
+
+
+def test_rotate_key_refusals_are_one_line_and_change_nothing_on_chain(
+    ecert: Run, tmp_path: Path
+) -> None:
+    data = tmp_path / "office"
+    assert _init(ecert, data).returncode == 0
+    before = (data / "office.json").read_text(encoding="utf-8")
+    keys_before = sorted(p.name for p in (data / "keys").iterdir())
+
+    no_registry = ecert("rotate-key", "--data-dir", str(data))
+    assert no_registry.returncode == 2 and "REGISTRY_URL_MISSING" in no_registry.stderr
+    wrong = ecert(
+        "rotate-key", "--data-dir", str(data), "--registry", "http://127.0.0.1:9",
+        passphrase="not the right one",
+    )  # fmt: skip
+    assert wrong.returncode == 2 and "KEYSTORE_UNLOCK_FAILED" in wrong.stderr
+    for answer in (no_registry, wrong):
+        assert len(answer.stderr.strip().splitlines()) == 1, answer.stderr
+        assert "Traceback" not in answer.stderr and "not the right one" not in answer.stderr
+    # Refused before anything was made: the office still signs with its one key.
+    assert (data / "office.json").read_text(encoding="utf-8") == before
+    assert sorted(p.name for p in (data / "keys").iterdir()) == keys_before
+
+    # A registry that cannot be reached: "could not check", not bad input. The new key is
+    # sealed and listed as next (a later run reuses it), never current, and nothing leaks.
+    down = ecert(
+        "rotate-key", "--data-dir", str(data), "--registry", "http://127.0.0.1:9",
+        "--kdf", "interactive", "--wait", "2",
+    )  # fmt: skip
+    assert down.returncode == 3, down.stderr
+    assert "Traceback" not in down.stderr and PASSPHRASE not in down.stdout + down.stderr
+    after = json.loads((data / "office.json").read_text(encoding="utf-8"))
+    assert after["current"] == json.loads(before)["current"]
+    assert after["next"] != after["current"]
+    sealed_path = data / "keys" / f"{after['next']}.json"
+    sealed = sealed_path.read_bytes()
+    pair = SealedKey.read(sealed_path).unseal(PASSPHRASE)
+    assert pair.public_multibase == after["next"]
+    for form in _secret_forms(pair):  # no spelling of the new key's secret in clear
+        assert form not in sealed
