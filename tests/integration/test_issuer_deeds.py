@@ -10,6 +10,7 @@ against that replica. The issuer's log never holds a token, the passphrase or a 
 from __future__ import annotations
 
 import json
+import threading
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -44,6 +45,7 @@ ROLES = {
     "clerk": ("issuer",),
     "both": ("issuer", "approver"),
     "approver": ("approver",),
+    "approver2": ("approver",),
     "admin": ("admin",),
 }
 
@@ -136,6 +138,27 @@ def test_deed_dual_control_encumbrance_and_transfer_on_a_replica(
             done = post(f"/requests/{request_id}/approve", "approver")
             assert done.status_code == 200, done.text + issuer.log()[-2000:]
             deed_id = done.json()["result"]["credentialId"]
+
+            # Two approvers racing for one request: exactly one carries it out.
+            raced = post("/credentials/issue", "clerk", {"credential": _draft()}).json()
+            answers: list[httpx.Response] = []
+            barrier = threading.Barrier(2)
+
+            def approve(who: str) -> None:
+                barrier.wait()
+                answers.append(post(f"/requests/{raced['id']}/approve", who))
+
+            racers = [
+                threading.Thread(target=approve, args=(w,)) for w in ("approver", "approver2")
+            ]
+            for racer in racers:
+                racer.start()
+            for racer in racers:
+                racer.join(60)
+            codes = sorted(a.status_code for a in answers)
+            assert codes == [200, 409], [a.text for a in answers]
+            loser = next(a for a in answers if a.status_code == 409)
+            assert loser.json()["code"] == "REQUEST_NOT_PENDING"
 
             # A mortgage, registered and visible on a replica, then released.
             mortgage = {"kind": "mortgage", "holder": "Bank of Chengdu"}
