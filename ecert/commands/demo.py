@@ -351,8 +351,9 @@ def tampering(scene: Scene) -> None:
 def not_built_yet() -> None:
     say("Not built yet, or built as a service but driven in-process here:")
     say(
-        "      issuer service (`ecert issuer serve`): issues, anchors through its outbox and "
-        "publishes status; not yet OpenID4VCI, key rotation or batch import (issue 8)"
+        "      issuer service (`ecert issuer serve`): issues, anchors through its outbox, "
+        "publishes status, transfers and encumbers deeds under dual control, rotates its key "
+        "(`ecert issuer rotate-key`); not yet OpenID4VCI or batch import (issue 8)"
     )
     say(
         "      verifier service (`ecert verifier serve`): the same checks over HTTP, challenges "
