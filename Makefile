@@ -35,7 +35,7 @@ contracts: $(STAMP)
 	$(BIN)/lint-imports
 
 unit: $(STAMP) $(SYSTEM)
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q --durations=25
 
 test: lint types contracts unit
 
