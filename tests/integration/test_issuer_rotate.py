@@ -4,7 +4,8 @@ A registry node and an issuer run as processes on 127.0.0.1; a thread issues cre
 HTTP without pause while ``python -m issuer rotate-key`` (a third process) publishes a new key
 with proof of possession, the issuer switches to it and the old key is retired. No request
 fails, credentials are signed by both keys, and every one of them verifies with ``vc_core``
-against an independent replica of the chain after the old key's retirement.
+against an independent replica of the chain after the old key's retirement. Run with the
+issuer's database on SQLite and on PostgreSQL (the CLI and the server share it).
 """
 
 from __future__ import annotations
@@ -50,10 +51,11 @@ def _draft() -> dict[str, Any]:
     return draft
 
 
-def test_rotate_key_while_issuing(tmp_path: Path) -> None:
+def test_rotate_key_while_issuing(tmp_path: Path, issuer_db_url: str | None) -> None:
+    database = {"ISSUER_DATABASE_URL": issuer_db_url} if issuer_db_url else {}
     with live_chain(tmp_path) as chain:
         data = tmp_path / "office"
-        settings = Settings(data_dir=data)
+        settings = Settings(data_dir=data, database_url=issuer_db_url)
         now = datetime.now(UTC)
         did = f"did:ecert:{chain.chain_id}:tp"
         init_office(
@@ -82,6 +84,7 @@ def test_rotate_key_while_issuing(tmp_path: Path) -> None:
             "ISSUER_REGISTRY_URL": chain.url,
             "ISSUER_GENESIS_HASH": chain.genesis_hash,
             "ISSUER_BATCH_MAX_AGE_S": "0.3",
+            **database,
         }
         with running_issuer(data, env=env) as issuer:
             issued: list[dict[str, Any]] = []
@@ -124,7 +127,7 @@ def test_rotate_key_while_issuing(tmp_path: Path) -> None:
                         "--kdf",
                         "interactive",
                     ],
-                    env={**os.environ, "ISSUER_PASSPHRASE": PASSPHRASE},
+                    env={**os.environ, "ISSUER_PASSPHRASE": PASSPHRASE, **database},
                     capture_output=True,
                     text=True,
                     timeout=WAIT_S,
