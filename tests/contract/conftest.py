@@ -1,8 +1,8 @@
 """The Ledger contract suite's fixtures: one harness, parametrized over every backend.
 
 To add a backend, add a factory ``(genesis_tx, producer_key, now, folder) -> Ledger`` to
-``BACKENDS`` (the registry's embedded SQLite chain, later an EVM contract). Every test in this
-folder then runs against it too.
+``BACKENDS`` (the registry's embedded SQLite chain, an EcertLog contract on anvil). Every test
+in this folder then runs against it too.
 
 The ``replica`` backend writes to a memory chain and answers every read
 (:class:`~vc_core.ledger.LedgerReader`) from a :class:`~vc_core.replica.Replica` that syncs each
@@ -113,10 +113,23 @@ def _replica(genesis: Transaction, producer: KeyPair, now: datetime, folder: Pat
     return replicated(MemoryLedger.create(genesis, producer, now), folder)
 
 
+def _evm(genesis: Transaction, producer: KeyPair, now: datetime, folder: Path) -> Ledger:
+    """An EcertLog contract on the session's anvil (reset first), mined only on commit."""
+    from registry.evm import EvmLedger
+    from tests.evm.anvil import account, shared_anvil
+
+    node = shared_anvil().fresh(automine=False)
+    ledger: Ledger = EvmLedger.deploy(  # type: ignore[assignment]
+        node.chain(), account(0), genesis, confirmations=0, producer_key=producer, dev_time=now
+    )
+    return ledger
+
+
 BACKENDS: dict[str, BackendFactory] = {
     "memory": _memory,
     "embedded": _embedded,
     "replica": _replica,
+    "evm": _evm,
 }
 
 CHAIN = "test-chain"

@@ -1,0 +1,84 @@
+"""Small builders for the EVM tests: a genesis, accredited offices, anchors (real keys, real txs)."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
+
+from registry.evm import EvmLedger
+from vc_core.keys import KeyPair
+from vc_core.ledger import (
+    AccreditBody,
+    AnchorBody,
+    Scope,
+    Transaction,
+    council_tx,
+    genesis_tx,
+    office_did,
+    office_tx,
+)
+from vc_core.transparency import MerkleTree
+
+CHAIN = "evm-test"
+DRIVING = "DrivingLicenceCredential"
+
+
+def key(n: int) -> KeyPair:
+    return KeyPair.from_seed(hashlib.sha256(f"evm test key {n}".encode()).digest())
+
+
+COUNCIL = (key(1), key(2))
+PRODUCER = key(9)
+
+
+def wall() -> datetime:
+    """Now, to the second (EVM block times are whole seconds)."""
+    return datetime.now(UTC).replace(microsecond=0)
+
+
+def genesis(now: datetime | None = None) -> tuple[Transaction, KeyPair]:
+    tx = genesis_tx(CHAIN, list(COUNCIL), 2, PRODUCER.public, now or wall())
+    return tx, PRODUCER
+
+
+def accredit(ledger: EvmLedger, names: Sequence[str], now: datetime) -> dict[str, KeyPair]:
+    """Accredit each office (2 of 2 council signatures) with its own first key; waits."""
+    keys = {}
+    seq = ledger.next_seq(COUNCIL[0].public_multibase)
+    last = ""
+    for i, name in enumerate(names):
+        office_key = KeyPair.from_seed(hashlib.sha256(f"office {name}".encode()).digest())
+        body = AccreditBody(
+            office=office_did(CHAIN, name),
+            name=f"Office {name}",
+            uscc="91350100M000100Y43",
+            scopes=(Scope(credential_type=DRIVING, division_prefixes=("5101",)),),
+            valid_from=now - timedelta(days=1),
+            initial_key=office_key.public_multibase,
+        )
+        tx = council_tx(
+            CHAIN,
+            "issuer.accredit",
+            body,
+            proposer=COUNCIL[0],
+            seq=seq + i,
+            time=now,
+            signers=COUNCIL[1:],
+        )
+        last = ledger.submit(tx, now)
+        keys[office_did(CHAIN, name)] = office_key
+    assert ledger.wait_included(last, timeout_s=30) is not None
+    return keys
+
+
+def leaves(label: str, n: int) -> list[str]:
+    return [hashlib.sha256(f"{label}/{i}".encode()).hexdigest() for i in range(n)]
+
+
+def anchor_tx(
+    office: str, signer: KeyPair, batch: list[str], seq: int, now: datetime, batch_id: str
+) -> Transaction:
+    root = MerkleTree([bytes.fromhex(x) for x in batch]).root.hex()
+    body = AnchorBody(batch_id=batch_id, batch_root=root, leaf_count=len(batch), leaves=tuple(batch))
+    return office_tx(CHAIN, "anchor", body, office=office, seq=seq, time=now, key=signer)

@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# anvil (a local EVM chain for the EVM registry backend's tests) and solc-js (which compiles
+# registry/evm/contracts), both pinned in tools/node/package-lock.json. npm ci with
+# --ignore-scripts: anvil's binary ships inside its platform package (@foundry-rs/anvil-linux-*),
+# so the wrapper's postinstall download is never needed; tests run that binary directly.
+set -euo pipefail
+here="$(cd "$(dirname "$0")/../.." && pwd)"
+node_dir="$here/tools/node"
+stamp="$node_dir/node_modules/.ecert-lock.sha256"
+
+if ! command -v npm >/dev/null 2>&1; then
+    source "$here/tools/setup/lib.bash"
+    apt_install nodejs npm
+fi
+want="$(sha256sum "$node_dir/package-lock.json" | cut -d' ' -f1)"
+if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ] \
+    && ls "$node_dir"/node_modules/@foundry-rs/anvil-*/bin/anvil >/dev/null 2>&1; then
+    exit 0
+fi
+npm ci --prefix "$node_dir" --ignore-scripts --no-audit --no-fund --prefer-offline --loglevel=error
+ls "$node_dir"/node_modules/@foundry-rs/anvil-*/bin/anvil >/dev/null
+echo "$want" > "$stamp"
