@@ -57,7 +57,12 @@ class EvmChain:
 
     def __init__(self, rpc_url: str, *, timeout_s: float = 10.0) -> None:
         self.rpc_url = rpc_url
-        self.web3 = Web3(Web3.HTTPProvider(rpc_url, request_kwargs={"timeout": timeout_s}))
+        # No retries inside web3: a failure surfaces at once as EvmError and the caller (the
+        # issuer worker, a verifier's sync) decides when to try again.
+        provider = Web3.HTTPProvider(
+            rpc_url, request_kwargs={"timeout": timeout_s}, exception_retry_configuration=None
+        )
+        self.web3 = Web3(provider)
         self.artifact: Artifact = ecert_log()
         self.address: str | None = None
         self.chain_id: int | None = None

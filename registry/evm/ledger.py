@@ -74,6 +74,7 @@ class EvmLedger(StateQueries):
         producer_key: KeyPair | None = None,
         params: LedgerParams = DEFAULT_PARAMS,
         resend_after_s: float = 30.0,
+        gas_for: Callable[[int], int] = append_gas,
         monotonic: Callable[[], float] = time_module.monotonic,
     ) -> None:
         self.follower = follower
@@ -82,6 +83,8 @@ class EvmLedger(StateQueries):
         self.producer_key = producer_key
         self.params = params
         self.resend_after_s = resend_after_s
+        # Gas limit of an append of n bytes (a chain with another gas schedule may need more).
+        self.gas_for = gas_for
         self.failed: dict[str, str] = {}
         self._monotonic = monotonic
         self._pending: dict[str, _Pending] = {}
@@ -122,6 +125,8 @@ class EvmLedger(StateQueries):
         producer_key: KeyPair | None = None,
         dev_time: datetime | None = None,
         wait_s: float = 60.0,
+        resend_after_s: float = 30.0,
+        gas_for: Callable[[int], int] = append_gas,
     ) -> EvmLedger:
         """Deploy EcertLog with ``genesis`` as its event 0; returns the ledger over it.
 
@@ -139,9 +144,26 @@ class EvmLedger(StateQueries):
             raise EvmError("the EcertLog deployment reverted", code=EvmCode.TX_REVERTED)
         chain.attach(str(receipt["contractAddress"]))
         follower = EvmFollower(chain, confirmations=confirmations)
-        ledger = cls(follower, sender, producer_key=producer_key)
+        ledger = cls(
+            follower,
+            sender,
+            producer_key=producer_key,
+            resend_after_s=resend_after_s,
+            gas_for=gas_for,
+        )
         ledger.refresh()
         return ledger
+
+    def wait_for_genesis(self, *, timeout_s: float, poll_s: float = 0.2) -> None:
+        """Refresh until block 0 (the deployment) is confirmed; raises EvmError on timeout."""
+        deadline = self._monotonic() + timeout_s
+        while not self.follower.blocks:
+            self.refresh()
+            if self.follower.blocks:
+                return
+            if self._monotonic() >= deadline:
+                raise EvmError(f"the genesis was not confirmed within {timeout_s} s")
+            time_module.sleep(poll_s)
 
     # LedgerReader (committed state only) ----------------------------------------------------
 
@@ -172,7 +194,7 @@ class EvmLedger(StateQueries):
                 )
             state = apply(self._pending_base(), tx, now, self.params)
             evm_hash, raw = self.sender.send(
-                self.chain.append_data(data), to=self.chain.address, gas=append_gas(len(data))
+                self.chain.append_data(data), to=self.chain.address, gas=self.gas_for(len(data))
             )
             self._pending[tx.hash] = _Pending(tx, now, evm_hash, raw, self._monotonic())
             self._pending_state = state

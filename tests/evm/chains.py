@@ -1,10 +1,11 @@
-"""Small builders for the EVM tests: a genesis, accredited offices, anchors (real keys, real txs)."""
+"""Builders for the EVM tests: a genesis, accredited offices, anchors (real keys, real txs)."""
 
 from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from registry.evm import EvmLedger
 from vc_core.keys import KeyPair
@@ -80,5 +81,46 @@ def anchor_tx(
     office: str, signer: KeyPair, batch: list[str], seq: int, now: datetime, batch_id: str
 ) -> Transaction:
     root = MerkleTree([bytes.fromhex(x) for x in batch]).root.hex()
-    body = AnchorBody(batch_id=batch_id, batch_root=root, leaf_count=len(batch), leaves=tuple(batch))
+    body = AnchorBody(
+        batch_id=batch_id, batch_root=root, leaf_count=len(batch), leaves=tuple(batch)
+    )
     return office_tx(CHAIN, "anchor", body, office=office, seq=seq, time=now, key=signer)
+
+
+def story_office(ledger: EvmLedger) -> tuple[Any, Any, Any]:
+    """The demo's traffic police, accredited and with its signing key, on ``ledger``.
+
+    Returns ``(registry, office, credential)``: a credential issued (not yet anchored).
+    """
+    from ecert.story.cast import OFFICES
+    from ecert.story.chain import Council, Registry, cosign, propose_accreditations
+    from ecert.story.office import Office
+    from vc_core.canon import default_contexts
+
+    now = wall()
+    council = Council.of(3, 2)
+    registry = Registry(ledger=ledger, producer=ledger.producer_key, genesis=ledger.block(0))  # type: ignore[arg-type]
+    office = Office.of(next(spec for spec in OFFICES if spec.name == "traffic-police"))
+    (proposal,) = propose_accreditations(
+        registry,
+        council,
+        [(office.spec, office.first_key)],
+        valid_from=now - timedelta(days=1),
+        proposed_at=now,
+        expires=now + timedelta(days=3),
+    )
+    accredited = ledger.submit(cosign(proposal, council.members[1]), now)
+    # The accreditation takes effect at its block's time: the first key signs after that.
+    assert ledger.wait_included(accredited, timeout_s=30) is not None
+    key_add = ledger.submit(office.add_signing_key(registry, wall()), wall())
+    assert ledger.wait_included(key_add, timeout_s=30) is not None
+    return registry, office, office.issue("eddsa-jcs-2022", wall(), default_contexts())
+
+
+def story_genesis() -> tuple[Transaction, KeyPair]:
+    """The demo's genesis (council of 3, threshold 2) and its producer, dated now."""
+    from ecert.story.chain import CHAIN_ID, Council, demo_key
+
+    producer = demo_key("registry node")
+    council = Council.of(3, 2)
+    return genesis_tx(CHAIN_ID, council.members, 2, producer.public, wall()), producer
