@@ -18,6 +18,14 @@
 4. Replica lookup: median µs of ``Replica.leaf_anchor`` for random anchored leaves, in a
    replica opened from its stored state (the leaf index in its compact sorted form).
 
+5. The EVM backend (``--only evm``, also part of the full run) beside the embedded chain in the
+   same run: anchors per second confirmed (W writer threads, each its own office and account,
+   anvil mining a block every second, as a QBFT network would), gas per anchor (from the
+   receipts: without leaves, and with 64 and 1,024 published leaves), and the median latency
+   of a leaf lookup (the folded state, as in a replica) and of a sync that finds nothing new
+   (one JSON-RPC round trip); the embedded chain's anchors/s with the same writers and
+   anchors, in-process, and its lookup, for the ratio.
+
 Targets (the registry issue): ≥ 2,000 durable tx/s; audit ≥ 20,000 tx/s; 1M-leaf sync < 60 s;
 replica open < 0.5 s (issue 6). ``--only replica`` runs (3) and (4) alone.
 """
@@ -35,6 +43,7 @@ import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -415,9 +424,10 @@ def main() -> None:
     parser.add_argument("--leaves", type=int, default=1_000_000)
     parser.add_argument("--batch", type=int, default=1024, help="leaves per anchor")
     parser.add_argument("--post-batch", type=int, default=100, help="txs per batched POST")
+    parser.add_argument("--evm-anchors", type=int, default=50, help="anchors per EVM writer")
     parser.add_argument(
         "--only",
-        choices=["audit", "replica"],
+        choices=["audit", "replica", "evm"],
         help="audit: build (2)'s chain in-process, without HTTP, and audit it --runs times; "
         "replica: (3) and (4) alone, the open measured --runs times",
     )
@@ -432,6 +442,9 @@ def main() -> None:
             bench_audit(db, args.runs)
             bench_incremental(db, args.writers)
             return
+        if args.only == "evm":
+            bench_evm(root / "evm", min(args.writers, 8), args.evm_anchors)
+            return
         if args.only == "replica":
             bench_replica(root / "replica", args.leaves, args.batch, args.runs)
             return
@@ -439,6 +452,128 @@ def main() -> None:
         bench_inprocess(root / "inproc", args.writers, args.per_writer)
         bench_audit(db)
         bench_replica(root / "replica", args.leaves, args.batch)
+        bench_evm(root / "evm", min(args.writers, 8), args.evm_anchors)
+
+
+def _median_us(fn: Callable[[], object], n: int) -> float:
+    times = []
+    for _ in range(n):
+        t = time.perf_counter_ns()
+        fn()
+        times.append(time.perf_counter_ns() - t)
+    return statistics.median(times) / 1000
+
+
+def bench_evm(folder: Path, writers: int, per_writer: int) -> None:
+    """(5): see the module docstring."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from registry.evm import EvmChain, EvmFollower, EvmLedger, Sender
+    from registry.evm.devnode import DevNode, anvil_binary, dev_account
+
+    binary = anvil_binary()
+    if binary is None:
+        print("[5] skipped: anvil is not installed (tools/setup/30-anvil.sh)")
+        return
+    now = datetime.now(UTC).replace(microsecond=0)
+    folder.mkdir(parents=True)
+    settings, council, _ = _init(folder, now)
+    node = DevNode(binary, "--block-time", "1")
+    try:
+        node.rpc("anvil_setTime", [int(time.time())])
+        engine = make_engine(settings.db_path)
+        genesis = EmbeddedLedger.open(engine, read_key(settings.node_key_path)).block(0)
+        producer = read_key(settings.node_key_path)
+        ledger = EvmLedger.deploy(
+            node.chain(), dev_account(0), genesis.transactions[0], confirmations=0,
+            producer_key=producer,
+        )  # fmt: skip
+        ledger.wait_for_genesis(timeout_s=30)
+        keys = [KeyPair.from_seed(bytes([i + 1]) * 32) for i in range(writers + 1)]
+        for i, k in enumerate(keys):
+            last = ledger.submit(_accredit(council[0], i, k, now), now)
+        assert ledger.wait_included(last, timeout_s=60) is not None
+        address = ledger.chain.address or ""
+
+        def run(i: int) -> float:
+            chain = EvmChain.connect(node.url, chain_id=node.chain_id, address=address)
+            writer = EvmLedger(
+                EvmFollower(chain, confirmations=0), Sender(chain, dev_account(i + 1))
+            )
+            writer.refresh()
+            txs = [Transaction.from_json(b) for b in _anchors(i, keys[i], per_writer, now)]
+            started = time.perf_counter()
+            for tx in txs:
+                writer.submit(tx, datetime.now(UTC))
+            assert writer.wait_included(txs[-1].hash, timeout_s=300, poll_s=0.05) is not None
+            return time.perf_counter() - started
+
+        with ThreadPoolExecutor(writers) as pool:
+            started = time.perf_counter()
+            list(pool.map(run, range(writers)))
+            elapsed = time.perf_counter() - started
+        total = writers * per_writer
+        ledger.refresh()
+        gas = _anchor_gas(ledger, keys[writers], writers, now)
+        leaf = ledger.follower.blocks[-1].transactions[0]
+        root = getattr(leaf.body, "batch_root", "")
+        lookup = _median_us(lambda: ledger.batch(root), 20_000)
+        sync = _median_us(ledger.follower.sync, 200)
+        print(
+            f"[5] EVM (anvil, 1 s blocks, {writers} writers x {per_writer}): {total / elapsed:,.1f}"
+            f" anchors/s confirmed; gas per anchor (no leaves / 64 / 1,024 published): {gas}; "
+            f"batch lookup median {lookup:.1f} µs; "
+            f"sync with nothing new median {sync / 1000:.2f} ms"
+        )
+        engine.dispose()
+    finally:
+        node.stop()
+    _embedded_beside(folder / "embedded", writers, per_writer)
+
+
+def _anchor_gas(ledger: object, key: KeyPair, n: int, now: datetime) -> str:
+    """gasUsed of one anchor each without leaves, with 64 and with 1,024 published leaves."""
+    from registry.evm import EvmLedger
+
+    assert isinstance(ledger, EvmLedger)
+    office = office_did(CHAIN, f"office-{n}")
+    used = []
+    for seq, count in enumerate((0, 64, 1024), start=1):
+        leaves = tuple(hashlib.sha256(f"g{seq}-{i}".encode()).hexdigest() for i in range(count))
+        root = MerkleTree([bytes.fromhex(x) for x in leaves]).root.hex() if leaves else "0" * 64
+        body = AnchorBody(
+            batch_id=f"gas{seq}", batch_root=root, leaf_count=count or 1024,
+            leaves=leaves or None,
+        )  # fmt: skip
+        tx = office_tx(CHAIN, "anchor", body, office=office, seq=seq, time=now, key=key)
+        ledger.submit(tx, datetime.now(UTC))
+        assert ledger.wait_included(tx.hash, timeout_s=60) is not None
+        receipt = ledger.sender.receipt(ledger.follower.evm_tx_of(tx.hash) or "") or {}
+        used.append(f"{int(receipt['gasUsed']):,} ({len(tx.to_json()):,} B)")
+    return " / ".join(used)
+
+
+def _embedded_beside(folder: Path, writers: int, per_writer: int) -> None:
+    """The embedded chain with the same writers and anchors (in-process), for the ratio."""
+    now = datetime.now(UTC)
+    _, engine, ledger, keys = _accredited_ledger(folder, writers, now)
+    txs = [
+        Transaction.from_json(b)
+        for i, k in enumerate(keys)
+        for b in _anchors(i, k, per_writer, now)
+    ]
+    started = time.perf_counter()
+    for tx in txs:
+        ledger.submit(tx, now)
+    ledger.produce_block(now)
+    elapsed = time.perf_counter() - started
+    root = getattr(txs[-1].body, "batch_root", "")
+    lookup = _median_us(lambda: ledger.batch(root), 20_000)
+    engine.dispose()
+    print(
+        f"[5] embedded beside it (same {len(txs)} anchors, in-process, one fsync'd block): "
+        f"{len(txs) / elapsed:,.0f} anchors/s; batch lookup median {lookup:.1f} µs"
+    )
 
 
 if __name__ == "__main__":

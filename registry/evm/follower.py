@@ -58,6 +58,7 @@ class DerivedBlock:
     transactions: tuple[Transaction, ...]
     evm_block: int
     evm_hash: str
+    evm_txs: tuple[str, ...]  # the EVM transaction that appended each one
 
 
 @dataclass(frozen=True)
@@ -137,6 +138,12 @@ class EvmFollower(StateQueries):
                 return None
             return self.blocks[found[0]].transactions[found[1]], found[0]
 
+    def evm_tx_of(self, tx_hash: str) -> str | None:
+        """The EVM transaction that appended a committed ecert transaction (for its receipt)."""
+        with self._lock:
+            found = self._index.get(tx_hash)
+            return None if found is None else self.blocks[found[0]].evm_txs[found[1]]
+
     @property
     def scanned_to(self) -> int | None:
         """The last EVM block folded (``None`` before the first sync)."""
@@ -205,6 +212,7 @@ class EvmFollower(StateQueries):
                 )
         self._next_event += len(entries)
         accepted: list[Transaction] = []
+        evm_txs: list[str] = []
         state = self._state
         for entry in entries:
             if state is None:
@@ -217,9 +225,12 @@ class EvmFollower(StateQueries):
                 self._reject(entry, exc)
                 continue
             accepted.append(tx)
+            evm_txs.append(entry.evm_tx_hash)
         if accepted:
             assert state is not None
-            self._commit_block(state, accepted, time, evm_hash, number)
+            self._commit_block(
+                state, accepted, tuple(evm_txs), time=time, evm_hash=evm_hash, number=number
+            )
 
     def _reject(self, entry: TxLog, exc: MalformedError | LedgerRuleError) -> None:
         tx_hash = None
@@ -247,7 +258,7 @@ class EvmFollower(StateQueries):
                 f"the contract's genesis is {header.hash}, not the trusted {self.genesis_hash}",
                 code=EvmCode.GENESIS_MISMATCH,
             )
-        self._append(header, (tx,), evm_hash, number)
+        self._append(header, (tx,), (entry.evm_tx_hash,), evm_hash, number)
         self._state = state.evolve(head=header.head, genesis_hash=header.hash)
         return self._state
 
@@ -255,6 +266,8 @@ class EvmFollower(StateQueries):
         self,
         state: LedgerState,
         txs: list[Transaction],
+        evm_txs: tuple[str, ...],
+        *,
         time: datetime,
         evm_hash: str,
         number: int,
@@ -263,7 +276,7 @@ class EvmFollower(StateQueries):
         assert before is not None and before.council is not None
         prev = self.blocks[-1].header
         header = self._header(prev, txs, time, before.council.producer, before.chain_id)
-        self._append(header, tuple(txs), evm_hash, number)
+        self._append(header, tuple(txs), evm_txs, evm_hash, number)
         self._state = state.evolve(head=header.head)
 
     @staticmethod
@@ -285,8 +298,13 @@ class EvmFollower(StateQueries):
         )
 
     def _append(
-        self, header: BlockHeader, txs: tuple[Transaction, ...], evm_hash: str, number: int
+        self,
+        header: BlockHeader,
+        txs: tuple[Transaction, ...],
+        evm_txs: tuple[str, ...],
+        evm_hash: str,
+        number: int,
     ) -> None:
-        self.blocks.append(DerivedBlock(header, txs, number, evm_hash))
+        self.blocks.append(DerivedBlock(header, txs, number, evm_hash, evm_txs))
         for i, tx in enumerate(txs):
             self._index[tx.hash] = (header.height, i)

@@ -12,6 +12,7 @@ leaves the nonce's use unknown resets the counter, so the next send asks the nod
 from __future__ import annotations
 
 import threading
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -59,11 +60,33 @@ def forget_nonces(rpc_url: str) -> None:
 class Sender:
     """Sends transactions from one account; safe to share between threads."""
 
-    def __init__(self, chain: EvmChain, account: LocalAccount, *, gas_price_wei: int | None = None):
+    def __init__(
+        self,
+        chain: EvmChain,
+        account: LocalAccount,
+        *,
+        gas_price_wei: int | None = None,
+        gas_price_ttl_s: float = 5.0,
+    ) -> None:
         self.chain = chain
         self.account = account
+        # A fixed price (a permissioned Besu network usually sets 0), or the node's, asked at
+        # most every ``gas_price_ttl_s`` (one round trip less per transaction).
         self.gas_price_wei = gas_price_wei
+        self.gas_price_ttl_s = gas_price_ttl_s
+        self._asked: tuple[float, int] | None = None
         self._counter = _counter(chain, account.address)
+
+    def _gas_price(self) -> int:
+        if self.gas_price_wei is not None:
+            return self.gas_price_wei
+        now = time.monotonic()
+        if self._asked is None or now - self._asked[0] > self.gas_price_ttl_s:
+            price = self.chain.call("eth_gasPrice", lambda: int(self.chain.web3.eth.gas_price))
+            # Twice the node's price, so a base fee that rises within the TTL still clears it
+            # (EIP-1559 lets it rise 12.5% per block); unused fee is never charged above it.
+            self._asked = (now, 2 * price)
+        return self._asked[1]
 
     def send(self, data: bytes, *, to: str | None, gas: int) -> tuple[str, bytes]:
         """Sign and send one transaction; returns its EVM hash (hex, no 0x) and signed bytes.
@@ -71,9 +94,7 @@ class Sender:
         Raises:
             EvmError: the node refused it (``EVM_SEND_REFUSED``) or could not be reached.
         """
-        gas_price = self.gas_price_wei
-        if gas_price is None:
-            gas_price = self.chain.call("eth_gasPrice", lambda: int(self.chain.web3.eth.gas_price))
+        gas_price = self._gas_price()
         with self._counter.lock:
             if self._counter.next_nonce is None:
                 self._counter.next_nonce = self.chain.call(

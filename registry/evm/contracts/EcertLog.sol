@@ -8,8 +8,8 @@ pragma solidity 0.8.30;
 /// The genesis transaction is emitted by the constructor, so the deployment block is block 0
 /// of the ecert chain and a reader knows where to start.
 contract EcertLog {
-    /// @notice The largest transaction accepted, in bytes (a Besu or geth node refuses pool
-    /// transactions over 128 KiB; this keeps an append with its ABI framing below that).
+    /// @notice The largest transaction accepted, in bytes (geth's pool refuses transactions
+    /// over 128 KiB; this keeps an append with its ABI framing and signature below that).
     uint256 public constant MAX_TX_BYTES = 120_000;
 
     /// @notice The EVM block the log starts in (where a reader begins eth_getLogs).
