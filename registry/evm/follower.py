@@ -178,7 +178,8 @@ class EvmFollower(StateQueries):
     def _check_no_reorg(self) -> None:
         assert self._scanned is not None
         number, known = self._scanned
-        now = self.chain.header(number).hash
+        # A chain now shorter than what was folded (a node reset or restored) is a reorg too.
+        now = self.chain.header(number).hash if self.chain.head_number() >= number else "none"
         if now != known:
             self._broken = ReorgError(
                 f"EVM block {number} was {known}, the node now has {now}: a reorganisation "

@@ -273,6 +273,17 @@ def test_a_reorg_deeper_than_the_confirmations_is_reported_never_absorbed(anvil:
     assert report.verdict is Verdict.COULD_NOT_CHECK
 
 
+def test_a_chain_shorter_than_what_was_folded_is_reported(anvil: Anvil) -> None:
+    ledger = _deploy(anvil)
+    snapshot = anvil.rpc("evm_snapshot", [])
+    accredit(ledger, ["office-a", "office-b"], wall())
+    anvil.rpc("evm_revert", [snapshot])  # the node lost its last blocks (a reset, a restore)
+    with pytest.raises(ReorgError):
+        ledger.refresh()
+    with pytest.raises(ReorgError):
+        ledger.chain_head()
+
+
 # Hostile appends -----------------------------------------------------------------------------
 
 
