@@ -118,8 +118,8 @@ def _anchor(state: LedgerState, tx: Transaction, at: datetime) -> LedgerState:
     rules.check_accredited_at(state, office, tx.time)
     signer = rules.office_signer(state, office, tx)
     rules.check_batch(state, office, body)
-    # model_construct: every value comes from the parsed, validated transaction.
-    record = AnchorRecord.model_construct(
+    # Every value comes from the parsed, validated transaction.
+    record = AnchorRecord.trusted(
         office=office,
         batch_id=body.batch_id,
         batch_root=body.batch_root,
@@ -150,7 +150,7 @@ def _status(state: LedgerState, tx: Transaction, at: datetime) -> LedgerState:
     rules.check_office_known(state, office)
     rules.office_signer(state, office, tx)
     rules.check_status_event(state, office, body, tx.time)
-    record = StatusRecord.model_construct(time=tx.time, tx_hash=tx.hash, event=body.event)
+    record = StatusRecord.trusted(time=tx.time, tx_hash=tx.hash, event=body.event)
     statuses = state.statuses
     for key in status_keys(office, body.credential_id, body.status_index):
         statuses = statuses.insert(key, (*statuses.get(key, ()), record))

@@ -28,7 +28,7 @@ from vc_core.ledger.bodies import (
     SuspendEvent,
 )
 from vc_core.ledger.errors import LedgerRuleError, RuleCode
-from vc_core.ledger.records import Accreditation, KeyRecord, StatusRecord
+from vc_core.ledger.records import KeyRecord, StatusRecord
 from vc_core.ledger.state import LedgerState
 from vc_core.ledger.tx import Transaction
 from vc_core.transparency.merkle import MerkleTree
@@ -187,24 +187,29 @@ def check_office_known(state: LedgerState, office: str) -> None:
         raise _err(RuleCode.ISSUER_NOT_ACCREDITED, f"{office} was never accredited")
 
 
-def check_accredited_at(state: LedgerState, office: str, at: datetime) -> Accreditation:
+def check_accredited_at(state: LedgerState, office: str, at: datetime) -> None:
     """The office may issue at ``at``: accredited, not suspended or withdrawn, inside its window.
+
+    (:meth:`LedgerState.accreditation` judged from its parts: this runs once per anchor.)
 
     Raises:
         LedgerRuleError: ``ISSUER_NOT_ACCREDITED``, ``ISSUER_SUSPENDED`` or
             ``OUTSIDE_ACCREDITATION_WINDOW``.
     """
-    acc = state.accreditation(office, at)
-    if acc is None or acc.state == "withdrawn":
+    found = state.accreditation_entries(office, at)
+    if found is None or found[1].kind == "withdraw":
         raise _err(RuleCode.ISSUER_NOT_ACCREDITED, f"{office} is not accredited at {at}")
-    if acc.state == "suspended":
-        raise _err(RuleCode.ISSUER_SUSPENDED, f"{office} is suspended: {acc.reason}")
-    if not acc.in_window(at):
+    entry, last = found
+    if last.kind == "suspend":
+        raise _err(RuleCode.ISSUER_SUSPENDED, f"{office} is suspended: {last.reason}")
+    terms = entry.terms
+    assert terms is not None  # accreditation_entries returns accreditations only
+    until = terms.valid_until
+    if not (terms.valid_from <= at and (until is None or at < until)):
         raise _err(
             RuleCode.OUTSIDE_ACCREDITATION_WINDOW,
             f"{at} is outside {office}'s accreditation window",
         )
-    return acc
 
 
 def office_key_state(state: LedgerState, office: str, key: str, at: datetime) -> KeyRecord:

@@ -1,18 +1,30 @@
-"""Check transaction signatures in worker processes while the caller folds (audits, replicas).
+"""Check transactions in worker processes while the caller folds (audits, replicas).
 
 A transaction's signatures depend on the transaction alone, not on the state, so a chain's
 signatures can be checked ahead of its fold and on other cores. :func:`preverified` reads blocks
-ahead of its consumer, sends each chunk's transactions (their canonical bytes) to a
+ahead of its consumer, sends each chunk's transactions (their bytes) to a
 :class:`~concurrent.futures.ProcessPoolExecutor`, and yields the blocks in order once their
 chunk is back. Each transaction whose signatures all verified is marked so (by this module's
-private ``_mark_signatures_verified``, the only code that may fill that cache without checking);
-any other is left alone, so the fold checks it itself and raises ``BAD_SIGNATURE`` at its
-height as before. The pool can therefore only save work, never accept a signature the fold
-would refuse.
+private ``_settle``, the only code that may fill those caches without computing them); any other
+is left alone, so the fold checks it itself and raises ``BAD_SIGNATURE`` at its height as before.
+The pool can therefore only save work, never accept a signature the fold would refuse.
 
-The pool starts with the first full chunk: a chain shorter than ``chunk_txs`` is folded as is.
-An error from ``blocks`` listed in ``defer`` is raised only after the blocks read before it have
-been yielded, so the consumer still meets the first bad block in chain order.
+Stored bytes (an audit). A transaction parsed by
+:meth:`~vc_core.ledger.tx.Transaction.from_stored` carries the bytes it was read from and the
+hash stored beside them. Its job is those bytes: the worker checks that they are their own JCS
+(RFC 8785) and hash to the stored hash, then verifies the signatures over them, so the main
+process neither re-serializes nor re-hashes what a worker checked: on success it takes the
+stored bytes as the transaction's canonical bytes and the stored hash as its hash. That is
+exact, not trusted: ``from_stored`` has checked that the model gives back the very JSON value
+the bytes hold, and the worker that those bytes are that value's JCS, so they ARE
+``jcs(model dump)``, what :attr:`~vc_core.ledger.tx.Transaction.canonical_bytes` would compute.
+Stored bytes that are not (not canonical, or not hashing to their stored hash) stop the chain
+at their block with ``STORED_BLOCK_INVALID``, in chain order.
+
+The pool starts with the first full chunk: a shorter chain (or the tail of one) is checked the
+same way in this process. An error from ``blocks`` listed in ``defer`` is raised only after the
+blocks read before it have been yielded, so the consumer still meets the first bad block in
+chain order.
 
 Example:
     >>> from datetime import UTC, datetime
@@ -27,6 +39,7 @@ Example:
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 from collections import deque
@@ -37,15 +50,27 @@ from typing import Any
 from vc_core.canon.jcs import jcs
 from vc_core.errors import MalformedError, ProofError, VCError
 from vc_core.ledger.blocks import Block
+from vc_core.ledger.errors import ChainCode, ChainError
 from vc_core.ledger.sigs import decode_signature, public_key
-from vc_core.ledger.tx import Transaction
+from vc_core.ledger.tx import Transaction, stored_claim
 
-# A job is a transaction's canonical bytes (JCS of the signed transaction, which the caller has
-# computed for its hash anyway). The worker re-derives the signed bytes from them: JCS output
-# parses back to the same JSON data, and JCS depends on that data alone, so the JCS of the parsed
-# value without ``signatures`` is exactly :attr:`Transaction.signing_bytes` (the JCS of the dump
-# without ``signatures``), and the signatures are exactly ``tx.signatures``.
-Job = bytes
+Job = tuple[bytes, str | None]
+"""A transaction's bytes, and the hex SHA-256 they must hash to when they are stored bytes.
+
+Without a hash the bytes are :attr:`Transaction.canonical_bytes` (this process's own JCS). With
+one they are the stored bytes a transaction was parsed from, which must be canonical themselves.
+Either way the worker re-derives the signed bytes from them: JCS output parses back to the same
+JSON data, and JCS depends on that data alone, so the JCS of the parsed value without
+``signatures`` is exactly :attr:`Transaction.signing_bytes`, and the signatures are exactly
+``tx.signatures``.
+"""
+
+OK = 0
+"""The bytes are good and every signature verifies."""
+BAD_SIGNATURE = 1
+"""The bytes are good; some signature is missing, malformed or does not verify."""
+BAD_BYTES = 2
+"""The bytes are not JSON, not their own JCS, or do not hash to the stored hash."""
 
 
 def _signatures(value: dict[str, Any]) -> list[tuple[str, str]] | None:
@@ -63,51 +88,119 @@ def _signatures(value: dict[str, Any]) -> list[tuple[str, str]] | None:
     return pairs
 
 
-def _all_verify(signed: bytes) -> bool:
-    """Whether the transaction has signatures and every one verifies over its signed bytes."""
+def _value(job: Job) -> dict[str, Any] | None:
+    """The JSON object the job's bytes hold; ``None`` if they are not one, or, for stored
+    bytes, if they do not hash to the stored hash or are not that object's JCS."""
+    data, stored_hash = job
+    if stored_hash is not None and hashlib.sha256(data).hexdigest() != stored_hash:
+        return None
     try:
-        value = json.loads(signed)
-    except (json.JSONDecodeError, UnicodeDecodeError):
-        return False
-    pairs = _signatures(value) if isinstance(value, dict) else None
-    if pairs is None:
-        return False
+        value = json.loads(data)
+        if not isinstance(value, dict):
+            return None
+        if stored_hash is not None and jcs(value) != data:
+            return None
+    except (json.JSONDecodeError, UnicodeDecodeError, MalformedError):
+        return None
+    return value
+
+
+def _signed_bytes(data: bytes, value: dict[str, Any], entries: list[Any]) -> bytes:
+    """``jcs(value)``, where ``data`` is the JCS of ``value`` plus ``"signatures": entries``.
+
+    JCS writes an object's members sorted by name, each once, so dropping that member's bytes
+    (and the comma before it) from ``data`` leaves exactly ``jcs(value)``, without writing it
+    again. The member is found from the end: when every member named after ``signatures`` is a
+    string (a transaction's ``time`` and ``type``), nothing after the member can hold the text
+    ``,"signatures":`` (a quote inside a JSON string is always escaped), and the entries
+    themselves cannot (each is exactly ``{signature, signer}`` with string values). Otherwise,
+    or when the bytes found are not the member's, the JCS is written.
+    """
+    if all(type(v) is str for k, v in value.items() if k > "signatures"):
+        cut = data.rfind(b',"signatures":')
+        member = b',"signatures":' + jcs(entries)
+        if cut > 0 and data.startswith(member, cut):
+            return data[:cut] + data[cut + len(member) :]
+    return jcs(value)
+
+
+def _check(job: Job) -> int:
+    """:data:`OK`, :data:`BAD_SIGNATURE` or :data:`BAD_BYTES` for one job."""
+    value = _value(job)
+    if value is None:
+        return BAD_BYTES
+    entries = value.get("signatures")
+    pairs = _signatures(value)
+    if pairs is None or not isinstance(entries, list):
+        return BAD_SIGNATURE
     try:
-        message = jcs(value)
+        message = _signed_bytes(job[0], value, entries)
         for signer, signature in pairs:
             public_key(signer).verify(message, decode_signature(signature))
     except (MalformedError, ProofError):
-        return False
-    return True
+        return BAD_SIGNATURE
+    return OK
 
 
-def check_jobs(jobs: Sequence[Job]) -> list[bool]:
-    """For each job, whether it has signatures and every one verifies (runs in a worker)."""
-    return [_all_verify(job) for job in jobs]
+def check_jobs(jobs: Sequence[Job]) -> bytes:
+    """One code per job (:data:`OK`, :data:`BAD_SIGNATURE`, :data:`BAD_BYTES`); runs in a worker."""
+    return bytes(_check(job) for job in jobs)
 
 
 def default_workers() -> int:
-    """One fewer than the CPUs this process may use, at least one."""
-    return max(1, len(os.sched_getaffinity(0)) - 1)
+    """As many workers as the CPUs this process may use.
 
-
-def _mark_signatures_verified(tx: Transaction) -> None:
-    """Record that every signature on ``tx`` verifies, so the fold does not check them again.
-
-    Only for transactions a worker has checked, each of ``tx.signatures`` over exactly
-    ``tx.signing_bytes`` (see ``Job``). It fills the cache a first
-    :func:`~vc_core.ledger.tx.verify_signatures` fills; a transaction with no signature still
-    fails, since that is checked before the cache is read.
+    The main process parses and folds while they verify; it waits on them whenever it is
+    ahead, so on 2 cores two workers and the fold share the cores instead of one core idling
+    whenever the slower side waits.
     """
-    tx.__dict__["_bad_signer"] = None
+    return max(1, len(os.sched_getaffinity(0)))
 
 
-def _settle(chunk: list[Block], future: Future[list[bool]]) -> list[Block]:
-    txs = [tx for block in chunk for tx in block.transactions]
-    for tx, ok in zip(txs, future.result(), strict=True):
-        if ok:
-            _mark_signatures_verified(tx)
-    return chunk
+def _job(tx: Transaction) -> Job:
+    claim = stored_claim(tx)
+    return claim if claim is not None else (tx.canonical_bytes, None)
+
+
+def _settle(chunk: list[Block], codes: bytes | None) -> Generator[Block, None, None]:
+    """Fill the caches the workers' answers allow, and yield the blocks in order.
+
+    With ``codes`` None (no pool) the stored bytes are checked here, one transaction at a time,
+    and other transactions are left to the fold. A block holding stored bytes that fail their
+    check raises ``STORED_BLOCK_INVALID`` at its height, after the blocks before it.
+    """
+    position = 0
+    for block in chunk:
+        for tx in block.transactions:
+            claim = stored_claim(tx)
+            if codes is not None:
+                code = codes[position]
+                position += 1
+            elif claim is not None:
+                code = _check(claim)
+            else:
+                continue
+            if claim is not None:
+                data, stored_hash = claim
+                if code == BAD_BYTES:
+                    raise ChainError(
+                        f"stored transaction {stored_hash} does not match its bytes",
+                        code=ChainCode.STORED_BLOCK_INVALID,
+                        height=block.height,
+                    )
+                # The caches ``canonical_bytes`` and ``hash`` would compute (see the module).
+                tx.__dict__["canonical_bytes"] = data
+                tx.__dict__["hash"] = stored_hash
+            if code == OK:
+                # Every one of ``tx.signatures`` verified over exactly ``tx.signing_bytes``
+                # (see ``Job``); a transaction with no signature never gets here (it fails
+                # before the cache is read anyway).
+                tx.__dict__["_bad_signer"] = None
+        yield block
+
+
+def _jobs(chunk: list[Block]) -> list[Job]:
+    return [_job(tx) for block in chunk for tx in block.transactions]
 
 
 def preverified(
@@ -118,19 +211,21 @@ def preverified(
     ahead: int = 4,
     defer: tuple[type[BaseException], ...] = (VCError,),
 ) -> Generator[Block, None, None]:
-    """``blocks`` in order, their transactions' signatures checked by ``workers`` processes.
+    """``blocks`` in order, their transactions checked by ``workers`` processes.
 
     Args:
         blocks: the blocks to fold, in chain order (read lazily, up to ``ahead`` chunks early).
-        workers: worker processes; by default one fewer than the CPUs (at least one), since
-            this process parses and folds meanwhile, and it is the slower side: on 2 cores a
-            third busy process only takes time from the fold.
-        chunk_txs: transactions per job sent to a worker; a chain with fewer never starts one.
+        workers: worker processes; by default :func:`default_workers`.
+        chunk_txs: transactions per job sent to a worker; a chain with fewer never starts one
+            (its transactions are checked in this process).
         ahead: chunks in flight before the oldest is waited for.
         defer: errors of ``blocks`` raised only once the blocks before them are yielded.
+
+    Raises:
+        ChainError: ``STORED_BLOCK_INVALID`` for a block whose stored bytes fail (see above).
     """
     pool: ProcessPoolExecutor | None = None
-    pending: deque[tuple[list[Block], Future[list[bool]]]] = deque()
+    pending: deque[tuple[list[Block], Future[bytes]]] = deque()
     chunk: list[Block] = []
     size = 0
     source = iter(blocks)
@@ -140,10 +235,10 @@ def preverified(
                 block = next(source, None)
             except defer:
                 # A later block failed to read: the ones before it may fail first.
-                for done in pending:
-                    yield from _settle(*done)
+                for done, future in pending:
+                    yield from _settle(done, future.result())
                 pending.clear()
-                yield from chunk
+                yield from _settle(chunk, None)
                 raise
             if block is None:
                 break
@@ -153,14 +248,15 @@ def preverified(
                 continue
             if pool is None:
                 pool = ProcessPoolExecutor(max_workers=workers or default_workers())
-            jobs = [tx.canonical_bytes for b in chunk for tx in b.transactions]
-            pending.append((chunk, pool.submit(check_jobs, jobs)))
+            pending.append((chunk, pool.submit(check_jobs, _jobs(chunk))))
             chunk, size = [], 0
             while len(pending) > ahead:
-                yield from _settle(*pending.popleft())
+                done, future = pending.popleft()
+                yield from _settle(done, future.result())
         while pending:
-            yield from _settle(*pending.popleft())
-        yield from chunk
+            done, future = pending.popleft()
+            yield from _settle(done, future.result())
+        yield from _settle(chunk, None)
     finally:
         if pool is not None:
             pool.shutdown(wait=True, cancel_futures=True)

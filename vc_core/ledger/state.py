@@ -53,7 +53,7 @@ def status_keys(
     return keys
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class LedgerState:
     """Everything the chain says, as of its last applied transaction (immutable).
 
@@ -85,11 +85,14 @@ class LedgerState:
 
         Faster than ``dataclasses.replace``, which the fold would call twice per transaction.
         """
+        if not changes.keys() <= _FIELD_SET:
+            raise TypeError(f"LedgerState has no field {next(iter(changes.keys() - _FIELD_SET))!r}")
         new = object.__new__(LedgerState)
-        for name in _FIELD_NAMES:
-            object.__setattr__(new, name, changes.pop(name, getattr(self, name)))
-        if changes:
-            raise TypeError(f"LedgerState has no field {next(iter(changes))!r}")
+        # Straight into the instance dict: ``__setattr__`` refuses (the state is frozen), and
+        # one dict copy is a tenth of setting thirteen fields one by one.
+        attrs = new.__dict__
+        attrs.update(self.__dict__)
+        attrs.update(changes)
         return new
 
     # Queries -------------------------------------------------------------------------------
@@ -102,12 +105,11 @@ class LedgerState:
         """Every accreditation change of ``office``, in ledger order (empty if unknown)."""
         return self.offices.get(office, ())
 
-    def accreditation(self, office: str, at: datetime) -> Accreditation | None:
-        """The office's accreditation as it stood at ``at``; ``None`` if not accredited by then.
-
-        Changes count from their transaction time. A withdrawn or suspended office is returned
-        with that ``state``; the window is reported, not applied (see ``allows_issuing``).
-        """
+    def accreditation_entries(
+        self, office: str, at: datetime
+    ) -> tuple[AccreditationEntry, AccreditationEntry] | None:
+        """The office's last accreditation by ``at`` and its last change by then (any kind);
+        ``None`` if not accredited by then (the parts of :meth:`accreditation`)."""
         terms: AccreditationEntry | None = None
         last: AccreditationEntry | None = None
         for entry in self.offices.get(office, ()):
@@ -118,6 +120,19 @@ class LedgerState:
             last = entry
         if terms is None or terms.terms is None or last is None:
             return None
+        return terms, last
+
+    def accreditation(self, office: str, at: datetime) -> Accreditation | None:
+        """The office's accreditation as it stood at ``at``; ``None`` if not accredited by then.
+
+        Changes count from their transaction time. A withdrawn or suspended office is returned
+        with that ``state``; the window is reported, not applied (see ``allows_issuing``).
+        """
+        found = self.accreditation_entries(office, at)
+        if found is None:
+            return None
+        terms, last = found
+        assert terms.terms is not None  # accreditation_entries returns accreditations only
         state: AccreditationState = _STATE_AFTER[last.kind]
         # Every value below was validated when its transaction was parsed.
         return Accreditation.model_construct(
@@ -200,4 +215,4 @@ _STATE_AFTER: dict[str, AccreditationState] = {
     "suspend": "suspended",
     "withdraw": "withdrawn",
 }
-_FIELD_NAMES = tuple(f.name for f in fields(LedgerState))
+_FIELD_SET = frozenset(f.name for f in fields(LedgerState))

@@ -144,6 +144,38 @@ class Transaction(LedgerModel):
             raise MalformedError("a transaction must be JSON", code=JsonCode.NOT_JSON) from exc
         return cls.from_dict(data)
 
+    @classmethod
+    def from_stored(cls, data: bytes, stored_hash: str) -> Transaction:
+        """Parse a transaction from the bytes a chain stores for it, and the hash stored beside.
+
+        The model must give back exactly the JSON value the bytes hold (so times in their one
+        form, signatures sorted, no ``null`` members), which makes the JCS of that value the
+        transaction's canonical bytes. Whether the bytes ARE that JCS and hash to
+        ``stored_hash`` is left to :func:`~vc_core.ledger.sigpool.preverified`, which checks it
+        (in a worker, beside the signatures) before the fold sees the transaction.
+
+        Raises:
+            MalformedError: as :meth:`from_json`, or ``MALFORMED_TRANSACTION`` when the bytes
+                hold another value than the model's own (its ``field`` is ``"stored"``).
+        """
+        try:
+            value = json.loads(data)
+        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            raise MalformedError("a transaction must be JSON", code=JsonCode.NOT_JSON) from exc
+        tx = cls.from_dict(value)
+        # Python's == is JSON equality here: JSON types map one-to-one onto dict, list, str,
+        # int, float, bool and None, and no ledger model has a bool or float field, nor a
+        # lax int (tests/unit/vc_core/ledger/test_stored.py checks this), so True == 1 and
+        # 1.0 == 1 cannot hide a difference.
+        if tx._value != value:
+            raise MalformedError(
+                "the stored transaction is not in its one serialized form",
+                code=LedgerFormCode.MALFORMED_TRANSACTION,
+                field="stored",
+            )
+        tx.__dict__["_stored"] = (data, stored_hash)
+        return tx
+
     def to_dict(self) -> dict[str, Any]:
         """The JSON value of the signed transaction (the one serialized form)."""
         return self.model_dump(**_DUMP)
@@ -197,6 +229,12 @@ class Transaction(LedgerModel):
     def signers(self) -> tuple[str, ...]:
         """The signers' Multikeys, sorted."""
         return tuple(s.signer for s in self.signatures)
+
+
+def stored_claim(tx: Transaction) -> tuple[bytes, str] | None:
+    """The stored bytes and hash ``tx`` was parsed from (:meth:`Transaction.from_stored`)."""
+    claim: tuple[bytes, str] | None = tx.__dict__.get("_stored")
+    return claim
 
 
 def unsigned_tx(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Iterator
 from datetime import timedelta
@@ -13,7 +14,7 @@ from vc_core.canon.jcs import jcs
 from vc_core.errors import MalformedError
 from vc_core.keys import KeyPair
 from vc_core.ledger import Block, ChainError, RuleCode, Transaction, extend, make_block, replay
-from vc_core.ledger.sigpool import check_jobs, preverified
+from vc_core.ledger.sigpool import BAD_BYTES, BAD_SIGNATURE, OK, check_jobs, preverified
 from vc_core.ledger.sigs import encode_signature
 from vc_core.ledger.tx import TxSignature
 
@@ -124,11 +125,27 @@ def test_check_jobs_needs_every_signature_to_verify(world: World) -> None:
         forged.canonical_bytes,
         unsigned.canonical_bytes,
         one_forged.canonical_bytes,
-        b"not json",
-        b"[]",
         good.canonical_bytes.replace(b'"signer"', b'"signer2"'),
     ]
-    assert check_jobs(jobs) == [True, True, False, False, False, False, False, False]
+    assert check_jobs([(j, None) for j in jobs]) == bytes([OK, OK] + [BAD_SIGNATURE] * 4)
+    assert check_jobs([(b"not json", None), (b"[]", None)]) == bytes([BAD_BYTES] * 2)
+
+
+def test_stored_bytes_must_be_canonical_and_hash_to_the_stored_hash(world: World) -> None:
+    good = world.anchor(1, "aa" * 32)
+    data = good.canonical_bytes
+    spaced = data.replace(b'","', b'", "', 1)  # the same value, not its JCS
+    reordered = json.dumps(json.loads(data)).encode()  # keys unsorted, spaces
+    assert check_jobs([(data, good.hash)]) == bytes([OK])
+    assert check_jobs([(data, "00" * 32)]) == bytes([BAD_BYTES])
+    for other in (spaced, reordered):
+        assert check_jobs([(other, _sha(other))]) == bytes([BAD_BYTES])
+    forged = _forged(world.anchor(2, "bb" * 32), world.office_key)
+    assert check_jobs([(forged.canonical_bytes, forged.hash)]) == bytes([BAD_SIGNATURE])
+
+
+def _sha(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
 
 
 def test_the_worker_derives_exactly_the_signing_bytes(world: World) -> None:
