@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 import nacl.signing
@@ -33,6 +34,13 @@ def encode_public_multikey(public_key: bytes) -> str:
 
 def decode_public_multikey(value: str, *, field: str = "publicKeyMultibase") -> bytes:
     """Raw 32 bytes of a ``z6Mk…`` Multikey; any other multicodec header is an error."""
+    return _decode_public_multikey(value, field)
+
+
+@lru_cache(maxsize=4096)
+def _decode_public_multikey(value: str, field: str) -> bytes:
+    # Cached: the same few issuer keys are decoded on every verification, and the answer (or
+    # the error, which is not cached) depends on the string alone.
     raw = primitives.multibase_decode(value, field=field)
     if raw[:2] != primitives.ED25519_PUB_PREFIX:
         raise MalformedError(

@@ -52,12 +52,25 @@ class _Wire(BaseModel):
 
     @classmethod
     def from_dict(cls, data: Any) -> Self:
+        return cls._validate(data, copied=True)
+
+    @classmethod
+    def read(cls, data: Any) -> Self:
+        """:meth:`from_dict` without its defensive deep copy (a third of its time).
+
+        The model then shares the input's nested values (the extra properties), so it is for a
+        caller that reads it and drops it while the input stays unchanged: a verification step.
+        """
+        return cls._validate(data, copied=False)
+
+    @classmethod
+    def _validate(cls, data: Any, *, copied: bool) -> Self:
         if not isinstance(data, dict):
             raise MalformedError(
                 f"{cls.__name__} must be a JSON object", code=JsonCode.NOT_AN_OBJECT
             )
         try:
-            return cls.model_validate(copy.deepcopy(data))
+            return cls.model_validate(copy.deepcopy(data) if copied else data)
         except ValidationError as exc:
             first = exc.errors()[0]
             where = ".".join(str(p) for p in first["loc"]) or cls.__name__

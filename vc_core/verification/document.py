@@ -90,7 +90,8 @@ def structure_step(document: Mapping[str, Any], at: datetime) -> tuple[StepResul
     ``at`` is the day a resident ID's date of birth must not be after.
     """
     try:
-        credential = Credential.from_dict(document)
+        # Read and dropped within this step: no copy of the document is needed.
+        credential = Credential.read(document)
         issuer = credential.issuer_id
         valid_from, valid_until = credential.valid_from, credential.valid_until
     except VCError as exc:
