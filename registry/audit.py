@@ -42,7 +42,7 @@ from vc_core.ledger import (
     replay_steps,
     verify_checkpoint,
 )
-from vc_core.ledger.errors import LookupCode
+from vc_core.ledger.errors import LedgerRuleError, LookupCode
 from vc_core.ledger.replay import gc_paused
 
 
@@ -108,7 +108,8 @@ def _rebuild(stored: store.StoredBlock) -> Block:
             Transaction.from_stored(body, tx_hash)
             for body, tx_hash in zip(stored.tx_bodies, stored.tx_hashes, strict=True)
         )
-    except MalformedError as exc:
+    except (MalformedError, LedgerRuleError) as exc:
+        # LedgerRuleError: a ``type`` this ledger does not know (a changed byte can make one).
         raise _bad(h, f"the stored bytes do not parse: {exc.message}") from exc
     if header.height != h or header.hash != stored.hash:
         raise _bad(h, "the stored height or hash does not match the header bytes")

@@ -301,3 +301,16 @@ def test_one_flipped_byte_anywhere_in_any_signed_transaction_fails_at_its_height
         where = f"seed {seed} trial {trial}: block {height} tx {position} byte {at} ^ {mask}"
         assert not report.ok, where
         assert report.first_bad_height == height, (where, report.lines())
+
+
+def test_a_changed_transaction_type_fails_at_its_height(chain: Chain) -> None:
+    """A byte that makes the ``type`` unknown (or its name another) is a bad block, not a crash."""
+    db = _build(chain)
+    rows = [r for r in _tx_rows(db) if r[0] == TAMPERED_HEIGHT]
+    height, position, body = rows[0]
+    for changed in (body.replace(b'"type":', b'"typf":'), body.replace(b'"anchor"', b'"anchoz"')):
+        _write_tx(db, height, position, changed, rehash=False)
+        engine = make_engine(db)
+        report = audit(engine, genesis_hash=chain.genesis_hash)
+        engine.dispose()
+        assert not report.ok and report.first_bad_height == TAMPERED_HEIGHT, report.lines()
