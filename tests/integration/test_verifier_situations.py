@@ -297,6 +297,8 @@ def test_every_failure_code_from_real_situations(tmp_path: Path) -> None:
                 [DRIVER, DEED],
                 ISSUER_ANCHOR_WORKER="false",
                 ISSUER_ACCREDITATION_CHECK="false",
+                # One operator issues deeds alone here: dual control is tested with the deeds.
+                ISSUER_APPROVALS_BY_TYPE=json.dumps({DEED: 1}),
             ),
         )
         # The three services start side by side (each waits for its own health check).
