@@ -40,6 +40,7 @@ import asyncio
 import hashlib
 import os
 import random
+import resource
 import statistics
 import sys
 import tempfile
@@ -222,15 +223,32 @@ def bench_inprocess(folder: Path, writers: int, per_writer: int) -> None:
     )
 
 
+def _cpu() -> float:
+    """CPU seconds of this process and of its finished children (the worker pools)."""
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
 def bench_audit(db: Path, runs: int = 1) -> None:
     """Full audits and all-core raw verify, interleaved (raw, audit, raw, audit, …) so both see
-    the same load on a shared machine; medians of each, and the median of the per-pair ratios."""
-    rates, raws, ratios = [], [], []
+    the same load on a shared machine; medians of each, and the median of the per-pair ratios.
+
+    Also the CPU time each costs (this process and its worker processes, from ``getrusage``),
+    per transaction and per raw verification: on a busy machine the wall-clock rates say how
+    much of the cores the run got, the CPU costs what the work takes; ``cores / CPU cost`` is
+    what an idle machine would do if the work spreads over every core.
+    """
+    rates, raws, ratios, cpu_tx, cpu_raw = [], [], [], [], []
     report = None
     for _ in range(runs):
-        raw = raw_verify_rate()
+        before = _cpu()
+        raw, verified = raw_verify_rate()
+        cpu_raw.append((_cpu() - before) / verified)
         engine = make_engine(db)
+        before = _cpu()
         report = audit(engine)
+        cpu_tx.append((_cpu() - before) / report.transactions)
         engine.dispose()
         if not report.ok:
             raise SystemExit("\n".join(report.lines()))
@@ -239,16 +257,23 @@ def bench_audit(db: Path, runs: int = 1) -> None:
         raws.append(raw)
         ratios.append(rate / raw)
     assert report is not None
+    cores = len(os.sched_getaffinity(0))
     listed = ", ".join(f"{r:,.0f}" for r in rates)
     print(
         f"[2] full audit: {report.transactions:,} txs, median {statistics.median(rates):,.0f} "
         f"tx/s of {runs} ({listed})  (target ≥ 14,000 on 2 cores)"
     )
     print(
-        f"[2] raw Ed25519 verify on all {os.cpu_count()} cores, same run, interleaved: median "
+        f"[2] raw Ed25519 verify on all {cores} cores, same run, interleaved: median "
         f"{statistics.median(raws):,.0f}/s ({', '.join(f'{r:,.0f}' for r in raws)}); "
         f"full audit / raw verify: median {statistics.median(ratios):.2f} "
         f"({', '.join(f'{r:.2f}' for r in ratios)})"
+    )
+    tx_us, raw_us = statistics.median(cpu_tx) * 1e6, statistics.median(cpu_raw) * 1e6
+    print(
+        f"[2] CPU cost (all processes): {tx_us:.1f} µs per audited tx, {raw_us:.1f} µs per raw "
+        f"verify (medians); CPU-bound on {cores} idle cores: audit {cores / tx_us * 1e6:,.0f} "
+        f"tx/s, raw verify {cores / raw_us * 1e6:,.0f}/s (a projection, not a measurement)"
     )
 
 
@@ -261,14 +286,16 @@ def _verify_many(count: int) -> int:
     return count
 
 
-def raw_verify_rate(per_core: int = 10_000) -> float:
-    """Ed25519 verifications per second on every core at once (one process per core)."""
+def raw_verify_rate(per_core: int = 10_000) -> tuple[float, int]:
+    """Ed25519 verifications per second on every core at once (one process per core), and how
+    many verifications the processes made in all."""
     cores = os.cpu_count() or 1
     with ProcessPoolExecutor(cores) as pool:
-        list(pool.map(_verify_many, [100] * cores))  # start the workers first
+        warm = sum(pool.map(_verify_many, [100] * cores))  # start the workers first
         started = time.perf_counter()
         done = sum(pool.map(_verify_many, [per_core] * cores))
-    return done / (time.perf_counter() - started)
+        elapsed = time.perf_counter() - started
+    return done / elapsed, done + warm
 
 
 def bench_incremental(db: Path, writers: int) -> None:
