@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 import typer
 from typer.core import TyperGroup
 
-from ecert.commands import credential, demo, key
+from ecert.commands import credential, demo, key, receipt
 from ecert.commands import verify as verify_cmd
 from issuer import cli as issuer_cli
 from registry import cli as registry_cli
@@ -68,6 +68,7 @@ app.add_typer(office_app, name="office")
 app.add_typer(replica_app, name="replica")
 app.add_typer(issuer_cli.app, name="issuer")
 app.add_typer(verifier_cli.app, name="verifier")
+app.add_typer(receipt.app, name="receipt")
 app.command("demo")(demo.demo)
 app.command("verify")(verify_cmd.verify)
 

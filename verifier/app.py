@@ -9,7 +9,9 @@ network: they read the replica as it stands.
 verify from the trusted genesis is one line and an exit code, before any server runs) and hands
 it over as ``opened``: the app closes it on shutdown. A test may lend its own ``replica``
 instead (the app then never closes it; it syncs it only if registry URLs are set) and its own
-``clock``.
+``clock``. ``receipt_key`` signs the receipts (:mod:`verifier.receipts`); ``serve`` and
+:func:`app_from_env` pass the sealed key from the data dir, and an app made without one (a
+test's) signs with a key made for its lifetime.
 
 Example:
     >>> from verifier.config import Settings
@@ -28,13 +30,16 @@ from datetime import UTC, datetime
 from fastapi import FastAPI
 
 from vc_core.errors import MalformedError
+from vc_core.keys import KeyPair
+from vc_core.keystore import KdfLimits
 from vc_core.ledger import ChainError
 from vc_core.replica import Replica
 from verifier import problems
 from verifier.config import Settings, get_settings
 from verifier.db import make_engine
 from verifier.oid4vp.signer import RequestSigner, load_signer
-from verifier.routers import credentials, health, oid4vp, presentations
+from verifier.receipts import ReceiptSigner, load_or_init_key, passphrase_from
+from verifier.routers import credentials, health, oid4vp, presentations, web
 from verifier.service import Checker
 from verifier.sync import ReplicaSync
 
@@ -50,6 +55,7 @@ def create_app(
     opened: Replica | None = None,
     clock: Callable[[], datetime] = _now,
     signer: RequestSigner | None = None,
+    receipt_key: KeyPair | None = None,
 ) -> FastAPI:
     """The verifier's FastAPI app for ``settings`` (see the module docstring)."""
 
@@ -69,6 +75,7 @@ def create_app(
         app.state.engine, app.state.replica, app.state.syncer = engine, used, syncer
         app.state.checker = Checker(used, settings.genesis_hash, settings.policy)
         app.state.request_signer = signer or load_signer(settings)
+        app.state.receipts = ReceiptSigner(signing_key, settings.genesis_hash, used)
         stop = asyncio.Event()
         task = None
         if syncer is not None:
@@ -85,6 +92,7 @@ def create_app(
                 owned.close()
             engine.dispose()
 
+    signing_key = receipt_key or KeyPair.generate()
     app = FastAPI(title="ecert verifier", lifespan=lifespan)
     app.state.settings = settings
     app.state.clock = clock
@@ -93,6 +101,7 @@ def create_app(
     app.include_router(presentations.router)
     app.include_router(health.router)
     app.include_router(oid4vp.router)
+    app.include_router(web.router)
     app.add_middleware(problems.BodyLimit, max_bytes=settings.max_body_bytes)
     return app
 
@@ -124,4 +133,17 @@ def open_replica(settings: Settings) -> Replica:
 
 def app_from_env() -> FastAPI:
     """``uvicorn verifier.app:app_from_env --factory``: settings from ``VERIFIER_*``."""
-    return create_app(get_settings())
+    settings = get_settings()
+    return create_app(settings, receipt_key=receipt_key_of(settings))
+
+
+def receipt_key_of(settings: Settings) -> KeyPair:
+    """The sealed receipt key of the data dir, made at the first start (see
+    :mod:`verifier.receipts`).
+
+    Raises:
+        MalformedError: no passphrase, a wrong one, an unknown KDF strength.
+    """
+    passphrase = passphrase_from(settings.passphrase_file)
+    limits = KdfLimits.preset(settings.key_kdf)
+    return load_or_init_key(settings.receipt_key_file, passphrase, limits)

@@ -1,4 +1,4 @@
-"""Operator commands: ``ecert verifier serve``.
+"""Operator commands: ``ecert verifier init`` and ``ecert verifier serve``.
 
 Every option falls back to its ``VERIFIER_*`` environment variable (see
 :mod:`verifier.config`), so a deployment may configure the service either way. Commands raise
@@ -8,6 +8,7 @@ Every option falls back to its ``VERIFIER_*`` environment variable (see
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 from typing import Annotated, Any
@@ -68,11 +69,19 @@ def serve(
     ] = None,
     host: Annotated[str | None, typer.Option("--host")] = None,
     port: Annotated[int | None, typer.Option("--port")] = None,
+    passphrase_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--passphrase-file",
+            help="File whose first line unlocks the receipt key (else $VERIFIER_PASSPHRASE).",
+        ),
+    ] = None,
 ) -> None:
-    """Open the replica, sync it in the background, and serve the verifier API."""
+    """Open the replica, sync it in the background, and serve the verifier API and the clerk's
+    page at /. The receipt key is unsealed first (made at the first start)."""
     import uvicorn
 
-    from verifier.app import create_app, open_replica
+    from verifier.app import create_app, open_replica, receipt_key_of
     from verifier.oid4vp.signer import load_signer
 
     settings = _settings(
@@ -84,17 +93,23 @@ def serve(
         sync_interval_s=sync_interval,
         host=host,
         port=port,
+        passphrase_file=passphrase_file,
     )
     opened = open_replica(settings)
-    # A wrong passphrase for the request-signing key is one line and exit 2, before serving.
-    signer = load_signer(settings)
+    try:
+        # A wrong passphrase for either key is one line and exit 2, before serving.
+        signer = load_signer(settings)
+        receipt_key = receipt_key_of(settings)
+    except BaseException:
+        opened.close()
+        raise
     typer.echo(
         f"verifying against chain {settings.genesis_hash[:16]}… from "
         f"{', '.join(settings.registry_urls) or 'no registry (replica as it stands)'}",
         err=True,
     )
     uvicorn.run(
-        create_app(settings, opened=opened, signer=signer),
+        create_app(settings, opened=opened, signer=signer, receipt_key=receipt_key),
         host=settings.host,
         port=settings.port,
         log_level="warning",
@@ -111,6 +126,36 @@ def api_key() -> None:
     key, digest = new_api_key()
     typer.echo(f"key:  {key}")
     typer.echo(f"hash: {digest}")
+
+
+@app.command()
+def init(
+    *,
+    data_dir: Annotated[
+        Path | None, typer.Option("--data-dir", help="Where the receipt key is sealed.")
+    ] = None,
+    passphrase_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--passphrase-file",
+            help="File whose first line seals the receipt key (else $VERIFIER_PASSPHRASE).",
+        ),
+    ] = None,
+    kdf: Annotated[
+        str, typer.Option("--kdf", help="argon2id strength: interactive, moderate, sensitive.")
+    ] = "moderate",
+) -> None:
+    """Make the verifier's receipt key, sealed in the data dir; print its did:key."""
+    from vc_core.did import did_key
+    from vc_core.keystore import KdfLimits
+    from verifier.config import RECEIPT_KEY_FILE
+    from verifier.receipts import init_key, passphrase_from
+
+    folder = data_dir or Path(os.environ.get("VERIFIER_DATA_DIR", "verifier-data"))
+    path = folder / RECEIPT_KEY_FILE
+    limits = KdfLimits.preset(kdf)
+    pair = init_key(path, passphrase_from(passphrase_file), limits)
+    typer.echo(did_key(pair.public))
 
 
 def main() -> None:

@@ -26,6 +26,7 @@ from vc_core.verification import FreshnessPolicy
 
 REPLICA_FILE = "replica.sqlite"
 DB_FILE = "verifier.sqlite"
+RECEIPT_KEY_FILE = "receipt-key.json"
 
 
 class Settings(BaseSettings):
@@ -61,10 +62,19 @@ class Settings(BaseSettings):
     presentation_request_ttl_s: float = Field(default=300.0, gt=0, le=3600)
     request_key_file: Path | None = None
     request_key_passphrase_file: Path | None = None
+    # The receipt key (verifier.receipts): sealed in the data dir, its passphrase read from this
+    # file or VERIFIER_PASSPHRASE (never a setting); the argon2id strength for a new key.
+    receipt_key_path: Path | None = None
+    passphrase_file: Path | None = None
+    key_kdf: str = "moderate"
 
     @property
     def replica_file(self) -> Path:
         return self.replica_path or self.data_dir / REPLICA_FILE
+
+    @property
+    def receipt_key_file(self) -> Path:
+        return self.receipt_key_path or self.data_dir / RECEIPT_KEY_FILE
 
     @property
     def db_url(self) -> str:

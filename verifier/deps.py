@@ -18,6 +18,7 @@ from sqlmodel import Session
 from vc_core.errors import UnsupportedMediaTypeError
 from vc_core.jsonio import parse_object
 from verifier.config import Settings
+from verifier.receipts import ReceiptSigner
 from verifier.service import Checker
 
 
@@ -29,6 +30,11 @@ async def get_app_settings(request: Request) -> Settings:
 async def get_checker(request: Request) -> Checker:
     checker: Checker = request.app.state.checker
     return checker
+
+
+async def get_receipts(request: Request) -> ReceiptSigner:
+    receipts: ReceiptSigner = request.app.state.receipts
+    return receipts
 
 
 def get_session(request: Request) -> Iterator[Session]:
@@ -45,6 +51,7 @@ async def get_now(request: Request) -> datetime:
 
 SettingsDep = Annotated[Settings, Depends(get_app_settings)]
 CheckerDep = Annotated[Checker, Depends(get_checker)]
+ReceiptsDep = Annotated[ReceiptSigner, Depends(get_receipts)]
 SessionDep = Annotated[Session, Depends(get_session)]
 NowDep = Annotated[datetime, Depends(get_now)]
 

@@ -61,11 +61,14 @@ def verdict_response(
     message: str,
     malformed: bool = False,
     instance: str | None = None,
+    receipt: dict[str, Any] | None = None,
 ) -> JSONResponse:
-    """200/422 with ``report``; 400/503 problem details with ``report`` as a member."""
+    """200/422 with ``report``; 400/503 problem details with ``report`` as a member; a signed
+    ``receipt``, when given, is a top-level member of either."""
     status = verdict_status(verdict, malformed=malformed)
+    extra = {} if receipt is None else {"receipt": receipt}
     if status in (200, 422):
-        return JSONResponse(report, status_code=status)
+        return JSONResponse({**report, **extra}, status_code=status)
     error: VCError
     if malformed:
         error = MalformedError(message, code=code)
@@ -73,6 +76,7 @@ def verdict_response(
         error = RegistryError(message, code=code or "COULD_NOT_CHECK")
     body = problem_details(error, instance=instance)
     body["report"] = report
+    body.update(extra)
     return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON)
 
 

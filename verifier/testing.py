@@ -3,8 +3,10 @@
 The verifier is ``python -m verifier serve`` on 127.0.0.1 and a free port, configured by
 ``VERIFIER_*`` environment variables (genesis hash, registry URLs, data dir, …).
 :func:`running_verifier` waits until ``GET /health`` answers and stops the process (SIGTERM,
-then SIGKILL) on exit. The child's output goes to a log file in the data dir's parent, so tests
-can read it.
+then SIGKILL) on exit. Unless the caller sets ``VERIFIER_PASSPHRASE``, the receipt key is sealed
+beforehand under :data:`TEST_PASSPHRASE` with the cheapest argon2id settings (a test's start
+should not spend a second on key stretching); its DID is ``receipt_did``. The child's output
+goes to a log file in the data dir's parent, so tests can read it.
 
 Example (not run here: it starts a process)::
 
@@ -28,7 +30,13 @@ from pathlib import Path
 
 import httpx
 
+from vc_core.did import did_key
 from vc_core.errors import RegistryError
+from vc_core.keystore import KdfLimits, SealedKey
+from verifier.config import RECEIPT_KEY_FILE
+from verifier.receipts import PASSPHRASE_ENV, init_key
+
+TEST_PASSPHRASE = "verifier test passphrase, never logged"  # noqa: S105 (a test's, on purpose)
 
 
 def free_port() -> int:
@@ -45,6 +53,7 @@ class VerifierProcess:
     process: subprocess.Popen[bytes]
     url: str
     log_path: Path
+    receipt_did: str | None = None
 
     def stop(self) -> None:
         if self.process.poll() is None:
@@ -67,15 +76,33 @@ def start_verifier(
     data_dir.mkdir(parents=True, exist_ok=True)
     log_path = data_dir.parent / f"verifier-{port}.log"
     child_env = {**os.environ, **(env or {})}
+    receipt_did = None
+    if PASSPHRASE_ENV not in child_env:
+        child_env[PASSPHRASE_ENV] = TEST_PASSPHRASE
+        receipt_did = _test_key(data_dir / RECEIPT_KEY_FILE)
     cmd = [sys.executable, "-m", "verifier", "serve", "--data-dir", str(data_dir)]
     cmd += ["--port", str(port)]
     with log_path.open("ab") as log:
         process = subprocess.Popen(  # noqa: S603
             cmd, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=child_env
         )
-    verifier = VerifierProcess(process=process, url=f"http://127.0.0.1:{port}", log_path=log_path)
+    verifier = VerifierProcess(
+        process=process,
+        url=f"http://127.0.0.1:{port}",
+        log_path=log_path,
+        receipt_did=receipt_did,
+    )
     wait_ready(verifier)
     return verifier
+
+
+def _test_key(path: Path) -> str:
+    """The DID of the test receipt key at ``path``, sealed now when there is none."""
+    if path.exists():
+        pair = SealedKey.read(path).unseal(TEST_PASSPHRASE)
+    else:
+        pair = init_key(path, TEST_PASSPHRASE, KdfLimits.minimum())
+    return did_key(pair.public)
 
 
 def wait_ready(verifier: VerifierProcess, *, timeout_s: float = 30.0) -> None:

@@ -138,6 +138,7 @@ def _about(parsed: Parsed, subject: Subject | None, head: ViewHead | None) -> di
     return {
         "credential_id": ident if isinstance(ident, str) else None,
         "credential_type": subject.credential_type if subject is not None else None,
+        "region": subject.region if subject is not None else None,
         "chain": chain,
     }
 

@@ -128,6 +128,8 @@ class VerificationReport(BaseModel):
     as_of: datetime | None = None
     credential_id: str | None = None
     credential_type: str | None = None
+    # The subject's administrative division code (GB/T 2260), so a reader can name the region.
+    region: str | None = None
     chain: dict[str, Any] = {}
 
     @classmethod

@@ -15,13 +15,15 @@ from fastapi.responses import JSONResponse
 from vc_core.problems import problem_details
 from vc_core.verification import VerificationReport
 from verifier import service
-from verifier.deps import CheckerDep, JsonBodyDep, NowDep, SettingsDep
+from verifier.deps import CheckerDep, JsonBodyDep, NowDep, ReceiptsDep, SettingsDep
 from verifier.problems import verdict_response, verdict_status
 
 router = APIRouter(tags=["credentials"])
 
 
-def report_response(report: VerificationReport, *, instance: str) -> JSONResponse:
+def report_response(
+    report: VerificationReport, *, instance: str, receipt: dict[str, Any] | None = None
+) -> JSONResponse:
     """The response for one report (module docstring)."""
     code, message = service.headline(report)
     return verdict_response(
@@ -31,14 +33,16 @@ def report_response(report: VerificationReport, *, instance: str) -> JSONRespons
         message=message,
         malformed=report.malformed,
         instance=instance,
+        receipt=receipt,
     )
 
 
 @router.post("/credentials/verify")
 async def verify_credential(
-    body: JsonBodyDep, checker: CheckerDep, now: NowDep, request: Request
+    body: JsonBodyDep, checker: CheckerDep, receipts: ReceiptsDep, now: NowDep, request: Request
 ) -> JSONResponse:
     """Verify one credential (or offline bundle) against the replica: every step of DESIGN §5.
+    A report that ran past step 0 comes with its signed ``receipt``.
 
     Run on the event loop, not in the thread pool: one verification is a fraction of a
     millisecond of pure computation over the local replica (no network, no waiting), which holds
@@ -46,7 +50,10 @@ async def verify_credential(
     take long, stays in the pool (``verify_batch``).
     """
     report = service.verify(checker, body, now=now)
-    return report_response(report, instance=request.url.path)
+    receipt = None
+    if not report.malformed:
+        receipt = receipts.sign(service.report_json(report), as_of=report.as_of, now=now)
+    return report_response(report, instance=request.url.path, receipt=receipt)
 
 
 @router.post("/verify/batch")

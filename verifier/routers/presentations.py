@@ -21,6 +21,7 @@ from verifier.deps import (
     JsonBodyDep,
     NowDep,
     OptionalJsonBodyDep,
+    ReceiptsDep,
     SessionDep,
     SettingsDep,
 )
@@ -70,20 +71,27 @@ def verify(
     *,
     body: JsonBodyDep,
     checker: CheckerDep,
+    receipts: ReceiptsDep,
     session: SessionDep,
     settings: SettingsDep,
     now: NowDep,
     request: Request,
 ) -> JSONResponse:
     """Verify a holder's presentation and every credential in it (see
-    :mod:`verifier.presentations` for the steps and codes)."""
+    :mod:`verifier.presentations` for the steps and codes), with its signed ``receipt``."""
     report = verify_presentation(
         checker, session, body, now=now, max_presented=settings.max_presented
     )
+    answer = report.to_dict()
+    # The chain view of the presentation is its credentials' (one replica, one request).
+    chains = [c["chain"] for c in answer["credentials"] if c.get("chain")]
+    signed = {**answer, "chain": chains[0]} if chains else answer
+    as_of = next((r.as_of for r in report.credentials if r.as_of), None)
     return verdict_response(
-        report.to_dict(),
+        answer,
         report.verdict,
         code=report.code,
         message=report.message,
         instance=request.url.path,
+        receipt=receipts.sign(signed, as_of=as_of, now=now),
     )

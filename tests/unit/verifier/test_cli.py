@@ -26,6 +26,8 @@ def test_the_environment_configures_the_app(
     monkeypatch.setenv("VERIFIER_REGISTRY_URLS", json.dumps(["http://127.0.0.1:1"]))
     monkeypatch.setenv("VERIFIER_DATA_DIR", str(tmp_path))
     monkeypatch.setenv("VERIFIER_FRESHNESS_MAX_AGE_S", "60")
+    monkeypatch.setenv("VERIFIER_PASSPHRASE", "a unit test's receipt key passphrase")
+    monkeypatch.setenv("VERIFIER_KEY_KDF", "interactive")
     get_settings.cache_clear()
     try:
         app = app_from_env()
