@@ -40,7 +40,8 @@ def init_key(path: Path, passphrase: str, limits: KdfLimits) -> KeyPair:
     """Make a new receipt key and seal it at ``path`` (which must not exist yet).
 
     Raises:
-        MalformedError: ``RECEIPT_KEY_EXISTS``; ``PASSPHRASE_TOO_SHORT``.
+        MalformedError: ``RECEIPT_KEY_EXISTS``, ``PASSPHRASE_TOO_SHORT``,
+            ``RECEIPT_KEY_UNWRITABLE``.
     """
     if path.exists():
         raise MalformedError(f"{path} already holds a receipt key", code="RECEIPT_KEY_EXISTS")
@@ -50,7 +51,14 @@ def init_key(path: Path, passphrase: str, limits: KdfLimits) -> KeyPair:
             code="PASSPHRASE_TOO_SHORT",
         )
     pair = KeyPair.generate()
-    SealedKey.seal(pair, passphrase, limits=limits).write(path)
+    sealed = SealedKey.seal(pair, passphrase, limits=limits)
+    try:
+        sealed.write(path)
+    except OSError as exc:
+        raise MalformedError(
+            f"cannot write the receipt key at {path}: {type(exc).__name__}",
+            code="RECEIPT_KEY_UNWRITABLE",
+        ) from None
     return pair
 
 

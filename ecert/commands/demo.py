@@ -356,8 +356,8 @@ def not_built_yet() -> None:
         "(`ecert issuer rotate-key`); not yet OpenID4VCI or batch import (issue 8)"
     )
     say(
-        "      verifier service (`ecert verifier serve`): the same checks over HTTP, challenges "
-        "and presentations; not yet OpenID4VP, the web page or signed reports (issue 9)"
+        "      verifier service (`ecert verifier serve`): the same checks over HTTP, challenges, "
+        "presentations, signed receipts and a clerk's page at /; not yet OpenID4VP (issue 9)"
     )
     say(
         "      wallet (`ecert-wallet`): keeps, verifies offline, presents to a VC-API verifier, "

@@ -45,6 +45,9 @@ CASES: dict[str, list[str]] = {
     "verifier serve (data dir)": [
         "verifier", "serve", "--genesis", GENESIS, "--data-dir", "UNWRITABLE",
     ],
+    "verifier init": ["verifier", "init", "--data-dir", "UNWRITABLE", "--passphrase-file",
+                      "MISSING"],
+    "receipt verify": ["receipt", "verify", "MISSING"],
 }  # fmt: skip
 
 # Subcommands whose paths are tested in tests/unit/registry, and those that read no file.
