@@ -1,14 +1,16 @@
 """The clerk's page in a REAL headless Chromium, against REAL registry, issuer and verifier
 processes on 127.0.0.1 (issue 9, "a browser test").
 
-The issuer issues two driving licences; one is revoked through its API. The verifier syncs its
-replica from the registry. Chromium (Debian's, installed by tools/setup/20-chromium.sh and driven
-by Playwright at /usr/bin/chromium: Playwright's own browser download is never used) opens the
-verifier's page, pastes the valid licence and drops the revoked one as a file, and the verdicts,
-a step line and the region in words are read off the page. Each receipt is downloaded and checked
-with ``ecert receipt verify``. A credential with markup in its id and claims must show as text:
-no element of it may appear, no script of it may run. Screenshots go to
-``test-artifacts/browser/`` (git-ignored; CI keeps them).
+The issuer issues three driving licences; one is revoked through its API, one is superseded by
+the first and the first gets an encumbrance (both by the office's own status transactions: the
+issuer's API has no such actions). The verifier syncs its replica from the registry. Chromium
+(Debian's, installed by tools/setup/20-chromium.sh and driven by Playwright at
+/usr/bin/chromium: Playwright's own browser download is never used) opens the verifier's page,
+pastes the valid licence and drops the revoked one as a file; the verdicts, step lines, the
+region in words, the successor and the encumbrance are read off the page. Each receipt is
+downloaded and checked with ``ecert receipt verify``. Markup in a credential's id and claims,
+and in an encumbrance's holder, must show as text: no element of it may appear, no script of it
+may run. Screenshots go to ``test-artifacts/browser/`` (git-ignored; CI keeps them).
 
 Without Chromium or Playwright the test skips on a developer's machine and FAILS under ``CI``.
 """
@@ -31,6 +33,7 @@ import pytest
 from issuer.testing import running_issuer
 from tests.integration.live_registry import live_chain
 from tests.integration.test_issuer_chain import _env, _issue, _make_office, _receipt
+from vc_core.ledger import EncumbranceAddEvent, SupersedeEvent
 from verifier.routers.web import CONTENT_SECURITY_POLICY
 from verifier.testing import VerifierProcess, running_verifier
 
@@ -48,6 +51,7 @@ CHROMIUM_FLAGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
+HOLDER = "<b>成都银行</b> Chengdu Bank"
 XSS_ID = 'urn:x:<img src=x onerror="window.__pwned=1"><script>window.__pwned=2</script>'
 WAIT_S = 60.0
 
@@ -134,6 +138,9 @@ def _check_valid(page: Any, vc: dict[str, Any], verifier: VerifierProcess) -> No
     assert accreditation == "签发机关有权为四川省成都市签发机动车驾驶证。", accreditation
     about = page.inner_text("#about")
     assert "driving licence" in about and "Chengdu, Sichuan" in about
+    encumbrances = page.inner_text("#encumbrances")
+    assert "抵押 · mortgage" in encumbrances and HOLDER in encumbrances  # the markup as text
+    assert page.locator("#encumbrances b").count() == 0
     page.screenshot(path=str(ARTIFACTS / "valid.png"), full_page=True)
     saved = _download_receipt(page, ARTIFACTS / "valid-receipt.json")
     checked = _receipt_verify(saved, "--verifier", str(verifier.receipt_did))
@@ -167,6 +174,16 @@ def _check_revoked(page: Any, vc: dict[str, Any], tmp: Path) -> None:
     assert _receipt_verify(tmp / "forged.json").returncode == 1
 
 
+def _check_superseded(page: Any, vc: dict[str, Any], successor: str) -> None:
+    page.click("#clear")
+    page.fill("#document", json.dumps(vc, ensure_ascii=False))
+    page.click("#verify")
+    assert _verdict_of(page) == "invalid"
+    assert page.inner_text('#steps li[data-step="6"] .line-zh') == "此证照已被新证照替换。"
+    assert successor in page.inner_text("#successor")
+    page.screenshot(path=str(ARTIFACTS / "superseded.png"), full_page=True)
+
+
 def _check_markup_is_text(page: Any, vc: dict[str, Any]) -> None:
     hostile = json.loads(json.dumps(vc))
     hostile["id"] = XSS_ID
@@ -188,8 +205,8 @@ def test_the_clerk_page_shows_verdicts_steps_and_receipts(tmp_path: Path) -> Non
         chain = stack.enter_context(live_chain(tmp_path))
         office = _make_office(tmp_path, chain)
         issuer = stack.enter_context(running_issuer(office.data, env=_env(chain)))
-        valid, revoked = _issue(issuer, office, 2)
-        for vc in (valid, revoked):
+        valid, revoked, replaced = _issue(issuer, office, 3)
+        for vc in (valid, revoked, replaced):
             _receipt(issuer, office, vc["id"])  # anchored
         body = {"credentialId": revoked["id"], "action": "revoke", "reason": "lost"}
         done = httpx.post(
@@ -199,13 +216,17 @@ def test_the_clerk_page_shows_verdicts_steps_and_receipts(tmp_path: Path) -> Non
             timeout=30,
         )
         assert done.status_code == 200, done.text
+        did, key = office.office.did, office.office.signer
+        chain.status(did, key, replaced["id"], SupersedeEvent(by=valid["id"], reason="renewed"))
+        mortgage = EncumbranceAddEvent(encumbrance_id="m-1", kind="mortgage", holder=HOLDER)
+        chain.status(did, key, valid["id"], mortgage)
         env = {
             "VERIFIER_GENESIS_HASH": chain.genesis_hash,
             "VERIFIER_REGISTRY_URLS": json.dumps([chain.url]),
             "VERIFIER_SYNC_INTERVAL_S": "0.2",
         }
         verifier = stack.enter_context(running_verifier(tmp_path / "verifier", env=env))
-        _wait_answer(verifier, revoked, 422)
+        _wait_answer(verifier, replaced, 422)
         page_answer = httpx.get(verifier.url + "/", timeout=10)
         assert page_answer.headers["content-security-policy"] == CONTENT_SECURITY_POLICY
 
@@ -217,6 +238,7 @@ def test_the_clerk_page_shows_verdicts_steps_and_receipts(tmp_path: Path) -> Non
         page.wait_for_selector("body[data-ready=true]", timeout=30_000)
         _check_valid(page, valid, verifier)
         _check_revoked(page, revoked, tmp_path)
+        _check_superseded(page, replaced, valid["id"])
         _check_markup_is_text(page, valid)
         assert errors == [], errors
         print(f"screenshots and receipts: {ARTIFACTS}")

@@ -58,16 +58,23 @@ async def verify_credential(
 
 @router.post("/verify/batch")
 def verify_batch(
-    body: JsonBodyDep, checker: CheckerDep, settings: SettingsDep, now: NowDep
+    body: JsonBodyDep,
+    checker: CheckerDep,
+    receipts: ReceiptsDep,
+    settings: SettingsDep,
+    now: NowDep,
 ) -> dict[str, Any]:
     """Verify many credentials: 200 with one result per item, in order, each with the status
-    its own ``POST /credentials/verify`` would have answered."""
+    (and the signed receipt) its own ``POST /credentials/verify`` would have answered."""
     outcomes = service.verify_batch(checker, body, now=now, max_items=settings.max_batch)
     results: list[dict[str, Any]] = []
     for index, outcome in enumerate(outcomes):
         if isinstance(outcome, VerificationReport):
             status = verdict_status(outcome.verdict, malformed=outcome.malformed)
-            item = {"verdict": outcome.verdict.value, "report": service.report_json(outcome)}
+            report = service.report_json(outcome)
+            item = {"verdict": outcome.verdict.value, "report": report}
+            if not outcome.malformed:
+                item["receipt"] = receipts.sign(report, as_of=outcome.as_of, now=now)
         else:
             status = outcome.http_status
             item = {"verdict": "invalid", "problem": problem_details(outcome)}

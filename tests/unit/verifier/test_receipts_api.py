@@ -147,3 +147,18 @@ def test_a_receipt_round_trips_through_json_text(world: World, keyed: TestClient
     text = json.dumps(receipt, ensure_ascii=False, indent=2)
     later = world.now + timedelta(days=400)
     assert check_receipt(text, now=later).verdict.value == "valid"
+
+
+def test_each_batch_item_that_ran_has_its_own_receipt(world: World, keyed: TestClient) -> None:
+    good = world.issued()
+    gone = world.deed(number=2)
+    world.anchor(gone)
+    world.revoke(gone)
+    items = [good, gone, "not an object"]
+    answer = keyed.post("/verify/batch", json={"verifiableCredentials": items})
+    assert answer.status_code == 200, answer.text
+    results = answer.json()["results"]
+    verdicts = [check_receipt(r["receipt"], now=world.now).verdict.value for r in results[:2]]
+    assert verdicts == ["valid", "invalid"]
+    assert check_receipt(results[1]["receipt"], now=world.now).report == results[1]["report"]
+    assert "receipt" not in results[2]
