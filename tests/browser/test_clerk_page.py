@@ -204,7 +204,7 @@ def test_the_clerk_page_shows_verdicts_steps_and_receipts(tmp_path: Path) -> Non
     with ExitStack() as stack:
         chain = stack.enter_context(live_chain(tmp_path))
         office = _make_office(tmp_path, chain)
-        issuer = stack.enter_context(running_issuer(office.data, env=_env(chain)))
+        issuer = stack.enter_context(running_issuer(office.data, env=_env(chain, office)))
         valid, revoked, replaced = _issue(issuer, office, 3)
         for vc in (valid, revoked, replaced):
             _receipt(issuer, office, vc["id"])  # anchored
