@@ -89,6 +89,7 @@ _SUBJECT_KEYS = frozenset({"type", "verdict", "asOf", "checkpoint", "report"})
 _RECEIPT_KEYS = frozenset(
     {"@context", "id", "type", "issuer", "validFrom", "credentialSubject", "proof"}
 )
+_VERDICTS = frozenset(v.value for v in Verdict)
 # A receipt carries one report, a few kilobytes; a batch's largest is far below this.
 MAX_RECEIPT_BYTES = 1024 * 1024
 
@@ -186,6 +187,10 @@ class CheckedReceipt:
         return out
 
 
+def _is_verdict(value: Any) -> bool:
+    return isinstance(value, str) and value in _VERDICTS
+
+
 def _malformed(message: str) -> MalformedError:
     return MalformedError(message, code=ReceiptCode.RECEIPT_MALFORMED)
 
@@ -220,7 +225,7 @@ def sign_receipt(
         MalformedError: ``RECEIPT_MALFORMED`` when the report names no known verdict.
     """
     verdict = report.get("verdict")
-    if verdict not in {v.value for v in Verdict}:
+    if not _is_verdict(verdict):
         raise _malformed("the report names no verdict")
     subject: dict[str, Any] = {"type": REPORT_TYPE, "verdict": verdict}
     if as_of is not None:
@@ -274,7 +279,7 @@ def _shape(document: Mapping[str, Any]) -> tuple[str, dict[str, Any]]:
         raise _malformed("credentialSubject must hold type, verdict and report")
     if set(subject) - _SUBJECT_KEYS or subject["type"] != REPORT_TYPE:
         raise _malformed(f"credentialSubject is a {REPORT_TYPE} with no other members")
-    if subject["verdict"] not in {v.value for v in Verdict}:
+    if not _is_verdict(subject["verdict"]):
         raise _malformed("verdict is one of valid, invalid, could_not_check")
     report = subject["report"]
     if not isinstance(report, dict) or report.get("verdict") != subject["verdict"]:
