@@ -10,7 +10,10 @@ pastes the valid licence and drops the revoked one as a file; the verdicts, step
 region in words, the successor and the encumbrance are read off the page. Each receipt is
 downloaded and checked with ``ecert receipt verify``. Markup in a credential's id and claims,
 and in an encumbrance's holder, must show as text: no element of it may appear, no script of it
-may run. Screenshots go to ``test-artifacts/browser/`` (git-ignored; CI keeps them).
+may run. Then the clerk asks the holder's wallet: a wrong requester key is refused; with the
+right one the page shows the verifier's OpenID4VP QR code, a test wallet
+(tests/integration/test_oid4vp_live.py) answers the link shown, and the page reads the verdict.
+Screenshots go to ``test-artifacts/browser/`` (git-ignored; CI keeps them).
 
 Without Chromium or Playwright the test skips on a developer's machine and FAILS under ``CI``.
 """
@@ -32,8 +35,12 @@ import pytest
 
 from issuer.testing import running_issuer
 from tests.integration.live_registry import live_chain
-from tests.integration.test_issuer_chain import _env, _issue, _make_office, _receipt
+from tests.integration.test_issuer_chain import _draft, _env, _issue, _make_office, _receipt
+from tests.integration.test_oid4vp_live import _fetch, _post
+from vc_core.did import did_key
+from vc_core.keys import KeyPair
 from vc_core.ledger import EncumbranceAddEvent, SupersedeEvent
+from verifier.oid4vp.auth import new_api_key
 from verifier.routers.web import CONTENT_SECURITY_POLICY
 from verifier.testing import VerifierProcess, running_verifier
 
@@ -54,6 +61,7 @@ CHROMIUM_FLAGS = [
 HOLDER = "<b>成都银行</b> Chengdu Bank"
 XSS_ID = 'urn:x:<img src=x onerror="window.__pwned=1"><script>window.__pwned=2</script>'
 WAIT_S = 60.0
+API_KEY, API_HASH = new_api_key()
 
 
 def _need_browser() -> Any:
@@ -184,6 +192,47 @@ def _check_superseded(page: Any, vc: dict[str, Any], successor: str) -> None:
     page.screenshot(path=str(ARTIFACTS / "superseded.png"), full_page=True)
 
 
+def _issue_held(issuer: Any, office: Any, holder: KeyPair) -> dict[str, Any]:
+    """A licence whose subject is the holder's did:key (a wallet presents only its own)."""
+    draft = _draft()
+    draft["credentialSubject"]["id"] = did_key(holder.public)
+    answer = httpx.post(
+        issuer.url + "/credentials/issue",
+        json={"credential": draft},
+        headers=office.headers("issuer"),
+        timeout=30,
+    )
+    assert answer.status_code == 201, answer.text
+    held: dict[str, Any] = answer.json()["verifiableCredential"]
+    return held
+
+
+def _check_wallet(page: Any, held: dict[str, Any], holder: KeyPair) -> None:
+    page.click("#clear")
+    page.select_option("#wallet-type", "DriverLicenceCredential")
+    page.fill("#api-key", "ecert-vr.not-a-key-of-this-verifier")
+    page.click("#ask")
+    page.wait_for_selector("#input-error:not([hidden])", timeout=30_000)
+    assert "核验方密钥不正确" in page.inner_text("#input-error")
+    page.fill("#api-key", API_KEY)
+    page.click("#ask")
+    page.wait_for_selector("#qr-box:not([hidden])", timeout=30_000)
+    assert str(page.get_attribute("#qr", "src")).startswith("data:image/png;base64,")
+    # The PNG decoded: the policy lets the verifier's own data: image through.
+    assert page.evaluate("document.getElementById('qr').naturalWidth") > 100
+    uri = page.inner_text("#qr-uri")
+    assert uri.startswith("openid4vp://?client_id=")
+    page.screenshot(path=str(ARTIFACTS / "wallet-qr.png"), full_page=True)
+    answered = _post(_fetch({"uri": uri}), held, holder)  # the holder's wallet answers
+    assert answered.status_code == 200, answered.text
+    assert _verdict_of(page) == "valid"
+    assert page.inner_text("#verdict-zh") == "有效"
+    line = page.inner_text('#steps li[data-step="4"] .line-en')
+    expected = "The issuing office was authorized to issue a driving licence for Chengdu, Sichuan."
+    assert line == expected
+    page.screenshot(path=str(ARTIFACTS / "wallet-answer.png"), full_page=True)
+
+
 def _check_markup_is_text(page: Any, vc: dict[str, Any]) -> None:
     hostile = json.loads(json.dumps(vc))
     hostile["id"] = XSS_ID
@@ -206,7 +255,9 @@ def test_the_clerk_page_shows_verdicts_steps_and_receipts(tmp_path: Path) -> Non
         office = _make_office(tmp_path, chain)
         issuer = stack.enter_context(running_issuer(office.data, env=_env(chain, office)))
         valid, revoked, replaced = _issue(issuer, office, 3)
-        for vc in (valid, revoked, replaced):
+        holder = KeyPair.generate()
+        held = _issue_held(issuer, office, holder)
+        for vc in (valid, revoked, replaced, held):
             _receipt(issuer, office, vc["id"])  # anchored
         body = {"credentialId": revoked["id"], "action": "revoke", "reason": "lost"}
         done = httpx.post(
@@ -224,6 +275,7 @@ def test_the_clerk_page_shows_verdicts_steps_and_receipts(tmp_path: Path) -> Non
             "VERIFIER_GENESIS_HASH": chain.genesis_hash,
             "VERIFIER_REGISTRY_URLS": json.dumps([chain.url]),
             "VERIFIER_SYNC_INTERVAL_S": "0.2",
+            "VERIFIER_REQUESTER_KEY_HASHES": json.dumps([API_HASH]),
         }
         verifier = stack.enter_context(running_verifier(tmp_path / "verifier", env=env))
         _wait_answer(verifier, replaced, 422)
@@ -240,5 +292,6 @@ def test_the_clerk_page_shows_verdicts_steps_and_receipts(tmp_path: Path) -> Non
         _check_revoked(page, revoked, tmp_path)
         _check_superseded(page, replaced, valid["id"])
         _check_markup_is_text(page, valid)
+        _check_wallet(page, held, holder)
         assert errors == [], errors
         print(f"screenshots and receipts: {ARTIFACTS}")

@@ -10,8 +10,10 @@
 
 (function () {
   const BUNDLE_FORMAT = "ecert-offline-bundle/1";
+  const POLL_MS = 1500;
   let labels = null;
   let receipt = null;
+  let polling = null;
 
   function byId(id) {
     return document.getElementById(id);
@@ -158,6 +160,7 @@
 
   function render(report, signed) {
     byId("input-error").hidden = true;
+    byId("disclosed").hidden = true;
     const type = typeWords(report.credential_type);
     const region = regionWords(report.region);
     const words = { zh: { type: type.zh, region: region.zh }, en: { type: type.en, region: region.en } };
@@ -190,6 +193,7 @@
   }
 
   async function verify() {
+    stopPolling();
     const text = byId("document").value.trim();
     byId("result").hidden = true;
     let parsed;
@@ -236,6 +240,129 @@
     }
   }
 
+  // OpenID4VP (cross-device): the requester asks this verifier for a presentation request with
+  // its API key, shows the QR code the verifier made, and polls for the answer (see
+  // verifier/README.md). The key stays in this page's memory; it is sent only to this service.
+  function walletStatus(entry) {
+    const e = pair(entry);
+    byId("wallet-status").replaceChildren(el("span", null, e.zh), el("span", "en", e.en));
+  }
+
+  function stopPolling() {
+    if (polling !== null) clearInterval(polling);
+    polling = null;
+  }
+
+  function fillTypes() {
+    const select = byId("wallet-type");
+    Object.keys(labels.types).forEach(function (type) {
+      const option = el("option", null, labels.types[type].zh + " · " + labels.types[type].en);
+      option.value = type;
+      select.append(option);
+    });
+  }
+
+  function showDisclosed(claims) {
+    const names = claims && typeof claims === "object" ? Object.keys(claims) : [];
+    if (names.length === 0) return;
+    const box = byId("disclosed");
+    const title = el("strong", null, labels.wallet.disclosed.zh);
+    title.append(el("span", "en", labels.wallet.disclosed.en));
+    const list = el("dl");
+    names.forEach(function (name) {
+      const value = claims[name];
+      list.append(el("dt", null, name));
+      list.append(el("dd", null, typeof value === "string" ? value : JSON.stringify(value)));
+    });
+    box.replaceChildren(title, list);
+    box.hidden = false;
+  }
+
+  function showAnswer(data) {
+    byId("qr-box").hidden = true;
+    walletStatus(labels.wallet.answered);
+    const presentation = data.presentation && typeof data.presentation === "object"
+      ? data.presentation : {};
+    const reports = Array.isArray(presentation.credentials) ? presentation.credentials : [];
+    const report = Object.assign({ steps: [] }, reports[0] || {}, { verdict: data.verdict });
+    render(report, null);
+    if (data.verdict !== "valid" && typeof data.code === "string") {
+      const problem = problemText({ code: data.code, detail: data.message });
+      showInputError(problem.zh, problem.en, problem.detail);
+    }
+    if (data.verdict === "valid") showDisclosed(data.claims);
+  }
+
+  async function poll(id, key) {
+    let answer;
+    let data;
+    try {
+      answer = await fetch("/presentation-requests/" + encodeURIComponent(id), {
+        headers: { Accept: "application/json", Authorization: "Bearer " + key },
+        credentials: "same-origin",
+        cache: "no-store",
+      });
+      data = await answer.json();
+    } catch (err) {
+      return; // The next tick asks again.
+    }
+    if (answer.status !== 200) {
+      stopPolling();
+      const problem = problemText(data);
+      showInputError(problem.zh, problem.en, problem.detail);
+      return;
+    }
+    if (data.status === "pending") return;
+    stopPolling();
+    if (data.status === "expired") {
+      byId("qr-box").hidden = true;
+      walletStatus(labels.wallet.expired);
+      return;
+    }
+    showAnswer(data);
+  }
+
+  async function ask() {
+    stopPolling();
+    byId("result").hidden = true;
+    byId("input-error").hidden = true;
+    byId("qr-box").hidden = true;
+    const key = byId("api-key").value.trim();
+    const body = { credentialType: byId("wallet-type").value, claims: [] };
+    let answer;
+    let data;
+    try {
+      answer = await fetch("/presentation-requests", {
+        method: "POST",
+        headers: {
+          "Content-Type": "application/json",
+          Accept: "application/json",
+          Authorization: "Bearer " + key,
+        },
+        body: JSON.stringify(body),
+        credentials: "same-origin",
+        cache: "no-store",
+      });
+      data = await answer.json();
+    } catch (err) {
+      showInputError("无法连接核验服务。", "The verification service did not answer.");
+      return;
+    }
+    const png = data && typeof data.qrPng === "string" ? data.qrPng : "";
+    if (answer.status !== 201 || !png.startsWith("data:image/png;base64,")) {
+      walletStatus(labels.wallet.refused);
+      const problem = problemText(data);
+      showInputError(problem.zh, problem.en, problem.detail);
+      return;
+    }
+    byId("qr").src = png;
+    byId("qr-uri").textContent = String(data.uri);
+    byId("qr-box").hidden = false;
+    walletStatus(labels.wallet.waiting);
+    const id = String(data.id);
+    polling = setInterval(function () { poll(id, key); }, POLL_MS);
+  }
+
   function download() {
     if (!receipt) return;
     const blob = new Blob([JSON.stringify(receipt, null, 2) + "\n"], { type: "application/json" });
@@ -261,12 +388,14 @@
 
   function wire() {
     byId("verify").addEventListener("click", verify);
+    byId("ask").addEventListener("click", ask);
     byId("download").addEventListener("click", download);
     byId("clear").addEventListener("click", function () {
       byId("document").value = "";
       byId("result").hidden = true;
       byId("input-error").hidden = true;
       receipt = null;
+      stopPolling();
     });
     byId("file").addEventListener("change", function (event) {
       readFile(event.target.files[0]);
@@ -288,6 +417,7 @@
   async function start() {
     const answer = await fetch("/ui/labels.json", { credentials: "same-origin" });
     labels = await answer.json();
+    fillTypes();
     wire();
   }
 

@@ -131,6 +131,11 @@ def test_every_step_status_verdict_and_code_has_a_line_in_both_languages() -> No
         _bilingual(labels["verdict_lines"][verdict.value])
     for code in StepCode:
         _bilingual(labels["codes"][code.value])
+    # A wallet may decline an OpenID4VP request; the page says so, and what it is waiting for.
+    _bilingual(labels["verdicts"]["declined"])
+    _bilingual(labels["verdict_lines"]["declined"])
+    for state in ("waiting", "expired", "answered", "refused", "disclosed"):
+        _bilingual(labels["wallet"][state])
     for entry in labels["codes"].values():
         _bilingual(entry)
 
