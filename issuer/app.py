@@ -24,11 +24,12 @@ from fastapi import FastAPI
 
 from issuer import problems
 from issuer.accreditation import AccreditationGate
+from issuer.batch_runner import start_runner
 from issuer.config import PASSPHRASE_ENV, Settings, get_settings
 from issuer.db import make_engine
 from issuer.keyring import KeyWatcher, unsealer
 from issuer.office import Office, unlock_office
-from issuer.routers import credentials, deeds, health, requests, status
+from issuer.routers import batches, credentials, deeds, health, requests, status
 from issuer.worker import WorkerThread
 from vc_core.canon import default_contexts
 from vc_core.errors import MalformedError
@@ -58,9 +59,15 @@ def create_app(
         watcher = KeyWatcher(settings, office, unseal) if unseal is not None else None
         if watcher is not None:
             watcher.start()
+        batch_thread = None
+        if settings.batch_runner:
+            batch_thread = start_runner(engine=engine, office=office, settings=settings, gate=gate)
+            app.state.batch_runner = batch_thread.runner
         try:
             yield
         finally:
+            if batch_thread is not None:
+                batch_thread.stop()
             if watcher is not None:
                 watcher.stop()
             if worker is not None:
@@ -86,7 +93,12 @@ def create_app(
     app.include_router(health.router)
     app.include_router(deeds.router)
     app.include_router(requests.router)
-    app.add_middleware(problems.BodyLimit, max_bytes=settings.max_body_bytes)
+    app.include_router(batches.router)
+    app.add_middleware(
+        problems.BodyLimit,
+        max_bytes=settings.max_body_bytes,
+        by_path={"/batches": settings.batch_max_body_bytes},
+    )
     return app
 
 

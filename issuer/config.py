@@ -73,6 +73,14 @@ class Settings(BaseSettings):
     # 1 = no approval needed). ``ISSUER_APPROVALS_BY_TYPE='{"PropertyDeedCredential": 2}'``.
     approvals_by_type: dict[str, int] = Field(default_factory=lambda: {"PropertyDeedCredential": 2})
 
+    # Batch issuance (issuer/batches.py): whether the runner thread starts (unit tests drive it
+    # themselves), the largest ``POST /batches`` body, the rows issued
+    # per database transaction, and the processes that sign them (0: the runner's own thread).
+    batch_runner: bool = True
+    batch_max_body_bytes: int = Field(default=64 * 1024 * 1024, ge=1024)
+    batch_chunk: int = Field(default=512, ge=1, le=10_000)
+    signing_processes: int = Field(default=0, ge=0, le=64)
+
     @field_validator("default_suite")
     @classmethod
     def _known_suite(cls, value: str) -> str:

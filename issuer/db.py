@@ -34,6 +34,8 @@ from issuer import tables
 # chain worker's turn (issuer.worker).
 SCHEMA_LOCK = 0x65636572_74000001
 WORKER_LOCK = 0x65636572_74000002
+# The batch runner's turn (issuer.batch_runner): one chunk at a time across processes.
+BATCH_LOCK = 0x65636572_74000003
 
 SQLITE_PRAGMAS = (
     "PRAGMA journal_mode=WAL",

@@ -27,6 +27,7 @@ from sqlmodel import Session, col, func, select
 
 from issuer.auth import READ, Operator, authorize
 from issuer.clock import stamp
+from issuer.receipts import receipt_for
 from issuer.tables import BatchRow, CredentialRow, OfficeTxRow, OutboxRow, StatusRequestRow
 from vc_core.anchoring import credential_digest
 from vc_core.errors import NotFoundError
@@ -120,9 +121,9 @@ def batch_of(session: Session, tx_row: OfficeTxRow) -> BatchRow | None:
     return session.exec(select(BatchRow).where(BatchRow.tx_id == tx_row.id)).first()
 
 
-def batch_leaves(session: Session, batch_id: str) -> list[OutboxRow]:
+def batch_leaves(session: Session, batch_id: str, *, limit: int | None = None) -> list[OutboxRow]:
     query = select(OutboxRow).where(OutboxRow.batch_id == batch_id).order_by(col(OutboxRow.id))
-    return list(session.exec(query))
+    return list(session.exec(query.limit(limit)))
 
 
 def replace_tx(
@@ -154,16 +155,21 @@ def mark_included(
     inclusion: Any,
     receipts: Mapping[str, str],
     now: datetime,
+    block_json: str | None = None,
+    tx_position: int | None = None,
 ) -> None:
-    """The transaction is in a block: store its inclusion, and each leaf's receipt (one commit)."""
+    """The transaction is in a block: store its inclusion and, for an anchor, the including
+    block (receipts are built from it, :mod:`issuer.receipts`) and any ``receipts`` given per
+    leaf (one commit)."""
     tx_row.state, tx_row.height = INCLUDED, height
     tx_row.inclusion = json.dumps(inclusion, separators=(",", ":"))
     session.add(tx_row)
     batch = batch_of(session, tx_row)
     if batch is not None:
         batch.anchored_at = stamp(now)
+        batch.block, batch.tx_position = block_json, tx_position
         session.add(batch)
-        for leaf in batch_leaves(session, batch.id):
+        for leaf in batch_leaves(session, batch.id) if receipts else ():
             leaf.receipt = receipts[leaf.leaf]
             session.add(leaf)
     for request in session.exec(
@@ -198,7 +204,14 @@ def receipt(*, session: Session, operator: Operator, credential_id: str) -> dict
     if row is None or row.credential_type not in operator.credential_types:
         raise NotFoundError(f"no credential {credential_id}", code="CREDENTIAL_NOT_FOUND")
     leaf = session.exec(select(OutboxRow).where(OutboxRow.credential_id == credential_id)).first()
-    if leaf is None or leaf.receipt is None:
+    if leaf is not None and leaf.receipt is not None:
+        document: dict[str, Any] = json.loads(leaf.receipt)
+        return document
+    batch = session.get(BatchRow, leaf.batch_id) if leaf and leaf.batch_id else None
+    if leaf is None or batch is None or batch.block is None or batch.tx_position is None:
         return None
-    document: dict[str, Any] = json.loads(leaf.receipt)
-    return document
+    # Key order as in the receipt's JCS form, so the JSON answer is its canonical bytes.
+    built: dict[str, Any] = json.loads(
+        receipt_for(batch.block, batch.tx_position, leaf.leaf).to_json()
+    )
+    return built

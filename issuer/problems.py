@@ -134,31 +134,36 @@ def install(app: FastAPI) -> None:
 class BodyLimit:
     """ASGI middleware: refuse request bodies over ``max_bytes`` with a 413 problem report."""
 
-    def __init__(self, app: ASGIApp, *, max_bytes: int) -> None:
+    def __init__(
+        self, app: ASGIApp, *, max_bytes: int, by_path: dict[str, int] | None = None
+    ) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        # Paths with a limit of their own (``POST /batches`` takes files of many rows).
+        self.by_path = dict(by_path or {})
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        max_bytes = self.by_path.get(scope.get("path", ""), self.max_bytes)
         declared = dict(scope.get("headers") or []).get(b"content-length")
-        if declared is not None and (not declared.isdigit() or int(declared) > self.max_bytes):
-            await self._refuse(scope, receive, send)
+        if declared is not None and (not declared.isdigit() or int(declared) > max_bytes):
+            await self._refuse(scope, receive, send, max_bytes)
             return
         seen = 0
-        too_large = PayloadTooLargeError(f"request body exceeds {self.max_bytes} bytes")
+        too_large = PayloadTooLargeError(f"request body exceeds {max_bytes} bytes")
 
         async def limited() -> Message:
             nonlocal seen
             message = await receive()
             seen += len(message.get("body", b""))
-            if seen > self.max_bytes:
+            if seen > max_bytes:
                 raise too_large
             return message
 
         await self.app(scope, limited, send)
 
-    async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
-        error = PayloadTooLargeError(f"request body exceeds {self.max_bytes} bytes")
+    async def _refuse(self, scope: Scope, receive: Receive, send: Send, max_bytes: int) -> None:
+        error = PayloadTooLargeError(f"request body exceeds {max_bytes} bytes")
         await problem_response(error, instance=scope.get("path"))(scope, receive, send)

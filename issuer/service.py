@@ -62,6 +62,7 @@ from vc_core.canon import (
 from vc_core.credential_types import credential_type_of
 from vc_core.errors import NotFoundError, SchemaError, ValidationFailedError
 from vc_core.issuance import issue_credential
+from vc_core.keys import KeyPair
 from vc_core.ledger.did import verification_method_id
 from vc_core.models import Credential
 
@@ -144,31 +145,18 @@ def issue(
         ConflictError: the id is already used (409).
         MalformedError: not a VCDM 2.0 credential (400).
     """
-    prepared = _prepare(draft, office)
-    Credential.from_dict(prepared)
-    type_name = credential_type_of(prepared)
-    authorize(operator, roles=ISSUE, credential_type=type_name)
-    if gate is not None:
-        gate.check(prepared, now=now)
+    prepared, type_name = precheck(
+        office=office, operator=operator, draft=draft, now=now, gate=gate
+    )
     if session.get(CredentialRow, prepared["id"]) is not None:
         raise ConflictError(
             f"a credential {prepared['id']} was already issued",
             code="CREDENTIAL_ID_TAKEN",
             field="id",
         )
-    if ECERT_CONTEXT_URL not in prepared.get("@context", []):
-        raise SchemaError(
-            f"an ecert credential uses the ecert context {ECERT_CONTEXT_URL}",
-            code="ECERT_CONTEXT_MISSING",
-            field="@context",
-        )
+    check_context(prepared)
     if registry_base is not None:
-        if "credentialStatus" in prepared:
-            raise ValidationFailedError(
-                "the office assigns credentialStatus; leave it out",
-                code="CREDENTIAL_STATUS_SET",
-                field="credentialStatus",
-            )
+        refuse_status(prepared)
         try:
             index = status.allocate_index(session, prepared["id"])
         except IntegrityError:
@@ -184,13 +172,8 @@ def issue(
     # One read of the signing key, chosen for the proof's time: a key rotation may switch it at
     # any moment, and the proof's verification method must name a key active at ``created``.
     signer = office.signer_at(now)
-    signed = issue_credential(
-        prepared,
-        signer,
-        suite=suite,
-        now=now,
-        contexts=contexts,
-        verification_method=verification_method_id(office.did, signer.public_multibase),
+    signed = sign(
+        prepared, office_did=office.did, signer=signer, suite=suite, now=now, contexts=contexts
     )
     _store(
         session,
@@ -208,6 +191,65 @@ def issue(
         before_commit,
     )
     return signed
+
+
+def precheck(
+    *,
+    office: Office,
+    operator: Operator,
+    draft: dict[str, Any],
+    now: datetime,
+    gate: AccreditationGate | None,
+) -> tuple[dict[str, Any], str]:
+    """Steps (1)–(4b): the prepared draft and its type (batch issuance runs these too)."""
+    prepared = _prepare(draft, office)
+    Credential.from_dict(prepared)
+    type_name = credential_type_of(prepared)
+    authorize(operator, roles=ISSUE, credential_type=type_name)
+    if gate is not None:
+        gate.check(prepared, now=now)
+    return prepared, type_name
+
+
+def check_context(prepared: Mapping[str, Any]) -> None:
+    """Step (6): the draft uses the ecert context, so the type's rules always apply."""
+    if ECERT_CONTEXT_URL not in prepared.get("@context", []):
+        raise SchemaError(
+            f"an ecert credential uses the ecert context {ECERT_CONTEXT_URL}",
+            code="ECERT_CONTEXT_MISSING",
+            field="@context",
+        )
+
+
+def refuse_status(prepared: Mapping[str, Any]) -> None:
+    """Step (6b), first half: the office assigns ``credentialStatus``, never the draft."""
+    if "credentialStatus" in prepared:
+        raise ValidationFailedError(
+            "the office assigns credentialStatus; leave it out",
+            code="CREDENTIAL_STATUS_SET",
+            field="credentialStatus",
+        )
+
+
+def sign(
+    prepared: Mapping[str, Any],
+    *,
+    office_did: str,
+    signer: KeyPair,
+    suite: str,
+    now: datetime,
+    contexts: LocalContexts | None,
+) -> dict[str, Any]:
+    """Step (7): validate against the type's rules and sign with ``signer``, the office key
+    :meth:`Office.signer_at` chose for ``now``, named as ``<office DID>#<key>``."""
+    return issue_credential(
+        prepared,
+        signer,
+        suite=suite,
+        now=now,
+        contexts=contexts,
+        verification_method=verification_method_id(office_did, signer.public_multibase),
+    )
 
 
 def warnings_for(signed: dict[str, Any]) -> list[IssueWarning]:

@@ -95,6 +95,23 @@ def _claim(session: Session, index: int, credential_id: str) -> bool:
     return session.connection().execute(statement).first() is not None
 
 
+def draw_indexes(session: Session, count: int) -> list[int]:
+    """``count`` random status indexes unused so far (nothing added: the caller inserts them in
+    the transaction that stores their credentials, and a race with another writer fails that
+    transaction on the primary key, never reusing an index)."""
+    used = int(session.exec(select(func.count()).select_from(StatusIndexRow)).one())
+    span = ((used + count) // _FILL + 1) * LIST_SIZE
+    chosen: set[int] = set()
+    while len(chosen) < count:
+        wanted = count - len(chosen)
+        draws = {secrets.randbelow(span) for _ in range(wanted)} - chosen
+        taken = session.exec(
+            select(StatusIndexRow.index).where(col(StatusIndexRow.index).in_(draws))
+        )
+        chosen |= draws - set(taken)
+    return list(chosen)
+
+
 def status_entries(registry_base: str, office_did: str, index: int) -> list[dict[str, Any]]:
     """The credential's ``credentialStatus``: one ``BitstringStatusListEntry`` per purpose."""
     office = parse_office_did(office_did).office

@@ -21,6 +21,10 @@ zone and PostgreSQL and SQLite then compare them the same way (the format sorts 
 - ``status_request``: a revoke / suspend / reinstate (or a deed's supersede and encumbrance
   events, :mod:`issuer.deeds`) asked for through the API, until its ``status`` transaction is
   included.
+- ``issuance_batch`` and ``issuance_item``: a batch of credentials to issue (``POST /batches``)
+  and its rows, stored before the API answers; an item turns ``issued`` in the same database
+  transaction that stores its credential, so a row is issued at most once (see
+  :mod:`issuer.batches`).
 """
 
 from __future__ import annotations
@@ -79,6 +83,10 @@ class BatchRow(SQLModel, table=True):
     tx_id: int = Field(foreign_key="office_tx.id")
     created_at: str
     anchored_at: str | None = None
+    # The block that included the anchor transaction (JSON) and the transaction's position in
+    # it, so each leaf's receipt is built on demand (issuer/receipts.py) rather than stored.
+    block: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    tx_position: int | None = None
 
 
 class OutboxRow(SQLModel, table=True):
@@ -185,6 +193,39 @@ for _dialect, _statements in (("sqlite", _SQLITE_TRIGGERS), ("postgresql", _POST
         event.listen(_AUDIT_TABLE, "after_create", ddl.execute_if(dialect=_dialect))
 
 
+class IssuanceBatchRow(SQLModel, table=True):
+    __tablename__ = "issuance_batch"
+
+    id: str = Field(primary_key=True)
+    credential_type: str
+    operator_id: str = Field(foreign_key="operator.id")
+    media_type: str
+    # The client's ``Idempotency-Key`` and the SHA-256 of what it sent with it.
+    idempotency_key: str | None = Field(default=None, unique=True)
+    body_sha256: str
+    state: str = Field(index=True)
+    total: int
+    issued: int = 0
+    failed: int = 0
+    created_at: str
+    finished_at: str | None = None
+
+
+class IssuanceItemRow(SQLModel, table=True):
+    __tablename__ = "issuance_item"
+
+    id: int | None = Field(default=None, primary_key=True)
+    batch_id: str = Field(foreign_key="issuance_batch.id", index=True)
+    line: int
+    state: str = Field(index=True)
+    # Chosen when the batch is stored, so a retried row can only ever issue this one id.
+    credential_id: str | None = Field(default=None, index=True)
+    draft: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    error_code: str | None = None
+    error_field: str | None = None
+    error_message: str | None = None
+
+
 def all_tables() -> list[Table]:
     """The tables the issuer creates, in dependency order."""
     rows = (
@@ -198,5 +239,7 @@ def all_tables() -> list[Table]:
         ApprovalRequestRow,
         ApprovalRow,
         AuditRow,
+        IssuanceBatchRow,
+        IssuanceItemRow,
     )
     return [row.__table__ for row in rows]  # type: ignore[union-attr]

@@ -28,6 +28,7 @@ ids, transaction hashes, counts and error codes, never credential content or key
 
 from __future__ import annotations
 
+import json
 import logging
 import threading
 from datetime import UTC, datetime
@@ -44,7 +45,7 @@ from issuer.office import Office
 from issuer.tables import OfficeTxRow
 from vc_core.did_ecert import parse_office_did
 from vc_core.errors import RegistryError, VCError
-from vc_core.ledger import AnchorBody, Transaction, office_tx
+from vc_core.ledger import AnchorBody, Block, Transaction, office_tx
 from vc_core.ledger.bodies import TxBody
 from vc_core.registry_client import RegistryClient
 from vc_core.transparency.merkle import MerkleTree
@@ -151,16 +152,45 @@ class ChainWorker:
     def _finish(
         self, session: Session, row: OfficeTxRow, height: int | None, inclusion: Any, now: datetime
     ) -> None:
-        receipts: dict[str, str] = {}
         batch = outbox.batch_of(session, row)
+        block_json, position = None, None
         if batch is not None:
-            for leaf in outbox.batch_leaves(session, batch.id):
-                receipts[leaf.leaf] = self._client.receipt(leaf.leaf).to_json()
+            block_json, position, height = self._including_block(session, batch.id, row, height)
         outbox.mark_included(
-            session, row, height=height, inclusion=inclusion, receipts=receipts, now=now
+            session,
+            row,
+            height=height,
+            inclusion=inclusion,
+            receipts={},
+            now=now,
+            block_json=block_json,
+            tx_position=position,
         )
         what = f"batch {batch.id} ({batch.leaf_count} leaves)" if batch else row.kind
         log.info("%s included at height %s, tx %s", what, height, row.tx_hash)
+
+    def _including_block(
+        self, session: Session, batch_id: str, row: OfficeTxRow, height: int | None
+    ) -> tuple[str, int, int]:
+        """The block holding the batch's anchor (JSON as the node signed it), its position and
+        height; receipts are built from it on demand (:mod:`issuer.receipts`)."""
+        if height is None:
+            # Refused as already anchored: the node's receipt of one leaf names the block.
+            first = outbox.batch_leaves(session, batch_id, limit=1)[0]
+            height = self._client.receipt(first.leaf).height
+        data = self._client.get_json("/blocks", params={"from": height, "limit": 1})
+        raw = data["blocks"][0] if isinstance(data, dict) and data.get("blocks") else None
+        block = Block.model_validate(raw) if raw is not None else None
+        if block is None or block.height != height:
+            raise RegistryError(f"the node did not send block {height}", code="BLOCK_MISSING")
+        anchor = Transaction.from_json(row.document)
+        root = anchor.body.batch_root if isinstance(anchor.body, AnchorBody) else None
+        for position, tx in enumerate(block.transactions):
+            body = tx.body
+            ours = isinstance(body, AnchorBody) and tx.author == anchor.author
+            if ours and body.batch_root == root:  # type: ignore[union-attr]
+                return json.dumps(raw, separators=(",", ":")), position, height
+        raise RegistryError(f"block {height} has no anchor of this batch", code="ANCHOR_NOT_FOUND")
 
     def _refused(
         self, session: Session, row: OfficeTxRow, tx: Transaction, code: str, now: datetime
