@@ -1,4 +1,4 @@
-"""Operator commands: ``ecert issuer init | serve | operator add|revoke|list``.
+"""Operator commands: ``ecert issuer init | serve | operator add|revoke|list | batch``.
 
 Commands raise :class:`~vc_core.errors.VCError`; the ``ecert`` composition root (and
 :func:`main`, for ``python -m issuer``) turn it into ``diagnostics()`` and an exit code, so a
@@ -18,6 +18,7 @@ import click
 import typer
 from sqlmodel import Session
 
+from issuer import batch_cli
 from issuer.config import PASSPHRASE_ENV, Settings
 from vc_core.errors import MalformedError, VCError
 from vc_core.keystore import KdfLimits, read_passphrase
@@ -29,6 +30,8 @@ app = typer.Typer(
 )
 operator_app = typer.Typer(help="Operator tokens: add, revoke, list.", no_args_is_help=True)
 app.add_typer(operator_app, name="operator")
+# The client side of POST /batches (issuer/batch_cli.py): it needs only a URL and a token.
+app.command("batch")(batch_cli.batch)
 
 DataDir = Annotated[Path, typer.Option("--data-dir", help="The office's folder.")]
 PassphraseFile = Annotated[

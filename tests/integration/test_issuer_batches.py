@@ -18,6 +18,9 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
+import subprocess
+import sys
 import time
 from collections import Counter
 from datetime import UTC, datetime
@@ -264,3 +267,55 @@ def test_registry_sigkilled_while_batches_are_in_flight_loses_nothing(tmp_path: 
     finally:
         node.stop()
     print(f"\ntwo 3,000-row batches, the registry SIGKILLed: {time.monotonic() - started:.1f} s")
+
+
+def _batch_cli(tmp: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ISSUER_")}
+    env["COLUMNS"] = "200"
+    return subprocess.run(
+        [sys.executable, "-m", "ecert", "issuer", "batch", *args],
+        check=False,
+        capture_output=True,
+        stdin=subprocess.DEVNULL,
+        text=True,
+        cwd=tmp,
+        env=env,
+        timeout=180,
+    )
+
+
+def test_the_batch_command_shows_progress_sums_up_and_is_safe_to_rerun(tmp_path: Path) -> None:
+    with live_chain(tmp_path) as chain:
+        office = _make_office(tmp_path, chain)
+        rows = tmp_path / "rows.csv"
+        rows.write_bytes(_rows_csv(40, {3: "check digit", 17: "division"}))
+        token = tmp_path / "token"
+        token.write_text(office.tokens["issuer"] + "\n")
+        with running_issuer(office.data, env=_env(chain, **FAST)) as issuer:
+            args = (str(rows), "--type", DRIVER, "--url", issuer.url, "--token-file", str(token))
+            first = _batch_cli(tmp_path, *args, "--poll", "0.2")
+            assert first.returncode == 1, first.stderr
+            assert "anchored" in first.stderr  # the progress bars
+            summary = first.stdout
+            assert "40" in summary and "38" in summary
+            assert "/credentialSubject/licenceNumber" in summary and "19" in summary
+            assert "BATCH_ROWS_FAILED" in first.stderr.splitlines()[-1]
+            # The same command again watches the same batch: nothing is issued twice.
+            again = _batch_cli(tmp_path, *args)
+            assert again.returncode == 1
+            assert summary.splitlines()[0] == again.stdout.splitlines()[0]  # the batch's id
+            engine = make_engine(Settings(data_dir=office.data).db_url)
+            with Session(engine) as session:
+                assert len(session.exec(select(CredentialRow)).all()) == 38
+            engine.dispose()
+            unknown = _batch_cli(tmp_path, *args[:2], "NoSuchType", *args[3:])
+            assert unknown.returncode == 2 and "CREDENTIAL_TYPE_UNKNOWN" in unknown.stderr
+            assert "Traceback" not in unknown.stderr
+            bad_token = tmp_path / "bad"
+            bad_token.write_text("ecert-op.nope\n")
+            refused = _batch_cli(tmp_path, *args[:-1], str(bad_token))
+            assert refused.returncode == 2 and "TOKEN_MALFORMED" in refused.stderr
+            wrong_file = _batch_cli(tmp_path, str(token), *args[1:])
+            assert wrong_file.returncode == 2 and "BATCH_FILE_TYPE" in wrong_file.stderr
+        gone = _batch_cli(tmp_path, *args)
+        assert gone.returncode == 3 and "ISSUER_UNREACHABLE" in gone.stderr
