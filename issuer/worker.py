@@ -9,8 +9,8 @@ this order of priority:
 1. An office transaction is in flight (signed and stored, see :mod:`issuer.outbox`): submit it
    again (the same bytes, so the same hash; the node answers a known transaction's state) and
    wait up to ``submit_wait_s`` for its block. Once the node reports it ``included``, store its
-   inclusion and, for an anchor, every leaf's receipt (``GET /receipts/{leaf}`` through
-   :class:`~vc_core.registry_client.RegistryClient`), in one database commit. Refused for its
+   inclusion and, for an anchor, the block that includes it (receipts are built from it on
+   demand, :mod:`issuer.receipts`), in one database commit. Refused for its
    sequence number (another transaction of the office took it), the same body is re-signed with
    the next one; refused because its leaves are already on chain, their receipts are fetched;
    refused for any other rule, it is marked rejected with the rule's code.

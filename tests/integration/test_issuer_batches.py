@@ -135,7 +135,7 @@ def _check_exactly_once(
 ) -> Counter[str]:
     """Every credential in the issuer's database is anchored once on chain, none twice, each
     with its own status index; ``expected_ids`` are among them. Returns the leaf counts."""
-    engine = make_engine(Settings(data_dir=office.data).db_url)
+    engine = make_engine(Settings(data_dir=office.data, database_url=office.db_url).db_url)
     with Session(engine) as session:
         documents = {r.id: json.loads(r.document) for r in session.exec(select(CredentialRow))}
         leaves = {r.credential_id: r.leaf for r in session.exec(select(OutboxRow))}
@@ -167,7 +167,7 @@ def test_ten_thousand_rows_three_bad_all_good_ones_issued_and_anchored(tmp_path:
     with live_chain(tmp_path) as chain:
         office = _make_office(tmp_path, chain)
         facts = ChainFacts.from_genesis(chain.client.blocks(0, 1).blocks[0])
-        with running_issuer(office.data, env=_env(chain, **FAST)) as issuer:
+        with running_issuer(office.data, env=_env(chain, office, **FAST)) as issuer:
             batch_id = _submit(issuer, office, _rows_csv(10_000, bad))
             done = _wait_anchored(issuer, office, batch_id)
             assert (done["total"], done["issued"], done["failed"]) == (10_000, 9_997, 3)
@@ -194,11 +194,24 @@ def test_ten_thousand_rows_three_bad_all_good_ones_issued_and_anchored(tmp_path:
     print(f"\n10,000-row batch: {time.monotonic() - started:.1f} s wall")
 
 
+def test_a_small_batch_on_sqlite_and_postgresql(tmp_path: Path, issuer_db_url: str | None) -> None:
+    """The runner's bulk statements (executemany inserts and updates) on both databases."""
+    with live_chain(tmp_path) as chain:
+        office = _make_office(tmp_path, chain, issuer_db_url)
+        with running_issuer(office.data, env=_env(chain, office, **FAST)) as issuer:
+            batch_id = _submit(issuer, office, _rows_csv(300, {10: "division", 250: "classes"}))
+            done = _wait_anchored(issuer, office, batch_id)
+            assert (done["issued"], done["failed"], done["anchored"]) == (298, 2, 298)
+            assert [e["line"] for e in done["errors"]] == [12, 252]
+            ids = set(_issued_ids(issuer, office, batch_id))
+        _check_exactly_once(office, chain.client, ids)
+
+
 def test_issuer_sigkilled_mid_batch_resumes_and_anchors_each_once(tmp_path: Path) -> None:
     started = time.monotonic()
     with live_chain(tmp_path) as chain:
         office = _make_office(tmp_path, chain)
-        env = _env(chain, **FAST)
+        env = _env(chain, office, **FAST)
         issuer = start_issuer(office.data, env=env)
         try:
             batch_id = _submit(issuer, office, _rows_csv(20_000))
@@ -245,7 +258,7 @@ def test_registry_sigkilled_while_batches_are_in_flight_loses_nothing(tmp_path: 
                 client=client,
             )
             office = _make_office(tmp_path, chain)
-            with running_issuer(office.data, env=_env(chain, **FAST)) as issuer:
+            with running_issuer(office.data, env=_env(chain, office, **FAST)) as issuer:
                 first = _submit(issuer, office, _rows_csv(3_000))
                 second = _submit(issuer, office, _rows_csv(3_000))
                 deadline = time.monotonic() + WAIT_S
@@ -291,7 +304,7 @@ def test_the_batch_command_shows_progress_sums_up_and_is_safe_to_rerun(tmp_path:
         rows.write_bytes(_rows_csv(40, {3: "check digit", 17: "division"}))
         token = tmp_path / "token"
         token.write_text(office.tokens["issuer"] + "\n")
-        with running_issuer(office.data, env=_env(chain, **FAST)) as issuer:
+        with running_issuer(office.data, env=_env(chain, office, **FAST)) as issuer:
             args = (str(rows), "--type", DRIVER, "--url", issuer.url, "--token-file", str(token))
             first = _batch_cli(tmp_path, *args, "--poll", "0.2")
             assert first.returncode == 1, first.stderr

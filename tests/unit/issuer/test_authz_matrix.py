@@ -139,6 +139,8 @@ ENDPOINTS: dict[str, Endpoint] = {
         ("issuer", "approver"),
         overrides={"type outside scope": (200, None)},  # the log is not per type
     ),
+    # The token, role and type scope are checked before the rows' media type is looked at.
+    "batch": Endpoint("POST", f"/batches?type={DEED}", write=True),
 }
 
 # Write routes that take no operator token because another credential authorizes them (the
