@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from typing import Any
 
 import nacl.signing
@@ -90,8 +90,10 @@ class PublicKey:
 
     raw: bytes
 
-    @property
+    @cached_property
     def multibase(self) -> str:
+        # Cached: an issuer names its key in every proof it makes, and base58 costs about a
+        # tenth of signing a credential (bench/issuer.py).
         return encode_public_multikey(self.raw)
 
     @classmethod
