@@ -84,15 +84,15 @@ def batch(
     poll_s: Annotated[float, typer.Option("--poll", min=0.05, help="Seconds between polls.")] = 0.5,
 ) -> None:
     """Issue every row of FILE as a credential of one type, with a progress bar and a summary."""
+    try:
+        body = file.read_bytes()
+    except OSError as exc:
+        raise MalformedError(f"cannot read {file}: {exc.strerror}", code="BATCH_FILE") from None
     media = MEDIA_BY_SUFFIX.get(file.suffix.lower())
     if media is None:
         raise MalformedError(
             f"{file.name}: name a .csv, .jsonl or .ndjson file", code="BATCH_FILE_TYPE"
         )
-    try:
-        body = file.read_bytes()
-    except OSError as exc:
-        raise MalformedError(f"cannot read {file}: {exc.strerror}", code="BATCH_FILE") from None
     key = hashlib.sha256(credential_type.encode() + b"\n" + body).hexdigest()
     headers = {"Authorization": f"Bearer {_token(token_file)}"}
     base = url.rstrip("/")

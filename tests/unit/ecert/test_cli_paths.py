@@ -41,6 +41,8 @@ CASES: dict[str, list[str]] = {
     "issuer operator list": ["issuer", "operator", "list", "--data-dir", "MISSING"],
     "issuer rotate-key": ["issuer", "rotate-key", "--data-dir", "MISSING", "--registry",
                           "http://127.0.0.1:9", "--passphrase-file", "KEY"],
+    "issuer batch": ["issuer", "batch", "MISSING", "--type", "DriverLicenceCredential",
+                     "--url", "http://127.0.0.1:9", "--token-file", "KEY"],
     "verifier serve (replica)": ["verifier", "serve", "--genesis", GENESIS, "--replica", "KEY"],
     "verifier serve (data dir)": [
         "verifier", "serve", "--genesis", GENESIS, "--data-dir", "UNWRITABLE",
