@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 from sqlmodel import Session, func, select
 
 from issuer.app import create_app
+from issuer.auth import revoke_operator
 from issuer.batch_input import CSV, JSONL, parse_rows
 from issuer.batch_runner import BatchRunner
 from issuer.db import make_engine
@@ -278,3 +279,22 @@ def test_row_parser_never_fails_but_with_a_malformed_error(body: bytes) -> None:
             assert (row.draft is None) == (row.code is not None)
             if row.draft is not None:
                 assert DRIVER in row.draft["type"]
+
+
+def test_an_operator_revoked_while_its_batch_waits_issues_nothing_more(
+    batch_client: tuple[TestClient, OfficeDir], make_operator: MakeOperator, draft: Draft
+) -> None:
+    client, office_dir = batch_client
+    made = make_operator()
+    body, _ = _csv(draft, 5)
+    answer = _post(client, made.token, body, "text/csv")
+    assert answer.status_code == 202
+    engine = make_engine(office_dir.settings.db_url)
+    with Session(engine) as session:
+        revoke_operator(session, operator_id=made.operator.id, now=NOW)
+    engine.dispose()
+    _run(office_dir)
+    admin = make_operator(name="reader").token
+    got = client.get(answer.headers["Location"], headers={"Authorization": f"Bearer {admin}"})
+    assert (got.json()["issued"], got.json()["failed"]) == (0, 5)
+    assert {e["code"] for e in got.json()["errors"]} == {"TOKEN_REVOKED"}
