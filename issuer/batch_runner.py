@@ -41,7 +41,7 @@ from sqlmodel import Session, col, select
 from issuer import service, status
 from issuer.accreditation import AccreditationGate
 from issuer.auth import Operator
-from issuer.batches import DONE, FAILED, ISSUED, PENDING, RUNNING
+from issuer.batches import DONE, FAILED, ISSUED, PENDING, RUNNING, BatchCode
 from issuer.clock import stamp
 from issuer.config import Settings
 from issuer.db import BATCH_LOCK, is_postgresql
@@ -132,7 +132,9 @@ class BatchRunner:
             if operator.state(now) == "revoked":
                 work = [_Work(r.id, r.credential_id) for r in rows]  # type: ignore[arg-type]
                 for w in work:
-                    w.outcome = Refused("TOKEN_REVOKED", "", "the batch's operator was revoked")
+                    w.outcome = Refused(
+                        BatchCode.TOKEN_REVOKED, "", "the batch's operator was revoked"
+                    )
             else:
                 work = self._check(session, batch, operator, rows, now)
                 self._sign(session, batch.credential_type, work, now)
@@ -179,7 +181,9 @@ class BatchRunner:
                 w.prepared, w.outcome = (
                     None,
                     Refused(
-                        "CREDENTIAL_ID_TAKEN", "/id", f"a credential {w.credential_id} was issued"
+                        BatchCode.CREDENTIAL_ID_TAKEN,
+                        "/id",
+                        f"a credential {w.credential_id} was issued",
                     ),
                 )
             taken.add(w.credential_id)  # type: ignore[arg-type]
@@ -195,7 +199,7 @@ class BatchRunner:
         if type_name != batch.credential_type:
             raise SchemaError(
                 f"this batch issues {batch.credential_type}, not {type_name}",
-                code="CREDENTIAL_TYPE_MISMATCH",
+                code=BatchCode.CREDENTIAL_TYPE_MISMATCH,
                 field="type",
             )
         service.check_context(prepared)

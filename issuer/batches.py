@@ -21,6 +21,7 @@ import hashlib
 import json
 import uuid
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import insert
@@ -29,10 +30,24 @@ from sqlmodel import Session, col, func, select
 from issuer.auth import ISSUE, READ, Operator, authorize
 from issuer.batch_input import Row, parse_rows
 from issuer.clock import stamp
-from issuer.errors import ConflictError
+from issuer.errors import ConflictError, ForbiddenError
 from issuer.tables import BatchRow, IssuanceBatchRow, IssuanceItemRow, OutboxRow
 from vc_core.credential_types import CREDENTIAL_TYPES
 from vc_core.errors import NotFoundError, SchemaError
+
+
+class BatchCode(StrEnum):
+    """The refusals batch issuance adds to the single-issue steps' own (typed once)."""
+
+    CREDENTIAL_TYPE_UNKNOWN = "CREDENTIAL_TYPE_UNKNOWN"
+    DUAL_CONTROL_REQUIRED = "DUAL_CONTROL_REQUIRED"
+    IDEMPOTENCY_KEY_REUSED = "IDEMPOTENCY_KEY_REUSED"
+    BAD_IDEMPOTENCY_KEY = "BAD_IDEMPOTENCY_KEY"
+    BATCH_NOT_FOUND = "BATCH_NOT_FOUND"
+    CREDENTIAL_TYPE_MISMATCH = "CREDENTIAL_TYPE_MISMATCH"
+    CREDENTIAL_ID_TAKEN = "CREDENTIAL_ID_TAKEN"
+    TOKEN_REVOKED = "TOKEN_REVOKED"  # noqa: S105 (a code, as auth.py answers a revoked token)
+
 
 PENDING, ISSUED, FAILED = "pending", "issued", "failed"
 RUNNING, DONE = "running", "done"
@@ -47,10 +62,22 @@ def check_type(credential_type: str | None) -> str:
         raise SchemaError(
             f"name one credential type ({', '.join(sorted(CREDENTIAL_TYPES))}) in ?type= "
             "or the Credential-Type header",
-            code="CREDENTIAL_TYPE_UNKNOWN",
+            code=BatchCode.CREDENTIAL_TYPE_UNKNOWN,
             field="type",
         )
     return credential_type
+
+
+def check_single_control(credential_type: str, approvals: int) -> None:
+    """Refuse a batch of a type under dual control (403): each credential of such a type waits
+    for its own approvals (:mod:`issuer.approvals`), which a batch cannot carry row by row."""
+    if approvals > 1:
+        raise ForbiddenError(
+            f"{credential_type} is issued under dual control ({approvals} operators): issue each "
+            "through POST /credentials/issue",
+            code=BatchCode.DUAL_CONTROL_REQUIRED,
+            field="type",
+        )
 
 
 def submit(
@@ -86,7 +113,7 @@ def submit(
             if not same:
                 raise ConflictError(
                     "this Idempotency-Key was used for another batch",
-                    code="IDEMPOTENCY_KEY_REUSED",
+                    code=BatchCode.IDEMPOTENCY_KEY_REUSED,
                     field="Idempotency-Key",
                 )
             return earlier, False
@@ -145,7 +172,7 @@ def _batch_for(session: Session, operator: Operator, batch_id: str) -> IssuanceB
     authorize(operator, roles=READ)
     batch = session.get(IssuanceBatchRow, batch_id)
     if batch is None or batch.credential_type not in operator.credential_types:
-        raise NotFoundError(f"no batch {batch_id}", code="BATCH_NOT_FOUND")
+        raise NotFoundError(f"no batch {batch_id}", code=BatchCode.BATCH_NOT_FOUND)
     return batch
 
 

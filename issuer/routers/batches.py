@@ -21,11 +21,13 @@ TYPE_HEADER = "Credential-Type"
 def batch_type(
     operator: IssuerDep,
     request: Request,
+    settings: SettingsDep,
     type_: Annotated[str | None, Query(alias="type", max_length=100)] = None,
 ) -> str:
     """The batch's type (``?type=`` or ``Credential-Type``): known (422), then in scope (403)."""
     credential_type = batches.check_type(type_ or request.headers.get(TYPE_HEADER))
     authorize(operator, roles=ISSUE, credential_type=credential_type)
+    batches.check_single_control(credential_type, settings.approvals_for(credential_type))
     return credential_type
 
 
@@ -55,7 +57,9 @@ def submit_batch(
     (200 for a repeated ``Idempotency-Key`` with the same rows)."""
     key = request.headers.get("idempotency-key")
     if key is not None and not 0 < len(key) <= batches.MAX_IDEMPOTENCY_KEY:
-        raise MalformedError("Idempotency-Key must be 1–200 characters", code="BAD_IDEMPOTENCY_KEY")
+        raise MalformedError(
+            "Idempotency-Key must be 1–200 characters", code=batches.BatchCode.BAD_IDEMPOTENCY_KEY
+        )
     media, data = body
     batch, created = batches.submit(
         session=session,

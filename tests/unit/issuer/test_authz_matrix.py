@@ -140,7 +140,7 @@ ENDPOINTS: dict[str, Endpoint] = {
         overrides={"type outside scope": (200, None)},  # the log is not per type
     ),
     # The token, role and type scope are checked before the rows' media type is looked at.
-    "batch": Endpoint("POST", f"/batches?type={DEED}", write=True),
+    "batch": Endpoint("POST", f"/batches?type={DEED}", ("issuer",), ("approver", "admin")),
 }
 
 # Write routes that take no operator token because another credential authorizes them (the
@@ -164,7 +164,7 @@ CASES = [
 
 def _template(path: str) -> str:
     """A route path with every parameter as ``{}``: ``/deeds/{deed_id}/x`` → ``/deeds/{}/x``."""
-    parts = path.split("/")
+    parts = path.split("?", maxsplit=1)[0].split("/")
     return "/".join("{}" if p.startswith("{") else p for p in parts)
 
 

@@ -221,6 +221,13 @@ def test_refusals_before_anything_is_stored(
     )
     assert by_header.status_code == 202
     assert _post(client, driver_token, body, "application/json").status_code == 415
+    # Deeds are under dual control by default: each needs its own approvals, not a batch row's.
+    deeds = client.post(
+        "/batches?type=PropertyDeedCredential",
+        content=body,
+        headers={"Authorization": f"Bearer {driver_token}", "Content-Type": "text/csv"},
+    )
+    assert (deeds.status_code, deeds.json()["code"]) == (403, "DUAL_CONTROL_REQUIRED")
     big = body + body.splitlines(True)[1] * 1000
     assert len(big) > 200_000
     too_big = _post(client, driver_token, big, "text/csv")
