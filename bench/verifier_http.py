@@ -14,7 +14,11 @@ on the PATH the bench says so and falls back to an asyncio ``httpx`` client in a
 (slower: it takes more of the cores from the servers). Every answer is checked (200, and
 ``valid`` for the verifier) before the run counts. The three loads (hello, deed with
 ``eddsa-jcs-2022``, deed with ``eddsa-rdfc-2022``) take turns ``--runs`` times, so each sees the
-same machine; the figures are medians, and the ratios are medians of per-round ratios.
+same machine; the figures are medians, and the ratios are medians of per-round ratios. Beside
+them, each server's CPU time per request (``/proc/<pid>/stat`` before and after each load): on a
+shared, busy machine the rates say how much of the cores each server got, the CPU cost what a
+request takes, so hello's CPU per request over the verifier's is the ratio an idle machine with
+one worker per server would show.
 
 Targets (issue 9): requests per second ≥ 60 % of the hello-world app's for deeds signed with
 ``eddsa-jcs-2022``, ≥ 35 % with ``eddsa-rdfc-2022``; p99 ≤ 25 ms at 32 connections.
@@ -52,6 +56,7 @@ from vc_core.replica import Replica  # noqa: E402
 from verifier.testing import free_port  # noqa: E402
 
 CONNECTIONS = 32
+HELLO_LOAD = "hello"
 DEED = "PropertyDeedCredential"
 TARGETS = {"eddsa-jcs-2022": 0.60, "eddsa-rdfc-2022": 0.35}
 P99_TARGET_MS = 25.0
@@ -134,8 +139,9 @@ end
 
 def _wrk(
     url: str, body: bytes, seconds: float, expect: str, folder: Path
-) -> tuple[float, float, float]:
-    """``wrk`` for ``seconds`` on ``url``: (requests/s, p50 ms, p99 ms); every answer checked."""
+) -> tuple[float, float, float, int]:
+    """``wrk`` for ``seconds`` on ``url``: (requests/s, p50 ms, p99 ms, requests); every answer
+    checked."""
     body_path = folder / "wrk-body.json"
     body_path.write_bytes(body)
     script = folder / "wrk.lua"
@@ -152,13 +158,21 @@ def _wrk(
     requests, duration_us, bad, p50_us, p99_us = line.split()[1:]
     if int(bad):
         raise SystemExit(f"{bad} of {requests} answers from {url} were not as expected")
-    return int(requests) / (int(duration_us) / 1e6), float(p50_us) / 1000, float(p99_us) / 1000
+    rate = int(requests) / (int(duration_us) / 1e6)
+    return rate, float(p50_us) / 1000, float(p99_us) / 1000, int(requests)
 
 
-def _python_load(url: str, body: bytes, total: int, expect: str) -> tuple[float, float, float]:
-    """The fallback client, run in a child process: (requests/s, p50 ms, p99 ms)."""
+def _python_load(url: str, body: bytes, total: int, expect: str) -> tuple[float, float, float, int]:
+    """The fallback client, run in a child process: (requests/s, p50 ms, p99 ms, requests)."""
     rps, latencies = asyncio.run(_load(url, body, total, expect))
-    return rps, statistics.median(latencies), _p99(latencies)
+    sent = 2 * (total // CONNECTIONS) * CONNECTIONS  # its warm-up, then the timed run
+    return rps, statistics.median(latencies), _p99(latencies), sent
+
+
+def _cpu_s(pid: int) -> float:
+    """CPU seconds (user + system) a process has used so far (Linux ``/proc``)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 async def _load(url: str, body: bytes, total: int, expect: str) -> tuple[float, list[float]]:
@@ -190,27 +204,31 @@ def _p99(latencies: list[float]) -> float:
     return ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))]
 
 
-HELLO_LOAD = "hello"
+Figures = tuple[float, float, float, float]
+"""Requests/s, p50 ms, p99 ms, and the server's CPU ms per request."""
 
 
-def _report(rounds: list[dict[str, tuple[float, float, float]]]) -> None:
+def _report(rounds: list[dict[str, Figures]]) -> None:
     def median(name: str, i: int) -> float:
         return statistics.median(r[name][i] for r in rounds)
 
+    hello_cpu = median(HELLO_LOAD, 3)
     print(
-        f"{'hello-world FastAPI':<34} {median('hello', 0):8.0f} req/s  "
-        f"p50 {median('hello', 1):6.1f} ms  p99 {median('hello', 2):6.1f} ms  "
+        f"{'hello-world FastAPI':<34} {median(HELLO_LOAD, 0):8.0f} req/s  "
+        f"p50 {median(HELLO_LOAD, 1):6.1f} ms  p99 {median(HELLO_LOAD, 2):6.1f} ms  "
+        f"server CPU {hello_cpu:.3f} ms/req  "
         f"(rounds: {', '.join(f'{r[HELLO_LOAD][0]:.0f}' for r in rounds)})"
     )
     for suite, target in TARGETS.items():
-        ratios = [r[suite][0] / r["hello"][0] for r in rounds]
-        ratio, p99 = statistics.median(ratios), median(suite, 2)
+        ratios = [r[suite][0] / r[HELLO_LOAD][0] for r in rounds]
+        ratio, p99, cpu = statistics.median(ratios), median(suite, 2), median(suite, 3)
         verdict = "met" if ratio >= target and p99 <= P99_TARGET_MS else "NOT met"
         print(
             f"{'verify deed ' + suite:<34} {median(suite, 0):8.0f} req/s  "
-            f"p50 {median(suite, 1):6.1f} ms  p99 {p99:6.1f} ms  {ratio:5.0%} of hello "
-            f"(rounds: {', '.join(f'{x:.0%}' for x in ratios)}; target ≥ {target:.0%}, "
-            f"p99 ≤ {P99_TARGET_MS:.0f} ms): {verdict}"
+            f"p50 {median(suite, 1):6.1f} ms  p99 {p99:6.1f} ms  server CPU {cpu:.3f} ms/req  "
+            f"{ratio:5.0%} of hello (rounds: {', '.join(f'{x:.0%}' for x in ratios)}; "
+            f"target ≥ {target:.0%}, p99 ≤ {P99_TARGET_MS:.0f} ms): {verdict}; "
+            f"by server CPU per request {hello_cpu / cpu:.0%} of hello"
         )
 
 
@@ -253,7 +271,7 @@ def main() -> int:
         )
         print(f"# ecert verifier HTTP bench — {size}, {args.runs} rounds, {env_note}")
         loads = {
-            "hello": (f"http://127.0.0.1:{hello_port}/hello", b"{}", '"ok"'),
+            HELLO_LOAD: (f"http://127.0.0.1:{hello_port}/hello", b"{}", '"ok"'),
             **{
                 suite: (
                     f"http://127.0.0.1:{verifier_port}/credentials/verify",
@@ -264,18 +282,27 @@ def main() -> int:
             },
         }
 
-        def measure(url: str, body: bytes, expect: str) -> tuple[float, float, float]:
+        def measure(name: str, url: str, body: bytes, expect: str) -> Figures:
+            """(requests/s, p50 ms, p99 ms, the server's CPU ms per request)."""
+            pid = (hello if name == HELLO_LOAD else verifier).pid
+            before = _cpu_s(pid)
             if client == "wrk":
-                return _wrk(url, body, seconds, expect, folder)
-            with ProcessPoolExecutor(1) as pool:
-                return pool.submit(_python_load, url, body, total, expect).result()
+                rps, p50, p99, sent = _wrk(url, body, seconds, expect, folder)
+            else:
+                with ProcessPoolExecutor(1) as pool:
+                    found = pool.submit(_python_load, url, body, total, expect).result()
+                rps, p50, p99, sent = found
+            return rps, p50, p99, (_cpu_s(pid) - before) / sent * 1000
 
         try:
-            for url, body, expect in loads.values():  # warm-up
-                measure(url, body, expect) if client is None else _wrk(url, body, 1, expect, folder)
-            rounds: list[dict[str, tuple[float, float, float]]] = []
+            for name, (url, body, expect) in loads.items():  # warm-up
+                if client is None:
+                    measure(name, url, body, expect)
+                else:
+                    _wrk(url, body, 1, expect, folder)
+            rounds: list[dict[str, Figures]] = []
             for _ in range(args.runs):
-                rounds.append({name: measure(*load) for name, load in loads.items()})
+                rounds.append({name: measure(name, *load) for name, load in loads.items()})
             _report(rounds)
         finally:
             for process in (hello, verifier):
