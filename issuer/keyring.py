@@ -46,7 +46,7 @@ from issuer.clock import stamp, unstamp
 from issuer.config import Settings
 from issuer.db import make_engine
 from issuer.office import Office, read_description, unlock_office
-from issuer.tables import CredentialRow, OutboxRow
+from issuer.tables import BatchRow, CredentialRow, OutboxRow
 from vc_core.did_ecert import parse_office_did
 from vc_core.errors import MalformedError, RegistryError, VCError, VerificationError
 from vc_core.keys import KeyPair, decode_public_multikey
@@ -285,7 +285,7 @@ def rotate_key(
 
 
 def wait_anchored(settings: Settings, old_key: str, *, timeout_s: float) -> None:
-    """Until every credential the old key signed is anchored (its receipt stored).
+    """Until every credential the old key signed is anchored (its batch included).
 
     A verifier requires the signing key to be active when the credential's batch was anchored
     (DESIGN §5 step 3), so the old key is retired only after its last credential is on chain.
@@ -302,7 +302,10 @@ def wait_anchored(settings: Settings, old_key: str, *, timeout_s: float) -> None
         select(func.count())
         .select_from(OutboxRow)
         .join(CredentialRow, col(CredentialRow.id) == col(OutboxRow.credential_id))
-        .where(col(OutboxRow.receipt).is_(None), col(CredentialRow.document).like(marker))
+        # Anchored = its batch is included (receipts are built from the stored block since
+        # batch issuance, so a leaf's own ``receipt`` column may stay empty).
+        .outerjoin(BatchRow, col(BatchRow.id) == col(OutboxRow.batch_id))
+        .where(col(BatchRow.anchored_at).is_(None), col(CredentialRow.document).like(marker))
     )
     deadline = time.monotonic() + timeout_s
     try:
