@@ -252,6 +252,10 @@ def main() -> int:
         hello = _serve(
             [*hello_cmd, "--log-level", "warning", "--no-access-log"], hello_port, folder, "/docs"
         )
+        # The verifier signs a receipt for every report, with a key sealed in its data dir and
+        # made at its first start: a throwaway passphrase, and cheap key stretching, will do.
+        os.environ.setdefault("VERIFIER_PASSPHRASE", "bench: a throwaway receipt key")
+        os.environ.setdefault("VERIFIER_KEY_KDF", "interactive")
         verifier_cmd = [sys.executable, "-m", "verifier", "serve", "--genesis", genesis]
         verifier_cmd += ["--data-dir", str(folder / "verifier")]
         verifier_cmd += ["--replica", str(folder / "replica.sqlite")]
