@@ -29,6 +29,7 @@ from issuer.config import PASSPHRASE_ENV, Settings, get_settings
 from issuer.db import make_engine
 from issuer.keyring import KeyWatcher, unsealer
 from issuer.office import Office, unlock_office
+from issuer.oid4vci import routes as oid4vci
 from issuer.routers import batches, credentials, deeds, health, requests, status
 from issuer.worker import WorkerThread
 from vc_core.canon import default_contexts
@@ -93,6 +94,7 @@ def create_app(
     app.include_router(health.router)
     app.include_router(deeds.router)
     app.include_router(requests.router)
+    oid4vci.install(app)
     app.include_router(batches.router)
     app.add_middleware(
         problems.BodyLimit,

@@ -72,6 +72,18 @@ class Settings(BaseSettings):
     # credential of the type is issued, revoked or transferred (the requester counts as one;
     # 1 = no approval needed). ``ISSUER_APPROVALS_BY_TYPE='{"PropertyDeedCredential": 2}'``.
     approvals_by_type: dict[str, int] = Field(default_factory=lambda: {"PropertyDeedCredential": 2})
+    # OpenID4VCI (issuer/oid4vci/): the Credential Issuer Identifier, the URL wallets reach this
+    # service at (``https://issuer.example``); key proofs must name it as ``aud``. Unset, the
+    # request's own base URL is used, which suits tests on 127.0.0.1 only.
+    public_url: str | None = Field(default=None, pattern=r"^https?://[^\s?#]+$")
+    # Offers are short-lived and single-use; a wrong tx_code counts, and at ``tx_code_tries``
+    # tries the offer is dead. Access tokens and c_nonces live minutes; a key proof's ``iat``
+    # may be at most ``proof_iat_window_s`` old (and at most a minute ahead).
+    offer_ttl_s: int = Field(default=900, ge=30, le=7 * 24 * 3600)
+    tx_code_tries: int = Field(default=3, ge=1, le=10)
+    access_token_ttl_s: int = Field(default=300, ge=10, le=3600)
+    nonce_ttl_s: int = Field(default=300, ge=10, le=3600)
+    proof_iat_window_s: int = Field(default=300, ge=10, le=3600)
 
     # Batch issuance (issuer/batches.py): whether the runner thread starts (unit tests drive it
     # themselves), the largest ``POST /batches`` body, the rows issued

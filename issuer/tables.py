@@ -16,6 +16,10 @@ zone and PostgreSQL and SQLite then compare them the same way (the format sorts 
 - ``office_tx``: every transaction the office signed, stored *before* it is first submitted, so
   that after a crash the same transaction (same hash) is resubmitted, never a second one.
   ``state`` is ``signed`` (in flight), ``included`` or ``rejected``.
+- ``oid4vci_offer``, ``oid4vci_access_token``, ``oid4vci_nonce``: OpenID4VCI pre-authorized
+  offers, the access tokens they were exchanged for, and c_nonces (see
+  :mod:`issuer.oid4vci`). Only hashes of the offer's secret, its pre-authorized code, its
+  tx_code (keyed by the code), the tokens and the nonces are kept.
 - ``status_index``: every Bitstring Status List index ever allocated; the primary key makes an
   index unique for the office and a row is never deleted, so an index is never reused.
 - ``status_request``: a revoke / suspend / reinstate (or a deed's supersede and encumbrance
@@ -226,6 +230,43 @@ class IssuanceItemRow(SQLModel, table=True):
     error_message: str | None = None
 
 
+class OfferRow(SQLModel, table=True):
+    __tablename__ = "oid4vci_offer"
+
+    id: str = Field(primary_key=True)
+    secret_sha256: str = Field(unique=True)
+    code_sha256: str = Field(unique=True)
+    tx_code_mac: str
+    credential_type: str
+    # The unsigned draft without its subject's id (the holder's DID arrives with the key proof).
+    draft: str = Field(sa_column=Column(Text, nullable=False))
+    operator_id: str = Field(foreign_key="operator.id")
+    created_at: str
+    expires_at: str
+    # offered → redeemed (token issued) → issued; or dead (too many tx_code tries).
+    state: str = Field(index=True)
+    attempts: int = 0
+    credential_id: str | None = None
+
+
+class AccessTokenRow(SQLModel, table=True):
+    __tablename__ = "oid4vci_access_token"
+
+    token_sha256: str = Field(primary_key=True)
+    offer_id: str = Field(foreign_key="oid4vci_offer.id", index=True)
+    expires_at: str
+    # active → used (a credential was asked for with it; one credential per offer).
+    state: str
+
+
+class NonceRow(SQLModel, table=True):
+    __tablename__ = "oid4vci_nonce"
+
+    nonce_sha256: str = Field(primary_key=True)
+    expires_at: str = Field(index=True)
+    used: bool = False
+
+
 def all_tables() -> list[Table]:
     """The tables the issuer creates, in dependency order."""
     rows = (
@@ -241,5 +282,8 @@ def all_tables() -> list[Table]:
         AuditRow,
         IssuanceBatchRow,
         IssuanceItemRow,
+        OfferRow,
+        AccessTokenRow,
+        NonceRow,
     )
     return [row.__table__ for row in rows]  # type: ignore[union-attr]

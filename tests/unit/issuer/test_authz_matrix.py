@@ -117,6 +117,17 @@ ENDPOINTS: dict[str, Endpoint] = {
         body=lambda w: {},
         overrides={"type outside scope": (404, "REQUEST_NOT_FOUND")},
     ),
+    "offer": Endpoint(
+        "POST",
+        "/offers",
+        ("issuer",),
+        ("approver", "admin"),
+        body=lambda w: {
+            "credentialType": DEED,
+            "credentialSubject": w.draft(DEED)["credentialSubject"],
+            "validFrom": w.draft(DEED)["validFrom"],
+        },
+    ),
     "read": Endpoint(
         "GET",
         "/credentials/{deed}",
@@ -146,7 +157,11 @@ ENDPOINTS: dict[str, Endpoint] = {
 # Write routes that take no operator token because another credential authorizes them (the
 # OpenID4VCI token, nonce and credential endpoints: a pre-authorized code or an access token,
 # tested with their own refusals). Each needs its reason here, or the discovery test fails.
-PUBLIC_WRITES: dict[tuple[str, str], str] = {}
+PUBLIC_WRITES: dict[tuple[str, str], str] = {
+    ("POST", "/token"): "the pre-authorized code and its tx_code (tests/unit/issuer/test_oid4vci.py)",
+    ("POST", "/nonce"): "anyone may ask for a c_nonce; it only lets a key proof be fresh",
+    ("POST", "/credential"): "the OpenID4VCI access token (tests/unit/issuer/test_oid4vci.py)",
+}
 
 # (row, status, code)
 CASES = [
