@@ -8,7 +8,8 @@ and prints one line, ``error: CODE: message``; no traceback reaches the user.
 Every command reads the encrypted store (see :mod:`wallet_cli.store`) under the passphrase
 (see :mod:`wallet_cli.access`); commands that change it hold the home's lock from the read to
 the atomic rewrite. Commands: ``init``, ``import``, ``list``, ``show``, ``delete``, ``export``,
-``verify``, ``present``, ``backup``, ``restore``.
+``verify``, ``present``, ``backup``, ``restore``, ``receive`` (OpenID4VCI,
+:mod:`wallet_cli.oid4vci`) and ``sync`` (:mod:`wallet_cli.sync`).
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ from vc_core.keys import KeyPair
 from vc_core.times import parse_date_or_instant, parse_duration
 from vc_core.verification import FreshnessPolicy
 from vc_core.verification.render import print_report
-from wallet_cli import access
+from wallet_cli import access, receive_cli
 from wallet_cli.check import summary, verify_record
 from wallet_cli.oid4vp import answer_link
 from wallet_cli.present import build_presentation, show_qr
@@ -510,6 +511,12 @@ def restore(
         settings.home.save(wallet, passphrase)
     typer.echo(f"restored {len(wallet.records)} credentials into {settings.home.path}")
     typer.echo(f"holder: {did_key(wallet.holder.public)}")
+
+
+# receive, sync (OpenID4VCI; the commands live in wallet_cli/receive_cli.py) -----------------
+
+app.command("receive")(receive_cli.receive)
+app.command("sync")(receive_cli.sync)
 
 
 @app.command("version")

@@ -3,7 +3,10 @@
 A record keeps the secured credential exactly as received, its offline bundle when one came
 with it (as the bundle's canonical JSON text, so ``export`` gives back the same bytes the
 bundle's signatures and hashes cover), when it was added, and the last verdict ``verify``
-reached. Its local id is the start of the credential's digest (the leaf the issuer anchors), so
+reached. A credential received over OpenID4VCI also keeps its Credential Issuer's URL and, once
+``sync`` fetched it, its anchor receipt (canonical JSON).
+
+Its local id is the start of the credential's digest (the leaf the issuer anchors), so
 the same credential always gets the same id in every wallet.
 """
 
@@ -31,6 +34,8 @@ class Record:
     added: str
     bundle_json: str | None = None
     last_check: dict[str, Any] | None = None
+    issuer_url: str | None = None
+    receipt_json: str | None = None
 
     @property
     def credential_id(self) -> str | None:
@@ -48,6 +53,8 @@ class Record:
             "added": self.added,
             "bundle": self.bundle_json,
             "lastCheck": self.last_check,
+            "issuerUrl": self.issuer_url,
+            "receipt": self.receipt_json,
         }
 
     @classmethod
@@ -56,14 +63,16 @@ class Record:
             raise MalformedError("a wallet record is malformed", code="NOT_A_WALLET")
         local_id, credential = data.get("localId"), data.get("credential")
         bundle, check = data.get("bundle"), data.get("lastCheck")
+        issuer_url, receipt = data.get("issuerUrl"), data.get("receipt")
         if not (
             isinstance(local_id, str)
             and isinstance(credential, dict)
-            and (bundle is None or isinstance(bundle, str))
+            and all(v is None or isinstance(v, str) for v in (bundle, issuer_url, receipt))
             and (check is None or isinstance(check, dict))
         ):
             raise MalformedError("a wallet record is malformed", code="NOT_A_WALLET")
-        return cls(local_id, credential, str(data.get("added", "")), bundle, check)
+        added = str(data.get("added", ""))
+        return cls(local_id, credential, added, bundle, check, issuer_url, receipt)
 
 
 @dataclass(frozen=True)
