@@ -46,13 +46,17 @@ class LiveChain:
         assert status.state == "included", status
         return status
 
-    def accredit(self, office: str, key: KeyPair, *, types: Sequence[str]) -> str:
+    def accredit(
+        self, office: str, key: KeyPair, *, types: Sequence[str], prefixes: Sequence[str] = ("51",)
+    ) -> str:
         did = office_did(self.chain_id, office)
         body = AccreditBody(
             office=did,
             name=f"Office {office}",
             uscc="91350100M000100Y43",
-            scopes=tuple(Scope(credential_type=t, division_prefixes=("51",)) for t in types),
+            scopes=tuple(
+                Scope(credential_type=t, division_prefixes=tuple(prefixes)) for t in types
+            ),
             valid_from=datetime(2020, 1, 1, tzinfo=UTC),
             initial_key=key.public_multibase,
         )
