@@ -3,7 +3,7 @@ the holder's did:key. Plain functions; no FastAPI, the clock passed in.
 
 :func:`issue_to_holder` runs these steps; each failure is one OAuth error (§8.3.1.2):
 
-(1) Access token, before the body is read: ``Authorization: Bearer``, known, active and
+(1) Access token, before the body is parsed: ``Authorization: Bearer``, known, active and
     unexpired (401 ``invalid_token``).
 (2) Request: ``credential_configuration_id`` names the offer's configuration
     (``unknown_credential_configuration``); ``credential_identifier`` and the draft-era

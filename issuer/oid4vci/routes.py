@@ -13,10 +13,10 @@ from __future__ import annotations
 
 import base64
 from datetime import timedelta
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import parse_qs, quote
 
-from fastapi import APIRouter, FastAPI, Request, Response
+from fastapi import APIRouter, Depends, FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import ValidationError
@@ -43,6 +43,15 @@ OFFER_SCHEME = "openid-credential-offer://"
 FORM = "application/x-www-form-urlencoded"
 # A token request holds three short parameters; many more is not a token request.
 MAX_FORM_FIELDS = 16
+
+
+async def raw_body(request: Request) -> bytes:
+    """The request's body, read in the event loop, so the endpoints themselves can be plain
+    functions that FastAPI runs in its thread pool (they sign and write to the database)."""
+    return await request.body()
+
+
+RawBodyDep = Annotated[bytes, Depends(raw_body)]
 
 
 def issuer_id(settings: Settings, request: Request) -> str:
@@ -126,15 +135,15 @@ def get_as_metadata(settings: SettingsDep, request: Request) -> dict[str, Any]:
 
 
 @router.post(metadata.TOKEN_PATH)
-async def token(
-    request: Request, session: SessionDep, settings: SettingsDep, now: NowDep
+def token(
+    request: Request, body: RawBodyDep, session: SessionDep, settings: SettingsDep, now: NowDep
 ) -> JSONResponse:
     """The token endpoint for the pre-authorized code grant (OpenID4VCI 1.0 §6)."""
     if _media(request) != FORM:
         raise OAuthError(OAuthCode.INVALID_REQUEST, f"send the token request as {FORM}")
     try:
         form = parse_qs(
-            (await request.body()).decode("utf-8"),
+            body.decode("utf-8"),
             keep_blank_values=True,
             max_num_fields=MAX_FORM_FIELDS,
         )
@@ -147,8 +156,8 @@ async def token(
         token_ttl=timedelta(seconds=settings.access_token_ttl_s),
         now=now,
     )
-    body = {"access_token": grant.access_token, "token_type": "Bearer"}
-    return JSONResponse({**body, "expires_in": grant.expires_in}, headers=NO_STORE)
+    answer = {"access_token": grant.access_token, "token_type": "Bearer"}
+    return JSONResponse({**answer, "expires_in": grant.expires_in}, headers=NO_STORE)
 
 
 @router.post(metadata.NONCE_PATH)
@@ -159,9 +168,10 @@ def nonce(session: SessionDep, settings: SettingsDep, now: NowDep) -> JSONRespon
 
 
 @router.post(metadata.CREDENTIAL_PATH)
-async def credential_endpoint(
+def credential_endpoint(
     *,
     request: Request,
+    body: RawBodyDep,
     session: SessionDep,
     office: OfficeDep,
     settings: SettingsDep,
@@ -175,7 +185,7 @@ async def credential_endpoint(
         office=office,
         authorization=request.headers.get("authorization"),
         media_type=_media(request),
-        raw_body=await request.body(),
+        raw_body=body,
         max_bytes=settings.max_body_bytes,
         audience=issuer_id(settings, request),
         proof_window=timedelta(seconds=settings.proof_iat_window_s),

@@ -3,10 +3,11 @@ temp dir), a test wallet client over HTTP (``wallet_cli.oid4vci``'s functions), 
 ``ecert-wallet`` CLI (in process through its entry point, and as a child process that is
 SIGKILLed inside its store write).
 
-- The flow end to end (offer URI → metadata → token with tx_code → nonce → credential with key
-  proof), the credential anchored and its receipt verified offline; and each refusal: reused
-  offer, wrong tx_code past the try limit, stale nonce, proof for another audience, proof signed
-  by a key that is not the ``kid``. The issuer's log holds no code, token, nonce or claim.
+- The flow end to end, on SQLite and on PostgreSQL (offer URI → metadata → token with
+  tx_code → nonce → credential with key proof), the credential anchored and its receipt
+  verified offline; and each refusal: reused offer, wrong tx_code past the try limit, stale
+  nonce, proof for another audience, proof signed by a key that is not the ``kid``. The
+  issuer's log holds no code, token, nonce or claim.
 - ``ecert-wallet receive`` for each of the five types (one from a QR image), ``list`` shows them,
   ``sync --registry`` picks up the receipts once anchored and builds bundles, ``verify`` passes;
   a reused offer, a wrong tx_code, an unreachable issuer and an unknown URI scheme are one line
@@ -25,6 +26,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -40,6 +42,7 @@ from issuer.db import make_engine
 from issuer.office import init_office, unlock_office
 from issuer.testing import IssuerProcess, free_port, running_issuer
 from tests.integration.live_registry import LiveChain, live_chain
+from tests.integration.postgres import PostgresServer
 from vc_core.anchoring import AnchorReceipt, ChainFacts, credential_digest, verify_receipt
 from vc_core.credential_types import CREDENTIAL_TYPES, example_credential
 from vc_core.did import verification_method_id
@@ -86,43 +89,53 @@ class Office:
         return made
 
 
+@contextmanager
+def _office(
+    tmp: Path, chain: LiveChain, name: str, database_url: str | None = None
+) -> Iterator[Office]:
+    """An office on ``chain``, accredited for every type nationwide, served as a process."""
+    settings = Settings(data_dir=tmp / name, database_url=database_url)
+    now = datetime.now(UTC)
+    init_office(
+        settings=settings,
+        did=f"did:ecert:{chain.chain_id}:{name}",
+        name="Chengdu office",
+        passphrase=PASSPHRASE,
+        limits=KdfLimits.minimum(),
+        now=now,
+    )
+    unlocked = unlock_office(settings=settings, passphrase=PASSPHRASE)
+    # The examples' subjects live in several regions: accredit the whole country.
+    chain.accredit(name, unlocked.signer, types=list(CREDENTIAL_TYPES), prefixes=("",))
+    engine = make_engine(settings.db_url)
+    with Session(engine) as session:
+        token = add_operator(
+            session,
+            name="clerk",
+            roles=["issuer"],
+            credential_types=list(CREDENTIAL_TYPES),
+            lifetime=timedelta(days=1),
+            now=now,
+        ).token
+    engine.dispose()
+    env = {
+        "ISSUER_PASSPHRASE": PASSPHRASE,
+        "ISSUER_REGISTRY_URL": chain.url,
+        "ISSUER_GENESIS_HASH": chain.genesis_hash,
+        "ISSUER_BATCH_MAX_AGE_S": "0.3",
+    }
+    if database_url is not None:
+        env["ISSUER_DATABASE_URL"] = database_url
+    facts = ChainFacts.from_genesis(chain.client.blocks(0, 1).blocks[0])
+    with running_issuer(settings.data_dir, env=env) as issuer:
+        yield Office(chain, issuer, token, facts)
+
+
 @pytest.fixture(scope="module")
 def office(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Office]:
     tmp = tmp_path_factory.mktemp("oid4vci-live")
-    with live_chain(tmp) as chain:
-        settings = Settings(data_dir=tmp / "office")
-        now = datetime.now(UTC)
-        init_office(
-            settings=settings,
-            did=f"did:ecert:{chain.chain_id}:tp",
-            name="Chengdu office",
-            passphrase=PASSPHRASE,
-            limits=KdfLimits.minimum(),
-            now=now,
-        )
-        unlocked = unlock_office(settings=settings, passphrase=PASSPHRASE)
-        # Accredited for every type, nationwide (the examples' subjects live in several regions).
-        chain.accredit("tp", unlocked.signer, types=list(CREDENTIAL_TYPES), prefixes=("",))
-        engine = make_engine(settings.db_url)
-        with Session(engine) as session:
-            token = add_operator(
-                session,
-                name="clerk",
-                roles=["issuer"],
-                credential_types=list(CREDENTIAL_TYPES),
-                lifetime=timedelta(days=1),
-                now=now,
-            ).token
-        engine.dispose()
-        env = {
-            "ISSUER_PASSPHRASE": PASSPHRASE,
-            "ISSUER_REGISTRY_URL": chain.url,
-            "ISSUER_GENESIS_HASH": chain.genesis_hash,
-            "ISSUER_BATCH_MAX_AGE_S": "0.3",
-        }
-        facts = ChainFacts.from_genesis(chain.client.blocks(0, 1).blocks[0])
-        with running_issuer(settings.data_dir, env=env) as issuer:
-            yield Office(chain, issuer, token, facts)
+    with live_chain(tmp) as chain, _office(tmp, chain, "tp") as made:
+        yield made
 
 
 def _code(made: dict[str, Any]) -> str:
@@ -160,6 +173,19 @@ def _receipt(url: str, credential: dict[str, Any]) -> AnchorReceipt:
 
 
 def test_flow_over_http_and_each_refusal(office: Office) -> None:
+    _flow_and_refusals(office)
+
+
+def test_flow_over_http_on_postgresql(
+    office: Office, postgres: PostgresServer, tmp_path: Path
+) -> None:
+    """The same, with the office's database on PostgreSQL (the conditional updates that spend
+    tries, nonces and tokens run there too)."""
+    with _office(tmp_path, office.chain, "pg", postgres.create_database()) as on_postgres:
+        _flow_and_refusals(on_postgres)
+
+
+def _flow_and_refusals(office: Office) -> None:
     url = office.issuer.url
     session = oid4vci.Session()
     holder = KeyPair.generate()

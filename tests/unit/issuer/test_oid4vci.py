@@ -366,7 +366,7 @@ def test_credential_request_shapes(flow: Flow, now: datetime) -> None:
     _oauth(answer, 400, "invalid_credential_request")
     answer = post("/credential", content=b"x=1", headers={**bearer, "content-type": FORM})
     _oauth(answer, 400, "invalid_credential_request")
-    # No or a wrong bearer token is 401 before the body is even read.
+    # No or a wrong bearer token is 401 before the body is even parsed.
     _oauth(post("/credential", content=b"{"), 401, "invalid_token")
     _oauth(post("/credential", json={}, headers={"Authorization": "Bearer nope"}), 401,
            "invalid_token")  # fmt: skip
@@ -469,7 +469,7 @@ def _mutated_proof(holder: KeyPair, nonce: str, now: datetime, data: st.DataObje
 
 
 @settings(
-    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 @given(data=st.data())
 def test_fuzz_key_proof_never_500_never_issues(
@@ -488,7 +488,7 @@ def test_fuzz_key_proof_never_500_never_issues(
 
 
 @settings(
-    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 @given(
     fields=st.dictionaries(
