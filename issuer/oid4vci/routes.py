@@ -32,10 +32,11 @@ from issuer.deps import (
     SessionDep,
     SettingsDep,
 )
-from issuer.oid4vci import credential, metadata, nonces, offers, qr
+from issuer.oid4vci import credential, metadata, nonces, offers
 from issuer.oid4vci.errors import OAuthCode, OAuthError
 from issuer.oid4vci.receipts import holder_receipt
 from issuer.oid4vci.schemas import OfferPublic, OfferRequest
+from vc_core.qr import png_bytes
 
 router = APIRouter(tags=["oid4vci"])
 NO_STORE = {"Cache-Control": "no-store"}
@@ -101,7 +102,7 @@ def create_offer(
         credential_configuration_id=made.credential_type,
         credential_offer_uri=by_reference,
         offer_uri=uri,
-        qr_png_base64=base64.b64encode(qr.png_bytes(uri)).decode("ascii"),
+        qr_png_base64=base64.b64encode(png_bytes(uri)).decode("ascii"),
         tx_code=made.tx_code,
         expires_at=made.expires_at.isoformat(),
     )
