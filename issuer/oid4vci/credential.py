@@ -15,7 +15,8 @@ the holder's did:key. Plain functions; no FastAPI, the clock passed in.
 (5) The access token is claimed atomically (``active`` → ``issuing``): two requests with one
     token cannot both get a credential.
 (6) Issue through :func:`issuer.service.issue` as the operator who made the offer (whose token
-    must still be in force, else ``credential_request_denied``): the same checks, signature,
+    must still be in force, and whose type must not have come under dual control since, else
+    ``credential_request_denied``): the same checks, signature,
     status entries, anchoring outbox and single commit as ``POST /credentials/issue``, with
     ``credentialSubject.id`` = the holder's DID. A refusal there is
     ``credential_request_denied`` and gives the token back, so a wallet may try again while it
@@ -40,7 +41,7 @@ from issuer.clock import unstamp
 from issuer.office import Office
 from issuer.oid4vci import nonces, tokens
 from issuer.oid4vci.errors import InvalidTokenError, OAuthCode, OAuthError
-from issuer.oid4vci.offers import ISSUED, for_holder
+from issuer.oid4vci.offers import ISSUED, for_holder, refuse_dual_control
 from issuer.oid4vci.proof import verify_key_proof
 from issuer.tables import AccessTokenRow, OfferRow, OperatorRow
 from vc_core.canon import LocalContexts
@@ -144,6 +145,7 @@ def issue_to_holder(
     audience: str,
     proof_window: timedelta,
     suite_for: Callable[[str], str],
+    approvals_for: Callable[[str], int],
     contexts: LocalContexts,
     registry_base: str | None,
     gate: AccreditationGate | None,
@@ -161,7 +163,8 @@ def issue_to_holder(
     if offer is None:
         raise InvalidTokenError("the access token's offer no longer exists")
     token_key, offer_id, draft = token.token_sha256, offer.id, json.loads(offer.draft)
-    jwt = _one_jwt_proof(_parse_body(media_type, raw_body, max_bytes), offer.credential_type)
+    type_name = offer.credential_type
+    jwt = _one_jwt_proof(_parse_body(media_type, raw_body, max_bytes), type_name)
     proof = verify_key_proof(jwt, audience=audience, now=now, window=proof_window)
     if not nonces.consume(session, proof.nonce, now=now):
         raise OAuthError(
@@ -171,6 +174,8 @@ def issue_to_holder(
     if not _set_token(session, token_key, old=ACTIVE, new=ISSUING):
         raise InvalidTokenError("the access token was used by another request")
     try:
+        # The policy may have put the type under dual control since the offer was made.
+        refuse_dual_control(type_name, approvals_for(type_name))
         signed = service.issue(
             session=session,
             office=office,

@@ -6,7 +6,10 @@
 (1) Build the unsigned draft from the type and the subject's claims (ecert context, the office
     as issuer). A subject ``id`` is refused: the holder's DID comes from the key proof.
 (2) Check it now as ``POST /credentials/issue`` would, so an offer the citizen cannot redeem is
-    never made: the operator's role and type scope, the office's accreditation from its own
+    never made: the operator's role and type scope; a type under dual control
+    (``ISSUER_APPROVALS_BY_TYPE`` above 1, deeds by default) is refused (403
+    ``OFFER_UNDER_DUAL_CONTROL``), because redeeming an offer issues at once and nobody would
+    have approved it; the office's accreditation from its own
     replica, then the one issuance recipe (:func:`vc_core.issuance.issue_credential`: schema,
     identifier check characters, validity period) on the draft with a stand-in holder DID. The
     signature it makes is discarded; the real credential is issued and signed at redemption by
@@ -39,6 +42,7 @@ from sqlmodel import Session, col, select
 from issuer.accreditation import AccreditationGate
 from issuer.auth import ISSUE, Operator, authorize
 from issuer.clock import stamp, unstamp
+from issuer.errors import ForbiddenError
 from issuer.office import Office
 from issuer.oid4vci import tokens
 from issuer.oid4vci.errors import OAuthCode, OAuthError, OfferCode, OfferGoneError
@@ -105,6 +109,21 @@ def for_holder(draft: dict[str, Any], holder: str, now: datetime) -> dict[str, A
     return dict(out)
 
 
+def refuse_dual_control(type_name: str, approvals: int) -> None:
+    """Step (2)'s dual-control rule: offers only for types one operator may issue alone.
+
+    Raises:
+        ForbiddenError: ``OFFER_UNDER_DUAL_CONTROL`` (403).
+    """
+    if approvals > 1:
+        raise ForbiddenError(
+            f"{type_name} is under dual control ({approvals} approvals); an offer would issue it "
+            "without them. Issue it with POST /credentials/issue and hand over the approved "
+            "credential",
+            code=OfferCode.OFFER_UNDER_DUAL_CONTROL,
+        )
+
+
 def create_offer(
     *,
     session: Session,
@@ -114,6 +133,7 @@ def create_offer(
     suite: str,
     contexts: LocalContexts,
     gate: AccreditationGate | None,
+    approvals: int,
     ttl: timedelta,
     now: datetime,
 ) -> MadeOffer:
@@ -126,6 +146,7 @@ def create_offer(
     """
     draft = build_draft(request, office)
     authorize(operator, roles=ISSUE, credential_type=request.credentialType)
+    refuse_dual_control(request.credentialType, approvals)
     stand_in = for_holder(draft, did_key(KeyPair.from_seed(bytes(32)).public), now)
     stand_in["id"] = f"urn:uuid:{uuid.uuid4()}"
     Credential.from_dict(stand_in)

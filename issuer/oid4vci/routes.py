@@ -91,6 +91,7 @@ def create_offer(
         suite=settings.suite_for(asked.credentialType),
         contexts=contexts,
         gate=gate,
+        approvals=settings.approvals_for(asked.credentialType),
         ttl=timedelta(seconds=settings.offer_ttl_s),
         now=now,
     )
@@ -191,6 +192,7 @@ def credential_endpoint(
         audience=issuer_id(settings, request),
         proof_window=timedelta(seconds=settings.proof_iat_window_s),
         suite_for=settings.suite_for,
+        approvals_for=settings.approvals_for,
         contexts=contexts,
         registry_base=settings.registry_base,
         gate=gate,

@@ -123,6 +123,9 @@ def _office(
         "ISSUER_REGISTRY_URL": chain.url,
         "ISSUER_GENESIS_HASH": chain.genesis_hash,
         "ISSUER_BATCH_MAX_AGE_S": "0.3",
+        # Offers refuse types under dual control (deeds by default; tested in
+        # tests/unit/issuer/test_oid4vci.py); this office lets one operator issue every type.
+        "ISSUER_APPROVALS_BY_TYPE": '{"PropertyDeedCredential": 1}',
     }
     if database_url is not None:
         env["ISSUER_DATABASE_URL"] = database_url

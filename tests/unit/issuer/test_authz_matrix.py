@@ -158,7 +158,10 @@ ENDPOINTS: dict[str, Endpoint] = {
 # OpenID4VCI token, nonce and credential endpoints: a pre-authorized code or an access token,
 # tested with their own refusals). Each needs its reason here, or the discovery test fails.
 PUBLIC_WRITES: dict[tuple[str, str], str] = {
-    ("POST", "/token"): "the pre-authorized code and its tx_code (tests/unit/issuer/test_oid4vci.py)",
+    (
+        "POST",
+        "/token",
+    ): "the pre-authorized code and its tx_code (tests/unit/issuer/test_oid4vci.py)",
     ("POST", "/nonce"): "anyone may ask for a c_nonce; it only lets a key proof be fresh",
     ("POST", "/credential"): "the OpenID4VCI access token (tests/unit/issuer/test_oid4vci.py)",
 }

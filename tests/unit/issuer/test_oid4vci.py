@@ -22,13 +22,14 @@ from jwcrypto import jwk, jws
 
 from issuer.app import create_app
 from issuer.deps import get_now
-from vc_core.credential_types import CREDENTIAL_TYPES
+from vc_core.credential_types import CREDENTIAL_TYPES, example_credential
 from vc_core.dataintegrity import verify_proofs
 from vc_core.did import did_key, verification_method_id
 from vc_core.keys import KeyPair, PublicKey
 from wallet_cli import oid4vci
 
 DRIVER = "DriverLicenceCredential"
+DEED = "PropertyDeedCredential"
 ISSUER = "http://127.0.0.1"
 
 
@@ -84,18 +85,49 @@ class Flow:
         )
 
 
-@pytest.fixture
-def flow(office_dir: Any, make_operator: Callable[..., Any], now: datetime) -> Iterator[Flow]:
-    app = create_app(office_dir.settings, office_dir.office)
-    clock = [now]
+def _app(office_dir: Any, clock: list[datetime], **settings: Any) -> Any:
+    app = create_app(office_dir.settings.model_copy(update=settings), office_dir.office)
 
     async def pinned() -> datetime:
         return clock[0]
 
     app.dependency_overrides[get_now] = pinned
+    return app
+
+
+@pytest.fixture
+def flow(office_dir: Any, make_operator: Callable[..., Any], now: datetime) -> Iterator[Flow]:
+    # Deeds are under dual control by default, and offers refuse such types (tested below);
+    # here every type may be issued by one operator.
+    clock = [now]
+    app = _app(office_dir, clock, approvals_by_type={DEED: 1})
     token = make_operator(types=tuple(CREDENTIAL_TYPES)).token
     with TestClient(app, base_url=ISSUER) as client:
         yield Flow(client, clock, token)
+
+
+def test_types_under_dual_control_get_no_offer(flow: Flow, office_dir: Any, now: datetime) -> None:
+    made = flow.offer(DEED)
+    access = flow.access_token(made)
+    holder = KeyPair.generate()
+    proof = oid4vci.key_proof(holder, audience=ISSUER, nonce=flow.nonce(), now=now)
+    # The office puts deeds under dual control (the default policy) after the offer was made.
+    app = _app(office_dir, [now], approvals_by_type={DEED: 2})
+    with TestClient(app, base_url=ISSUER) as guarded:
+        body = {"credential_configuration_id": DEED, "proofs": {"jwt": [proof]}}
+        bearer = {"Authorization": f"Bearer {access}"}
+        _oauth(guarded.post("/credential", json=body, headers=bearer), 400,
+               "credential_request_denied")  # fmt: skip
+        example = example_credential(DEED)
+        offer = {"credentialType": DEED, "credentialSubject": example["credentialSubject"]}
+        refused = guarded.post(
+            "/offers", json=offer, headers={"Authorization": f"Bearer {flow.token}"}
+        )
+        assert refused.status_code == 403, refused.text
+        assert refused.json()["code"] == "OFFER_UNDER_DUAL_CONTROL"
+    # Nothing was issued: the token still works where the policy allows it.
+    fresh = oid4vci.key_proof(holder, audience=ISSUER, nonce=flow.nonce(), now=now)
+    assert flow.credential(access, fresh, config=DEED).status_code == 200
 
 
 def _oauth(answer: Any, status: int, error: str) -> None:
