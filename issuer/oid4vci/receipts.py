@@ -18,7 +18,8 @@ from typing import Any
 from sqlmodel import Session, select
 
 from issuer.oid4vci.errors import OfferCode
-from issuer.tables import OutboxRow
+from issuer.receipts import receipt_for
+from issuer.tables import BatchRow, OutboxRow
 from vc_core.errors import NotFoundError, ValidationFailedError
 
 _LEAF = re.compile(r"[0-9a-f]{64}")
@@ -37,9 +38,17 @@ def holder_receipt(*, session: Session, leaf: str) -> dict[str, Any]:
     row = session.exec(select(OutboxRow).where(OutboxRow.leaf == leaf)).first()
     if row is None:
         raise NotFoundError("no credential with this digest", code="CREDENTIAL_NOT_FOUND")
-    if row.receipt is None:
+    if row.receipt is not None:
+        document: dict[str, Any] = json.loads(row.receipt)
+        return document
+    # Receipts are built on demand from the anchoring batch's stored block (issuer/receipts.py),
+    # as the operator's GET /credentials/{id}/receipt does.
+    batch = session.get(BatchRow, row.batch_id) if row.batch_id else None
+    if batch is None or batch.block is None or batch.tx_position is None:
         raise NotFoundError(
             "the credential is not anchored yet; ask again shortly", code=OfferCode.RECEIPT_PENDING
         )
-    document: dict[str, Any] = json.loads(row.receipt)
-    return document
+    built: dict[str, Any] = json.loads(
+        receipt_for(batch.block, batch.tx_position, row.leaf).to_json()
+    )
+    return built
