@@ -36,7 +36,12 @@ def create_app(settings: Settings, *, opened: EmbeddedLedger | None = None) -> F
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         ledger = opened if opened is not None else open_ledger(settings)
-        node = Node(
+        node_class = Node
+        if settings.backend == "evm":
+            from registry.evm.node import EvmNode
+
+            node_class = EvmNode
+        node = node_class(
             ledger,
             signer=read_key(settings.node_key_path),
             interval_s=settings.block_interval_ms / 1000,

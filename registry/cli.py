@@ -34,6 +34,27 @@ def _settings(data_dir: Path, **extra: object) -> Settings:
     return Settings(data_dir=data_dir, **extra)  # type: ignore[arg-type]
 
 
+def _evm_options(
+    *,
+    backend: str | None,
+    rpc_url: str | None,
+    contract: str | None,
+    chain_id: int | None,
+    confirmations: int | None,
+    sender_key_file: Path | None,
+) -> dict[str, object]:
+    """The EVM options given on the command line (the others come from ``REGISTRY_*``)."""
+    given = {
+        "backend": backend,
+        "evm_rpc_url": rpc_url,
+        "evm_contract": contract,
+        "evm_chain_id": chain_id,
+        "evm_confirmations": confirmations,
+        "evm_sender_key_file": sender_key_file,
+    }
+    return {name: value for name, value in given.items() if value is not None}
+
+
 @app.command()
 def init(
     council: Annotated[int, typer.Option("--council", min=1, max=64, help="Members (N).")],
@@ -62,14 +83,27 @@ def init(
 
 
 @app.command()
-def serve(
+def serve(  # noqa: PLR0917 — typer options
     data_dir: DataDir = DEFAULT_DIR,
     host: Annotated[str, typer.Option("--host")] = "127.0.0.1",
     port: Annotated[int, typer.Option("--port")] = 8300,
     block_interval_ms: Annotated[int, typer.Option("--block-interval-ms")] = 200,
     max_block_txs: Annotated[int, typer.Option("--max-block-txs")] = 4096,
+    backend: Annotated[
+        str | None, typer.Option("--backend", help="embedded (default) or evm (docs/besu.md).")
+    ] = None,
+    rpc_url: Annotated[str | None, typer.Option("--rpc-url", help="EVM JSON-RPC URL.")] = None,
+    contract: Annotated[str | None, typer.Option("--contract", help="EcertLog address.")] = None,
+    evm_chain_id: Annotated[int | None, typer.Option("--evm-chain-id", min=1)] = None,
+    confirmations: Annotated[int | None, typer.Option("--confirmations", min=0)] = None,
+    sender_key_file: Annotated[
+        Path | None, typer.Option("--sender-key-file", help="EVM account key (hex), 0600.")
+    ] = None,
 ) -> None:
     """Serve the registry API (one process: the block writer is a task inside it).
+
+    With ``--backend evm`` the node appends submissions to an EcertLog contract and serves the
+    blocks it derives from the chain's confirmed events (``REGISTRY_EVM_*`` work too).
 
     The chain is opened and re-verified before the server starts, so a missing folder or a
     tampered database is one line and an exit code; SIGTERM stops it within about a second.
@@ -85,6 +119,14 @@ def serve(
         port=port,
         block_interval_ms=block_interval_ms,
         max_block_txs=max_block_txs,
+        **_evm_options(
+            backend=backend,
+            rpc_url=rpc_url,
+            contract=contract,
+            chain_id=evm_chain_id,
+            confirmations=confirmations,
+            sender_key_file=sender_key_file,
+        ),
     )
     ledger = open_ledger(settings)
     head = ledger.head()

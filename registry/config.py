@@ -13,8 +13,9 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 GENESIS_FILE = "genesis.json"
@@ -37,6 +38,17 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(default=2 * 1024 * 1024, ge=1024)
     # How long ``Prefer: wait=N`` may hold a submission open waiting for its block.
     max_wait_s: float = Field(default=30.0, ge=0)
+    # ``evm``: the chain's order comes from an EcertLog contract (docs/besu.md); the node
+    # follows it (every ``block_interval_ms``) and stores the derived blocks it confirms.
+    backend: Literal["embedded", "evm"] = "embedded"
+    evm_rpc_url: str = ""
+    evm_contract: str = ""
+    evm_chain_id: int = Field(default=0, ge=0)
+    evm_confirmations: int = Field(default=2, ge=0)
+    # A file holding the hex private key of the EVM account this node sends from (mode 0600).
+    evm_sender_key_file: Path | None = None
+    # Opens the sender key file when it is an encrypted Ethereum keystore (never logged).
+    evm_sender_passphrase: SecretStr | None = None
 
     @property
     def db_path(self) -> Path:

@@ -98,6 +98,10 @@ def read_key(path: Path) -> KeyPair:
 
 def open_ledger(settings: Settings) -> EmbeddedLedger:
     """Open the node's chain, re-verified from the genesis in ``genesis.json``."""
+    if settings.backend == "evm":
+        from registry.evm.node import open_evm_ledger
+
+        return open_evm_ledger(settings)
     genesis = read_genesis(settings.genesis_path)
     key = read_key(settings.node_key_path)
     engine = make_engine(settings.db_path)

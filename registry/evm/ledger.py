@@ -201,6 +201,32 @@ class EvmLedger(StateQueries):
             self.failed.pop(tx.hash, None)
             return tx.hash
 
+    def submit_many(self, txs: list[Transaction], now: datetime) -> list[str]:
+        """Pre-check all of ``txs`` in order with the fold, then append each — or none.
+
+        The lock is held throughout, so no other submitter's transaction comes between the
+        check and the appends.
+
+        Raises:
+            LedgerRuleError: the first rule broken; ``details["index"]`` names it.
+            EvmError: as :meth:`submit` (the transactions before it were sent).
+        """
+        with self._lock:
+            working = self._pending_base()
+            for i, tx in enumerate(txs):
+                try:
+                    if tx.hash in self._pending or self.follower.inclusion(tx.hash) is not None:
+                        raise LedgerRuleError(
+                            f"transaction {tx.hash} was submitted before",
+                            code=RuleCode.REPLAYED_TRANSACTION,
+                        )
+                    working = apply(working, tx, now, self.params)
+                except LedgerRuleError as exc:
+                    if len(txs) > 1:
+                        exc.details["index"] = i
+                    raise
+            return [self.submit(tx, now) for tx in txs]
+
     def next_seq(self, author: str) -> int:
         with self._lock:
             return self._pending_base().next_seq(author)

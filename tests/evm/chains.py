@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from registry.evm import EvmLedger
@@ -124,3 +125,25 @@ def story_genesis() -> tuple[Transaction, KeyPair]:
     producer = demo_key("registry node")
     council = Council.of(3, 2)
     return genesis_tx(CHAIN_ID, council.members, 2, producer.public, wall()), producer
+
+
+def node_folder(
+    data: Path, deployed: EvmLedger, producer: KeyPair, *, confirmations: int, sender: int = 1
+) -> dict[str, str]:
+    """A registry node's folder for the EcertLog ``deployed`` (genesis.json = derived block 0,
+    the producer's key, an EVM sender key); returns its ``REGISTRY_*`` settings."""
+    from registry.evm.devnode import dev_account
+    from registry.setup import write_secret
+
+    write_secret(data / "node-key.json", producer.to_json())
+    write_secret(data / "sender.key", dev_account(sender).key.hex())
+    (data / "genesis.json").write_text(deployed.block(0).to_json(), encoding="utf-8")
+    return {
+        "REGISTRY_DATA_DIR": str(data),
+        "REGISTRY_BACKEND": "evm",
+        "REGISTRY_EVM_RPC_URL": deployed.chain.rpc_url,
+        "REGISTRY_EVM_CONTRACT": str(deployed.chain.address),
+        "REGISTRY_EVM_CHAIN_ID": str(deployed.chain.chain_id),
+        "REGISTRY_EVM_CONFIRMATIONS": str(confirmations),
+        "REGISTRY_EVM_SENDER_KEY_FILE": str(data / "sender.key"),
+    }
