@@ -24,6 +24,9 @@ class EvmCode(StrEnum):
     TX_TOO_LARGE = "EVM_TX_TOO_LARGE"
     SEND_REFUSED = "EVM_SEND_REFUSED"
     NOT_A_DEV_CHAIN = "EVM_NOT_A_DEV_CHAIN"
+    # The node's own configuration (``serve --backend evm``), not the chain.
+    SETTINGS_MISSING = "EVM_SETTINGS_MISSING"
+    SENDER_KEY_MISSING = "EVM_SENDER_KEY_MISSING"
 
 
 class EvmError(RegistryError):

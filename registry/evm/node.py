@@ -180,7 +180,9 @@ def read_sender_key(path: Path, passphrase: str | None = None) -> LocalAccount:
         MalformedError: it holds no key, or the passphrase does not open it.
     """
     if not path.is_file():
-        raise NotFoundError(f"EVM sender key file {path} is missing", code="NO_KEY_FILE")
+        raise NotFoundError(
+            f"EVM sender key file {path} is missing", code=EvmCode.SENDER_KEY_MISSING
+        )
     text = path.read_text(encoding="utf-8", errors="replace").strip()
     try:
         if text.startswith("{"):
@@ -215,10 +217,13 @@ def open_evm_ledger(settings: Settings) -> EvmMirrorLedger:
 
     if not (settings.evm_rpc_url and settings.evm_contract and settings.evm_chain_id):
         raise MalformedError(
-            "the evm backend needs --rpc-url, --contract and --chain-id", code="EVM_SETTINGS"
+            "the evm backend needs --rpc-url, --contract and --chain-id",
+            code=EvmCode.SETTINGS_MISSING,
         )
     if settings.evm_sender_key_file is None:
-        raise MalformedError("the evm backend needs --sender-key-file", code="EVM_SETTINGS")
+        raise MalformedError(
+            "the evm backend needs --sender-key-file", code=EvmCode.SETTINGS_MISSING
+        )
     genesis = read_genesis(settings.genesis_path)
     producer = read_key(settings.node_key_path)
     evm = EvmLedger.open(
