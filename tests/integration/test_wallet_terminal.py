@@ -13,7 +13,9 @@ the screen with ``capture-pane``, and asserts what a person sees there:
   the wallet says the verifier accepted it and the requester reads ``valid`` with the claims;
 - a presentation signed for another challenge (``present ID --challenge …``) is refused by the
   verifier's ``POST /presentations/verify``;
-- a wrong passphrase: one line on the screen and exit status 2; the store is unchanged.
+- the store's bytes name no claim value, key or DID of what it received;
+- an offer redeemed after it expired, and a wrong passphrase: one line on the screen and exit
+  status 2; the store is unchanged.
 
 No typed secret ever appears on the screen. The bad inputs of ``receive`` and ``present`` are
 in ``test_oid4vci_live.py``, ``test_oid4vp_live.py`` and ``tests/unit/wallet_cli``.
@@ -55,6 +57,7 @@ DRIVER = "DriverLicenceCredential"
 CLAIMS = ["credentialSubject.licenceNumber", "credentialSubject.vehicleClasses"]
 TMUX = shutil.which("tmux") or "/usr/bin/tmux"
 WAIT_S = 90.0
+OFFER_TTL_S = 30
 
 
 class Terminal:
@@ -148,7 +151,10 @@ class Scene:
 
 
 @pytest.fixture
-def scene(tmp_path: Path) -> Iterator[Scene]:
+def scene(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Scene]:
+    # The shortest offer lifetime the issuer takes, so that one offer can expire in the test;
+    # every other offer is redeemed within seconds of being made.
+    monkeypatch.setenv("ISSUER_OFFER_TTL_S", str(OFFER_TTL_S))
     with live_chain(tmp_path) as chain, _office(tmp_path, chain, "tp") as office:
         verifier_env = {
             "VERIFIER_GENESIS_HASH": chain.genesis_hash,
@@ -198,6 +204,9 @@ def _lines(text: str) -> list[str]:
 def test_a_person_receives_lists_and_presents_in_a_terminal(
     scene: Scene, terminal: Terminal
 ) -> None:
+    # Made first and redeemed last, once expired (the test's own steps count towards it).
+    expiring, made_at = scene.office.offer(DRIVER), time.monotonic()
+
     # init: the passphrase twice, hidden.
     code, seen = terminal.run(
         "ecert-wallet init",
@@ -271,9 +280,30 @@ def test_a_person_receives_lists_and_presents_in_a_terminal(
     assert refused.json()["verdict"] == "invalid", refused.text
     assert "INVALID_CHALLENGE_ERROR" in refused.text, refused.text
 
-    # A wrong passphrase: one line, exit 2, nothing changed.
+    # The store's bytes name no claim value, key or DID of what it received.
     store = scene.home / "wallet.sealed"
     before = store.read_bytes()
+    named = [holder.group(1), holder.group(1).removeprefix("did:key:"), office_did]
+    named += [wallet.holder.secret_multibase, subject["licenceNumber"], subject["name"]]
+    for record in wallet.records:
+        named += [record.credential["id"], record.credential["proof"]["proofValue"]]
+    for text in named:
+        assert text.encode("utf-8") not in before, f"{text!r} is readable in the store"
+    assert b"did:" not in before and b"Credential" not in before
+
+    # An expired offer: one line saying so and what to do, exit 2, the store unchanged.
+    time.sleep(max(0.0, OFFER_TTL_S + 1 - (time.monotonic() - made_at)))
+    code, seen = terminal.run(
+        f"ecert-wallet receive {shlex.quote(expiring['offer_uri'])}",
+        (PASS_PROMPT, PASSPHRASE, True),
+    )
+    assert code == 2, seen
+    printed = _lines(seen.split("Wallet passphrase:", 1)[1])
+    assert len(printed) == 1 and printed[0].startswith("error: OFFER_EXPIRED: "), seen
+    assert "ask the office for a new offer" in printed[0], seen
+    assert store.read_bytes() == before
+
+    # A wrong passphrase: one line, exit 2, nothing changed.
     code, seen = terminal.run("ecert-wallet list", (PASS_PROMPT, WRONG, True))
     assert code == 2, seen
     printed = _lines(seen.split("Wallet passphrase:", 1)[1])
