@@ -42,6 +42,7 @@ from ecert.story.chain import (
     submit,
 )
 from ecert.story.office import Office
+from ecert.story.wallet import holder_did, new_wallet, present_to_bank, receive_by_offer
 from vc_core.anchoring import AnchorReceipt
 from vc_core.canon import LocalContexts, default_contexts
 from vc_core.dataintegrity import CRYPTOSUITES
@@ -95,12 +96,14 @@ def demo() -> None:
         first = bank(scene)
         later = revocation(scene)
         tampering(scene)
+        verdict = wallet(scene)
         not_built_yet()
         say(
             f"Summary: 1 chain ({registry.ledger.head().height + 1} blocks), {len(offices)} "
             f"offices, {len(scene.issued)} credentials issued, anchored and verified offline; "
             f"bank at {_t(cast.BANK_AT)}: {first}; at {_t(cast.BANK_AGAIN_AT)}: {later}; "
-            "tampered copies refused. No network was used."
+            f"tampered copies refused; a wallet received a licence by OpenID4VCI and presented "
+            f"it by OpenID4VP: {verdict}. No network beyond 127.0.0.1 was used."
         )
 
 
@@ -348,18 +351,70 @@ def tampering(scene: Scene) -> None:
         )
 
 
+def wallet(scene: Scene) -> str:
+    """[9] OpenID4VCI into the citizen's wallet, the anchor, OpenID4VP to the bank's verifier."""
+    registry, at = scene.registry, cast.WALLET_RECEIVES_AT
+    office = next(o for o in scene.offices if o.spec.name == cast.WALLET_OFFICE)
+    home = new_wallet(scene.folder / "citizen-wallet", at)
+    holder = holder_did(home)
+    say(
+        f"[9] A citizen's wallet (ecert-wallet's encrypted store; holder {holder[:24]}...) and "
+        "the real issuer and verifier services (their FastAPI apps on 127.0.0.1, clocks pinned):"
+    )
+    got = receive_by_offer(scene.folder, office, home, at)
+    bound = got.credential["credentialSubject"].get("id") == holder
+    binding = "issued to the holder DID" if bound else "NOT bound to the holder DID"
+    say(
+        f"    At {_t(at)} a clerk of {office.spec.did} makes an offer on its issuer service "
+        "(POST /offers): an openid-credential-offer:// URI with a pre-authorized code, and a "
+        f"{got.tx_code_length}-digit tx_code sent separately. The wallet (OpenID4VCI 1.0) "
+        "fetches the offer and the issuer metadata, trades code + tx_code for an access token, "
+        "proves its holder key with an openid4vci-proof+jwt over a fresh c_nonce, checks the "
+        f"signed {got.credential['type'][-1]} ({binding}) and keeps it in its sealed store."
+    )
+    at = cast.WALLET_ANCHORED_AT
+    tx = submit(registry, office.anchor(registry, [got.credential], "2024-05-11-1", at), at)
+    block = seal(registry, [tx], at + cast.SEALED)
+    synced = sync_replica(scene.replica, registry, scene.folder, cast.WALLET_PRESENTS_AT)
+    say(
+        f"    The office anchors it (block {block.height}); the bank's replica verifies "
+        f"{synced.added_blocks} new block."
+    )
+    shown = present_to_bank(
+        scene.folder, scene.replica, registry.genesis_hash, got, cast.WALLET_PRESENTS_AT
+    )
+    say(
+        f"    At {_t(cast.WALLET_PRESENTS_AT)} the bank's verifier ({shown.client_id[:48]}...) "
+        f"asks by an openid4vp:// link (signed Request Object, DCQL) for a {shown.asked_type} "
+        f"with {', '.join(shown.claims)}; the wallet shows who asks and which claims, the "
+        "citizen agrees, and the wallet posts a presentation signed by the holder key over the "
+        "request's nonce (direct_post)."
+    )
+    subject = got.credential["credentialSubject"]
+    same = all(shown.revealed.get(c) == subject.get(c.split(".", 1)[1]) for c in shown.claims)
+    say(
+        f"    The bank reads the verdict: {shown.verdict.upper()}, with the {len(shown.revealed)} "
+        f"claims it asked ({'equal to' if same else 'NOT equal to'} the credential's); the same "
+        f"answer posted again is refused: {shown.replay}."
+    )
+    return shown.verdict
+
+
 def not_built_yet() -> None:
     say("Not built yet, or built as a service but driven in-process here:")
     say(
         "      issuer service (`ecert issuer serve`): issues, anchors through its outbox, "
         "publishes status, transfers and encumbers deeds under dual control, rotates its key "
-        "(`ecert issuer rotate-key`); not yet OpenID4VCI or batch import (issue 8)"
+        "(`ecert issuer rotate-key`), offers credentials by OpenID4VCI (step 9, its chain "
+        "worker off); not yet batch import (issue 8)"
     )
     say(
         "      verifier service (`ecert verifier serve`): the same checks over HTTP, challenges, "
-        "presentations, signed receipts and a clerk's page at /; not yet OpenID4VP (issue 9)"
+        "presentations and OpenID4VP requests (step 9); not yet the clerk's web page or signed "
+        "reports (issue 9)"
     )
     say(
-        "      wallet (`ecert-wallet`): keeps, verifies offline, presents to a VC-API verifier, "
-        "backs up; not yet receive by OpenID4VCI, OpenID4VP or selective disclosure (issue 10)"
+        "      wallet (`ecert-wallet`): receives by OpenID4VCI, keeps, syncs, verifies offline, "
+        "presents by OpenID4VP or to a VC-API verifier, backs up; not yet selective disclosure "
+        "(issue 10)"
     )

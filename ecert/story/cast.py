@@ -51,5 +51,11 @@ BANK_STALE_AT = BANK_AT + timedelta(days=1)
 LOAN_SIGNED_AT = datetime(2024, 5, 6, 2, 0, tzinfo=UTC)  # a day the bank asks about later
 REVOKED_AT = datetime(2024, 5, 10, 2, 0, tzinfo=UTC)
 BANK_AGAIN_AT = REVOKED_AT + timedelta(minutes=10)
+# A citizen receives a new driving licence into a wallet (OpenID4VCI), the office anchors it, and
+# the citizen presents it to the bank (OpenID4VP) within the bank's freshness policy.
+WALLET_RECEIVES_AT = datetime(2024, 5, 11, 1, 0, tzinfo=UTC)
+WALLET_ANCHORED_AT = WALLET_RECEIVES_AT + timedelta(minutes=5)
+WALLET_PRESENTS_AT = WALLET_ANCHORED_AT + timedelta(minutes=5)
+WALLET_OFFICE = "traffic-police"
 SEALED = timedelta(seconds=5)
 """The node seals each block a few seconds after its transactions (within the ledger's window)."""

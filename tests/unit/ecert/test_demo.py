@@ -12,17 +12,28 @@ import pytest
 from ecert.story import cast
 from ecert.story.chain import Council, demo_key
 
-STEPS = [f"[{n}]" for n in range(1, 9)]
-# Connecting, resolving or listening anywhere is refused: the demo must not need a network.
+STEPS = [f"[{n}]" for n in range(1, 10)]
+# Connecting, resolving or listening anywhere but 127.0.0.1 is refused: the demo serves the
+# issuer and verifier apps on loopback ports and needs no other network.
 NO_NETWORK = """
 import socket, sys
-def refuse(*args, **kwargs):
-    raise OSError("the network is blocked in this test")
-socket.socket.connect = refuse
-socket.socket.connect_ex = refuse
-socket.socket.bind = refuse
-socket.create_connection = refuse
-socket.getaddrinfo = refuse
+LOOPBACK = ("127.0.0.1",)
+def only_loopback(original):
+    def call(self, address, *args, **kwargs):
+        if not (isinstance(address, tuple) and address[0] in LOOPBACK):
+            raise OSError(f"the network is blocked in this test: {address!r}")
+        return original(self, address, *args, **kwargs)
+    return call
+def resolve(original):
+    def call(host, *args, **kwargs):
+        if host not in LOOPBACK:
+            raise OSError(f"name lookups are blocked in this test: {host!r}")
+        return original(host, *args, **kwargs)
+    return call
+socket.socket.connect = only_loopback(socket.socket.connect)
+socket.socket.connect_ex = only_loopback(socket.socket.connect_ex)
+socket.socket.bind = only_loopback(socket.socket.bind)
+socket.getaddrinfo = resolve(socket.getaddrinfo)
 from ecert.cli import run
 sys.exit(run(["demo"]))
 """
@@ -179,13 +190,31 @@ def test_step_8_tampered_copy_fails_with_stable_codes(steps: dict[str, list[str]
         assert "bank: invalid (ANCHOR_NOT_FOUND)" in line
 
 
+def test_step_9_wallet_receives_by_oid4vci_and_presents_by_oid4vp(
+    steps: dict[str, list[str]],
+) -> None:
+    text = "\n".join(steps["[9]"])
+    assert "FastAPI apps on 127.0.0.1" in text
+    assert "a clerk of did:ecert:demo:traffic-police makes an offer" in text
+    assert "a 6-digit tx_code sent separately" in text
+    assert "openid4vci-proof+jwt over a fresh c_nonce" in text
+    assert "DriverLicenceCredential (issued to the holder DID)" in text
+    assert re.search(r"The office anchors it \(block 5\); the bank's replica verifies 1 new", text)
+    assert "verifier (decentralized_identifier:did:key:z6Mk" in text
+    assert "credentialSubject.licenceNumber, credentialSubject.vehicleClasses" in text
+    assert "the verdict: VALID, with the 2 claims it asked (equal to the credential's)" in text
+    assert "refused: the verifier refused the presentation: PRESENTATION_REQUEST_ANSWERED" in text
+
+
 def test_what_is_not_built_is_said(steps: dict[str, list[str]]) -> None:
     text = "\n".join(steps["Not"])
     for issue in ("issue 8", "issue 9", "issue 10"):
         assert issue in text
+    assert "not yet OpenID4VCI" not in text and "not yet OpenID4VP" not in text
     summary = steps["Summary:"][0]
     assert "10 credentials issued" in summary
     assert "2 invalid REVOKED" in summary
+    assert "presented it by OpenID4VP: valid" in summary
 
 
 def test_no_secret_key_material_is_printed(demo_run: subprocess.CompletedProcess[str]) -> None:
