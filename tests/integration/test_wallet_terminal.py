@@ -67,7 +67,6 @@ class Terminal:
         self.socket, self.count = socket, 0
         shell = "bash --norc --noprofile --noediting"
         self._tmux("new-session", "-d", "-s", "t", "-x", "200", "-y", "50", shell, env=env, cwd=cwd)
-        self._tmux("set-option", "-g", "history-limit", "10000")
 
     def _tmux(self, *args: str, **kwargs: Any) -> str:
         proc = subprocess.run(
@@ -78,7 +77,7 @@ class Terminal:
             timeout=30,
             **kwargs,
         )
-        return proc.stdout
+        return str(proc.stdout)
 
     def type(self, text: str) -> None:
         """Type ``text`` literally and press Enter."""
