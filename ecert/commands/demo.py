@@ -410,8 +410,8 @@ def not_built_yet() -> None:
     )
     say(
         "      verifier service (`ecert verifier serve`): the same checks over HTTP, challenges, "
-        "presentations and OpenID4VP requests (step 9); not yet the clerk's web page or signed "
-        "reports (issue 9)"
+        "presentations, OpenID4VP requests (step 9), signed receipts and the clerk's page; not "
+        "yet the page's OpenID4VP button or receipts signed by a bank's did:web (issue 9)"
     )
     say(
         "      wallet (`ecert-wallet`): receives by OpenID4VCI, keeps, syncs, verifies offline, "

@@ -202,7 +202,13 @@ def present_to_bank(
     )
     key = demo_key("bank verifier request signing")
     signer = RequestSigner(key, client_id_of(key), persistent=False)
-    app = create_verifier_app(settings, replica=replica, clock=lambda: at, signer=signer)
+    app = create_verifier_app(
+        settings,
+        replica=replica,
+        clock=lambda: at,
+        signer=signer,
+        receipt_key=demo_key("bank verifier receipts"),
+    )
     auth = {"Authorization": f"Bearer {api_key}"}
     with serving(app, port) as url, httpx.Client(timeout=30, follow_redirects=False) as http:
         body = {"credentialType": received.credential["type"][-1], "claims": list(CLAIMS)}
