@@ -403,10 +403,11 @@ def wallet(scene: Scene) -> str:
 def not_built_yet() -> None:
     say("Not built yet, or built as a service but driven in-process here:")
     say(
-        "      issuer service (`ecert issuer serve`): issues, anchors through its outbox, "
-        "publishes status, transfers and encumbers deeds under dual control, rotates its key "
-        "(`ecert issuer rotate-key`), offers credentials by OpenID4VCI (step 9, its chain "
-        "worker off); not yet batch import (issue 8)"
+        "      issuer service (`ecert issuer serve`): issues one by one or in batches "
+        "(POST /batches), anchors through its outbox, publishes status, transfers and "
+        "encumbers deeds under dual control, rotates its key (`ecert issuer rotate-key`), "
+        "offers credentials by OpenID4VCI (step 9, its chain worker off); not yet dual control "
+        "of encumbrance registration and release (issue 8)"
     )
     say(
         "      verifier service (`ecert verifier serve`): the same checks over HTTP, challenges, "
