@@ -407,12 +407,18 @@ def not_built_yet() -> None:
         "(POST /batches), anchors through its outbox, publishes status, transfers and "
         "encumbers deeds under dual control, rotates its key (`ecert issuer rotate-key`), "
         "offers credentials by OpenID4VCI (step 9, its chain worker off); not yet dual control "
-        "of encumbrance registration and release (issue 8)"
+        "of encumbrance registration and release, offers of dual-controlled types (deeds), "
+        "TLS, or the issuance rates issue 8 asks for"
     )
     say(
         "      verifier service (`ecert verifier serve`): the same checks over HTTP, challenges, "
-        "presentations, OpenID4VP requests (step 9), signed receipts and the clerk's page; not "
-        "yet the page's OpenID4VP button or receipts signed by a bank's did:web (issue 9)"
+        "presentations, OpenID4VP requests (step 9, and from the clerk's page), signed receipts "
+        "and the clerk's page; not yet receipts signed by a bank's did:web, TLS, or the "
+        "verification rates issue 9 asks for"
+    )
+    say(
+        "      registry: this story runs on the embedded chain; `ecert registry serve --backend "
+        "evm` runs the same rules over an EVM chain (tested on anvil, not on Besu; issue 11)"
     )
     say(
         "      wallet (`ecert-wallet`): receives by OpenID4VCI, keeps, syncs, verifies offline, "
