@@ -39,7 +39,7 @@ import sys
 import tempfile
 import time
 from concurrent.futures import ProcessPoolExecutor
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -50,25 +50,21 @@ sys.path.insert(0, str(_HERE.parent))
 import httpx
 from sqlmodel import Session, select
 
-from issuer.auth import add_operator
 from issuer.config import Settings
 from issuer.db import make_engine
-from issuer.office import init_office, unlock_office
 from issuer.tables import BatchRow, CredentialRow, OutboxRow
 from issuer.testing import start_issuer
 from registry.testing import running_node
 from tests.integration.live_registry import LiveChain
+from tests.integration.offices import DRIVER, PASSPHRASE, example_draft, make_office
 from tests.integration.test_issuer_batches import _rows_csv
-from tests.integration.test_issuer_chain import DRIVER, _example
 from vc_core.canon import default_contexts
 from vc_core.issuance import issue_credential
 from vc_core.keys import KeyPair
-from vc_core.keystore import KdfLimits
 from vc_core.registry_client import RegistryClient
 
 SUITES = ("eddsa-jcs-2022", "eddsa-rdfc-2022")
 TARGETS = {"eddsa-jcs-2022": 2000.0, "eddsa-rdfc-2022": 1000.0}
-PASSPHRASE = "bench passphrase, long enough"
 STATUS = [
     {
         "id": f"http://127.0.0.1:1/status-lists/tp/{p}/0#5",
@@ -98,7 +94,7 @@ def _issue_for(args: tuple[str, float]) -> tuple[int, float]:
     key, contexts = KeyPair.generate(), default_contexts()
     did = "did:ecert:bench:tp"
     vm = f"{did}#{key.public.multibase}"
-    draft = {**_example(DRIVER), "issuer": did, "credentialStatus": STATUS, "id": "urn:uuid:x"}
+    draft = {**example_draft(DRIVER), "issuer": did, "credentialStatus": STATUS, "id": "urn:uuid:x"}
     now, n = datetime.now(UTC), 0
     draft["id"] = "urn:uuid:00000000-0000-4000-8000-ffffffffffff"
     issue_credential(draft, key, suite=suite, now=now, contexts=contexts, verification_method=vm)
@@ -133,31 +129,8 @@ def baselines(seconds: float) -> dict[str, float]:
 
 
 def _office(tmp: Path, chain: LiveChain) -> tuple[Path, str]:
-    data = tmp / "office"
-    settings = Settings(data_dir=data)
-    now = datetime.now(UTC)
-    init_office(
-        settings=settings,
-        did=f"did:ecert:{chain.chain_id}:tp",
-        name="Traffic police",
-        passphrase=PASSPHRASE,
-        limits=KdfLimits.minimum(),
-        now=now,
-    )
-    office = unlock_office(settings=settings, passphrase=PASSPHRASE)
-    chain.accredit("tp", office.signer, types=[DRIVER])
-    engine = make_engine(settings.db_url)
-    with Session(engine) as session:
-        made = add_operator(
-            session,
-            name="bench",
-            roles=["issuer"],
-            credential_types=[DRIVER],
-            lifetime=timedelta(days=1),
-            now=now,
-        )
-    engine.dispose()
-    return data, made.token
+    office = make_office(tmp, chain, roles=("issuer",))
+    return office.data, office.tokens["issuer"]
 
 
 def _wait_anchored(url: str, headers: dict[str, str], batch_id: str) -> dict[str, Any]:
@@ -187,7 +160,7 @@ def run_batch(url: str, headers: dict[str, str], rows: int) -> tuple[float, int]
 async def _post_loop(
     client: httpx.AsyncClient, headers: dict[str, str], until: float, ids: list[str]
 ) -> None:
-    draft = _example(DRIVER)
+    draft = example_draft(DRIVER)
     while time.perf_counter() < until:
         answer = await client.post(
             "/credentials/issue", json={"credential": draft}, headers=headers

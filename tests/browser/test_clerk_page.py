@@ -35,7 +35,13 @@ import pytest
 
 from issuer.testing import running_issuer
 from tests.integration.live_registry import live_chain
-from tests.integration.test_issuer_chain import _draft, _env, _issue, _make_office, _receipt
+from tests.integration.offices import (
+    driver_draft,
+    issue_drivers,
+    issuer_env,
+    make_office,
+    wait_receipt,
+)
 from tests.integration.test_oid4vp_live import _fetch, _post
 from vc_core.did import did_key
 from vc_core.keys import KeyPair
@@ -194,7 +200,7 @@ def _check_superseded(page: Any, vc: dict[str, Any], successor: str) -> None:
 
 def _issue_held(issuer: Any, office: Any, holder: KeyPair) -> dict[str, Any]:
     """A licence whose subject is the holder's did:key (a wallet presents only its own)."""
-    draft = _draft()
+    draft = driver_draft()
     draft["credentialSubject"]["id"] = did_key(holder.public)
     answer = httpx.post(
         issuer.url + "/credentials/issue",
@@ -252,13 +258,13 @@ def test_the_clerk_page_shows_verdicts_steps_and_receipts(tmp_path: Path) -> Non
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     with ExitStack() as stack:
         chain = stack.enter_context(live_chain(tmp_path))
-        office = _make_office(tmp_path, chain)
-        issuer = stack.enter_context(running_issuer(office.data, env=_env(chain, office)))
-        valid, revoked, replaced = _issue(issuer, office, 3)
+        office = make_office(tmp_path, chain)
+        issuer = stack.enter_context(running_issuer(office.data, env=issuer_env(chain, office)))
+        valid, revoked, replaced = issue_drivers(issuer, office, 3)
         holder = KeyPair.generate()
         held = _issue_held(issuer, office, holder)
         for vc in (valid, revoked, replaced, held):
-            _receipt(issuer, office, vc["id"])  # anchored
+            wait_receipt(issuer, office, vc["id"])  # anchored
         body = {"credentialId": revoked["id"], "action": "revoke", "reason": "lost"}
         done = httpx.post(
             issuer.url + "/credentials/status",

@@ -28,7 +28,7 @@ from registry.testing import running_node
 from tests.evm.anvil import Anvil, account, shared_anvil
 from tests.evm.chains import node_folder
 from tests.integration.live_registry import LiveChain
-from tests.integration.test_issuer_chain import _env, _issue, _make_office, _receipt
+from tests.integration.offices import issue_drivers, issuer_env, make_office, wait_receipt
 from vc_core.anchoring import ChainFacts, credential_digest, verify_receipt
 from vc_core.keys import KeyPair
 from vc_core.ledger import genesis_tx
@@ -94,7 +94,7 @@ def test_issue_anchor_verify_revoke_verify_through_the_services_on_evm(
     tmp_path: Path, ticking_anvil: Anvil
 ) -> None:
     with evm_registry(tmp_path, ticking_anvil) as (chain, contract):
-        office = _make_office(tmp_path, chain)
+        office = make_office(tmp_path, chain)
         facts = ChainFacts.from_genesis(chain.client.blocks(0, 1).blocks[0])
         verifier_env = {
             "VERIFIER_GENESIS_HASH": chain.genesis_hash,
@@ -102,12 +102,12 @@ def test_issue_anchor_verify_revoke_verify_through_the_services_on_evm(
             "VERIFIER_SYNC_INTERVAL_S": "0.2",
         }
         with (
-            running_issuer(office.data, env=_env(chain, office)) as issuer,
+            running_issuer(office.data, env=issuer_env(chain, office)) as issuer,
             running_verifier(tmp_path / "verifier", env=verifier_env) as verifier,
         ):
-            kept, revoked = _issue(issuer, office, 2)
+            kept, revoked = issue_drivers(issuer, office, 2)
             for vc in (kept, revoked):
-                verify_receipt(_receipt(issuer, office, vc["id"]), vc, facts)
+                verify_receipt(wait_receipt(issuer, office, vc["id"]), vc, facts)
             assert _until(verifier, kept, 200).json()["verified"] is True
             _until(verifier, revoked, 200)
 

@@ -39,13 +39,13 @@ from registry.config import Settings as RegistrySettings
 from registry.setup import init_registry, read_key
 from registry.testing import start_node
 from tests.integration.live_registry import LiveChain, live_chain
-from tests.integration.test_issuer_chain import (
+from tests.integration.offices import (
     DRIVER,
-    Office_,
-    _anchored_leaves,
-    _env,
-    _example,
-    _make_office,
+    LiveOffice,
+    anchored_leaves,
+    example_draft,
+    issuer_env,
+    make_office,
 )
 from vc_core.anchoring import AnchorReceipt, ChainFacts, credential_digest, verify_receipt
 from vc_core.registry_client import RegistryClient
@@ -64,7 +64,7 @@ WAIT_S = 240.0
 
 def _rows_csv(n: int, bad: dict[int, str] | None = None) -> bytes:
     """``n`` driving-licence rows; ``bad`` maps a row number (0-based) to what is wrong."""
-    example = _example(DRIVER)
+    example = example_draft(DRIVER)
     subject = example["credentialSubject"]
     names = [k for k in subject if k != "vehicleClasses"]
     out = io.StringIO()
@@ -85,7 +85,7 @@ def _rows_csv(n: int, bad: dict[int, str] | None = None) -> bytes:
     return out.getvalue().encode()
 
 
-def _submit(issuer: IssuerProcess, office: Office_, body: bytes) -> str:
+def _submit(issuer: IssuerProcess, office: LiveOffice, body: bytes) -> str:
     answer = httpx.post(
         f"{issuer.url}/batches?type={DRIVER}",
         content=body,
@@ -96,7 +96,7 @@ def _submit(issuer: IssuerProcess, office: Office_, body: bytes) -> str:
     return str(answer.json()["id"])
 
 
-def _progress(issuer: IssuerProcess, office: Office_, batch_id: str) -> dict[str, Any]:
+def _progress(issuer: IssuerProcess, office: LiveOffice, batch_id: str) -> dict[str, Any]:
     answer = httpx.get(
         f"{issuer.url}/batches/{batch_id}", headers=office.headers("issuer"), timeout=30
     )
@@ -105,7 +105,7 @@ def _progress(issuer: IssuerProcess, office: Office_, batch_id: str) -> dict[str
     return data
 
 
-def _wait_anchored(issuer: IssuerProcess, office: Office_, batch_id: str) -> dict[str, Any]:
+def _wait_anchored(issuer: IssuerProcess, office: LiveOffice, batch_id: str) -> dict[str, Any]:
     deadline = time.monotonic() + WAIT_S
     while True:
         got = _progress(issuer, office, batch_id)
@@ -115,7 +115,7 @@ def _wait_anchored(issuer: IssuerProcess, office: Office_, batch_id: str) -> dic
         time.sleep(0.5)
 
 
-def _issued_ids(issuer: IssuerProcess, office: Office_, batch_id: str) -> list[str]:
+def _issued_ids(issuer: IssuerProcess, office: LiveOffice, batch_id: str) -> list[str]:
     """Every credential id the API reports issued for the batch (paged)."""
     ids: list[str] = []
     after = 0
@@ -133,7 +133,7 @@ def _issued_ids(issuer: IssuerProcess, office: Office_, batch_id: str) -> list[s
 
 
 def _check_exactly_once(
-    office: Office_, client: RegistryClient, expected_ids: set[str]
+    office: LiveOffice, client: RegistryClient, expected_ids: set[str]
 ) -> Counter[str]:
     """Every credential in the issuer's database is anchored once on chain, none twice, each
     with its own status index; ``expected_ids`` are among them. Returns the leaf counts."""
@@ -147,7 +147,7 @@ def _check_exactly_once(
     engine.dispose()
     assert expected_ids <= set(documents)
     assert not unanchored
-    seen = _anchored_leaves(client, office.office.did)
+    seen = anchored_leaves(client, office.office.did)
     assert set(seen.values()) == {1}, "a leaf anchored twice"
     assert set(seen) == set(leaves.values()), "every stored credential anchored, nothing else"
     for credential_id, document in documents.items():
@@ -167,9 +167,9 @@ def test_ten_thousand_rows_three_bad_all_good_ones_issued_and_anchored(tmp_path:
     started = time.monotonic()
     bad = {1234: "check digit", 5000: "division", 9998: "classes"}
     with live_chain(tmp_path) as chain:
-        office = _make_office(tmp_path, chain)
+        office = make_office(tmp_path, chain)
         facts = ChainFacts.from_genesis(chain.client.blocks(0, 1).blocks[0])
-        with running_issuer(office.data, env=_env(chain, office, **FAST)) as issuer:
+        with running_issuer(office.data, env=issuer_env(chain, office, **FAST)) as issuer:
             batch_id = _submit(issuer, office, _rows_csv(10_000, bad))
             done = _wait_anchored(issuer, office, batch_id)
             assert (done["total"], done["issued"], done["failed"]) == (10_000, 9_997, 3)
@@ -199,8 +199,8 @@ def test_ten_thousand_rows_three_bad_all_good_ones_issued_and_anchored(tmp_path:
 def test_a_small_batch_on_sqlite_and_postgresql(tmp_path: Path, issuer_db_url: str | None) -> None:
     """The runner's bulk statements (executemany inserts and updates) on both databases."""
     with live_chain(tmp_path) as chain:
-        office = _make_office(tmp_path, chain, issuer_db_url)
-        with running_issuer(office.data, env=_env(chain, office, **SMALL)) as issuer:
+        office = make_office(tmp_path, chain, issuer_db_url)
+        with running_issuer(office.data, env=issuer_env(chain, office, **SMALL)) as issuer:
             batch_id = _submit(issuer, office, _rows_csv(300, {10: "division", 250: "classes"}))
             done = _wait_anchored(issuer, office, batch_id)
             assert (done["issued"], done["failed"], done["anchored"]) == (298, 2, 298)
@@ -212,8 +212,8 @@ def test_a_small_batch_on_sqlite_and_postgresql(tmp_path: Path, issuer_db_url: s
 def test_issuer_sigkilled_mid_batch_resumes_and_anchors_each_once(tmp_path: Path) -> None:
     started = time.monotonic()
     with live_chain(tmp_path) as chain:
-        office = _make_office(tmp_path, chain)
-        env = _env(chain, office, **FAST)
+        office = make_office(tmp_path, chain)
+        env = issuer_env(chain, office, **FAST)
         issuer = start_issuer(office.data, env=env)
         try:
             batch_id = _submit(issuer, office, _rows_csv(20_000))
@@ -259,8 +259,8 @@ def test_registry_sigkilled_while_batches_are_in_flight_loses_nothing(tmp_path: 
                 data_dir=data,
                 client=client,
             )
-            office = _make_office(tmp_path, chain)
-            with running_issuer(office.data, env=_env(chain, office, **FAST)) as issuer:
+            office = make_office(tmp_path, chain)
+            with running_issuer(office.data, env=issuer_env(chain, office, **FAST)) as issuer:
                 first = _submit(issuer, office, _rows_csv(3_000))
                 second = _submit(issuer, office, _rows_csv(3_000))
                 deadline = time.monotonic() + WAIT_S
@@ -301,12 +301,12 @@ def _batch_cli(tmp: Path, *args: str) -> subprocess.CompletedProcess[str]:
 
 def test_the_batch_command_shows_progress_sums_up_and_is_safe_to_rerun(tmp_path: Path) -> None:
     with live_chain(tmp_path) as chain:
-        office = _make_office(tmp_path, chain)
+        office = make_office(tmp_path, chain)
         rows = tmp_path / "rows.csv"
         rows.write_bytes(_rows_csv(40, {3: "check digit", 17: "division"}))
         token = tmp_path / "token"
         token.write_text(office.tokens["issuer"] + "\n")
-        with running_issuer(office.data, env=_env(chain, office, **SMALL)) as issuer:
+        with running_issuer(office.data, env=issuer_env(chain, office, **SMALL)) as issuer:
             args = (str(rows), "--type", DRIVER, "--url", issuer.url, "--token-file", str(token))
             first = _batch_cli(tmp_path, *args, "--poll", "0.2")
             assert first.returncode == 1, first.stderr

@@ -14,18 +14,13 @@ issuer processes sharing one PostgreSQL database never anchor a leaf twice nor r
 
 from __future__ import annotations
 
-import json
 import shutil
 import time
-from collections import Counter
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from importlib import resources
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
@@ -35,143 +30,41 @@ from issuer import outbox
 from issuer.auth import add_operator, authenticate
 from issuer.config import Settings
 from issuer.db import make_engine
-from issuer.office import Office, init_office, unlock_office
 from issuer.tables import BatchRow, OfficeTxRow, OutboxRow
-from issuer.testing import IssuerProcess, free_port, running_issuer, start_issuer
+from issuer.testing import free_port, running_issuer, start_issuer
 from issuer.worker import SEQ_CODES, ChainWorker
 from registry.config import Settings as RegistrySettings
 from registry.setup import init_registry, read_key
 from registry.testing import start_node
 from tests.integration.live_registry import LiveChain, live_chain
+from tests.integration.offices import (
+    DRIVER,
+    PASSPHRASE,
+    LiveOffice,
+    anchored_leaves,
+    driver_draft,
+    example_draft,
+    issue_drivers,
+    issuer_env,
+    make_office,
+    wait_receipt,
+)
 from tests.integration.postgres import PostgresServer
 from vc_core.anchoring import AnchorReceipt, ChainFacts, credential_digest, verify_receipt
-from vc_core.credential_types import CREDENTIAL_TYPES
 from vc_core.errors import NotFoundError
-from vc_core.keystore import KdfLimits
 from vc_core.registry_client import RegistryClient
 from vc_core.status_list import decode_list, status_at
 
 pytestmark = pytest.mark.integration
-PASSPHRASE = "chain test passphrase, never logged"
-DRIVER = "DriverLicenceCredential"
 BUSINESS = "BusinessLicenceCredential"
-WAIT_S = 60.0
-
-
-@dataclass
-class Office_:
-    data: Path
-    office: Office
-    tokens: dict[str, str]
-    db_url: str | None = None
-
-    def headers(self, role: str) -> dict[str, str]:
-        return {"Authorization": f"Bearer {self.tokens[role]}"}
-
-
-def _make_office(
-    tmp: Path, chain: LiveChain, db_url: str | None = None, name: str = "tp"
-) -> Office_:
-    data = tmp / "office"
-    settings = Settings(data_dir=data, database_url=db_url)
-    now = datetime.now(UTC)
-    init_office(
-        settings=settings,
-        did=f"did:ecert:{chain.chain_id}:{name}",
-        name="Traffic police",
-        passphrase=PASSPHRASE,
-        limits=KdfLimits.minimum(),
-        now=now,
-    )
-    office = unlock_office(settings=settings, passphrase=PASSPHRASE)
-    chain.accredit(name, office.signer, types=[DRIVER])
-    engine = make_engine(settings.db_url)
-    tokens = {}
-    with Session(engine) as session:
-        for role in ("issuer", "approver"):
-            made = add_operator(
-                session,
-                name=role,
-                roles=[role],
-                credential_types=[DRIVER],
-                lifetime=timedelta(days=1),
-                now=now,
-            )
-            tokens[role] = made.token
-    engine.dispose()
-    return Office_(data=data, office=office, tokens=tokens, db_url=db_url)
-
-
-def _env(chain: LiveChain, office: Office_, **extra: str) -> dict[str, str]:
-    database = {"ISSUER_DATABASE_URL": office.db_url} if office.db_url else {}
-    return {
-        **database,
-        "ISSUER_PASSPHRASE": PASSPHRASE,
-        "ISSUER_REGISTRY_URL": chain.url,
-        "ISSUER_GENESIS_HASH": chain.genesis_hash,
-        "ISSUER_BATCH_MAX_AGE_S": "0.3",
-        **extra,
-    }
-
-
-def _example(type_name: str) -> dict[str, Any]:
-    name = CREDENTIAL_TYPES[type_name].example_file
-    text = resources.files("schemas").joinpath("examples", name).read_text("utf-8")
-    draft: dict[str, Any] = json.loads(text)
-    draft.pop("id")
-    return draft
-
-
-def _draft() -> dict[str, Any]:
-    return _example(DRIVER)
-
-
-def _issue(issuer: IssuerProcess, office: Office_, n: int) -> list[dict[str, Any]]:
-    issued = []
-    for _ in range(n):
-        answer = httpx.post(
-            issuer.url + "/credentials/issue",
-            json={"credential": _draft()},
-            headers=office.headers("issuer"),
-            timeout=30,
-        )
-        assert answer.status_code == 201, answer.text
-        issued.append(answer.json()["verifiableCredential"])
-    return issued
-
-
-def _receipt(issuer: IssuerProcess, office: Office_, credential_id: str) -> AnchorReceipt:
-    """Poll ``GET /credentials/{id}/receipt`` until the credential is anchored."""
-    deadline = time.monotonic() + WAIT_S
-    while True:
-        answer = httpx.get(
-            f"{issuer.url}/credentials/{credential_id}/receipt",
-            headers=office.headers("issuer"),
-            timeout=10,
-        )
-        if answer.status_code == 200:
-            return AnchorReceipt.from_json(answer.content)
-        assert answer.status_code == 202 and answer.json()["state"] == "pending", answer.text
-        assert time.monotonic() < deadline, "not anchored in time:\n" + issuer.log()[-3000:]
-        time.sleep(0.1)
-
-
-def _anchored_leaves(client: RegistryClient, office_did: str) -> Counter[str]:
-    """How many times each leaf appears in the office's anchor transactions on chain."""
-    seen: Counter[str] = Counter()
-    for block in client.iter_blocks(0):
-        for tx in block.transactions:
-            if tx.type == "anchor" and tx.author == office_did:
-                seen.update(tx.body.leaves or ())  # type: ignore[union-attr]
-    return seen
 
 
 @contextmanager
 def _chain_and_office(
     tmp: Path, db_url: str | None
-) -> Iterator[tuple[LiveChain, Office_, ChainFacts]]:
+) -> Iterator[tuple[LiveChain, LiveOffice, ChainFacts]]:
     with live_chain(tmp) as chain:
-        office = _make_office(tmp, chain, db_url)
+        office = make_office(tmp, chain, db_url)
         facts = ChainFacts.from_genesis(chain.client.blocks(0, 1).blocks[0])
         yield chain, office, facts
 
@@ -180,10 +73,10 @@ def test_issue_anchor_receipt_verifies_offline_and_revoke_shows_on_the_list(
     tmp_path: Path, issuer_db_url: str | None
 ) -> None:
     with _chain_and_office(tmp_path, issuer_db_url) as (chain, office, facts):
-        with running_issuer(office.data, env=_env(chain, office)) as issuer:
-            issued = _issue(issuer, office, 3)
+        with running_issuer(office.data, env=issuer_env(chain, office)) as issuer:
+            issued = issue_drivers(issuer, office, 3)
             for vc in issued:
-                receipt = _receipt(issuer, office, vc["id"])
+                receipt = wait_receipt(issuer, office, vc["id"])
                 verify_receipt(receipt, vc, facts)
                 assert receipt.leaf == credential_digest(vc)
                 assert receipt.office == office.office.did
@@ -221,8 +114,10 @@ def test_sigkill_before_anchoring_then_restart_anchors_exactly_once(
 ) -> None:
     with _chain_and_office(tmp_path, issuer_db_url) as (chain, office, facts):
         # Issue with the worker off, then SIGKILL: the outbox holds the leaves, nothing more.
-        issuer = start_issuer(office.data, env=_env(chain, office, ISSUER_ANCHOR_WORKER="false"))
-        issued = _issue(issuer, office, 5)
+        issuer = start_issuer(
+            office.data, env=issuer_env(chain, office, ISSUER_ANCHOR_WORKER="false")
+        )
+        issued = issue_drivers(issuer, office, 5)
         issuer.kill()
 
         # One worker step closes the batch: the signed anchor transaction is stored and never
@@ -245,15 +140,15 @@ def test_sigkill_before_anchoring_then_restart_anchors_exactly_once(
         with pytest.raises(NotFoundError):  # the registry never saw it
             chain.client.get_json(f"/transactions/{stored.tx_hash}")
 
-        with running_issuer(office.data, env=_env(chain, office)) as issuer:
-            receipts = [_receipt(issuer, office, vc["id"]) for vc in issued]
-            more = _issue(issuer, office, 2)
-            receipts += [_receipt(issuer, office, vc["id"]) for vc in more]
+        with running_issuer(office.data, env=issuer_env(chain, office)) as issuer:
+            receipts = [wait_receipt(issuer, office, vc["id"]) for vc in issued]
+            more = issue_drivers(issuer, office, 2)
+            receipts += [wait_receipt(issuer, office, vc["id"]) for vc in more]
         for vc, receipt in zip([*issued, *more], receipts, strict=True):
             verify_receipt(receipt, vc, facts)
         assert receipts[0].anchor_tx.hash == stored.tx_hash, "the stored tx, resubmitted"
 
-        seen = _anchored_leaves(chain.client, office.office.did)
+        seen = anchored_leaves(chain.client, office.office.did)
         assert sorted(seen) == sorted(credential_digest(vc) for vc in [*issued, *more])
         assert set(seen.values()) == {1}, "no leaf anchored twice"
         with Session(engine) as session:
@@ -287,26 +182,31 @@ def test_issuance_refuses_what_the_replica_says_the_office_may_not_issue(
         engine.dispose()
         as_wide = {"Authorization": f"Bearer {wide}"}
         url_path = "/credentials/issue"
-        with running_issuer(office.data, env=_env(chain, office)) as issuer:
+        with running_issuer(office.data, env=issuer_env(chain, office)) as issuer:
             url = issuer.url + url_path
-            inside = httpx.post(url, json={"credential": _draft()}, headers=as_wide, timeout=30)
+            inside = httpx.post(
+                url, json={"credential": driver_draft()}, headers=as_wide, timeout=30
+            )
             assert inside.status_code == 201, inside.text
             # Accredited for division prefix 51 only: Beijing (11…) is refused, naming the rule.
-            beijing = _draft()
+            beijing = driver_draft()
             beijing["credentialSubject"]["divisionCode"] = "110101"
             refused = httpx.post(url, json={"credential": beijing}, headers=as_wide, timeout=30)
             _problem(refused, 403, "REGION_NOT_ACCREDITED")
             # Accredited for driving licences only.
-            business = _example(BUSINESS)
+            business = example_draft(BUSINESS)
             refused = httpx.post(url, json={"credential": business}, headers=as_wide, timeout=30)
             _problem(refused, 403, "TYPE_NOT_ACCREDITED")
         # The registry cannot be reached and the replica is older than allowed: 503, not blind.
-        down = _env(chain, office, ISSUER_REPLICA_MAX_AGE_S="0.5")
+        down = issuer_env(chain, office, ISSUER_REPLICA_MAX_AGE_S="0.5")
         down["ISSUER_REGISTRY_URL"] = f"http://127.0.0.1:{free_port()}"
         time.sleep(0.6)
         with running_issuer(office.data, env=down) as issuer:
             blind = httpx.post(
-                issuer.url + url_path, json={"credential": _draft()}, headers=as_wide, timeout=60
+                issuer.url + url_path,
+                json={"credential": driver_draft()},
+                headers=as_wide,
+                timeout=60,
             )
             _problem(blind, 503, "ACCREDITATION_UNCHECKED")
 
@@ -316,10 +216,10 @@ def test_suspend_and_reinstate_show_on_the_suspension_list(
 ) -> None:
     with (
         _chain_and_office(tmp_path, issuer_db_url) as (chain, office, _facts),
-        running_issuer(office.data, env=_env(chain, office)) as issuer,
+        running_issuer(office.data, env=issuer_env(chain, office)) as issuer,
     ):
-        (vc,) = _issue(issuer, office, 1)
-        _receipt(issuer, office, vc["id"])
+        (vc,) = issue_drivers(issuer, office, 1)
+        wait_receipt(issuer, office, vc["id"])
         entry = next(e for e in vc["credentialStatus"] if e["statusPurpose"] == "suspension")
         index = int(entry["statusListIndex"])
         url = issuer.url + "/credentials/status"
@@ -365,13 +265,13 @@ def test_the_registry_killed_while_anchoring_loses_nothing(
                 data_dir=data,
                 client=client,
             )
-            office = _make_office(tmp_path, chain, issuer_db_url)
-            with running_issuer(office.data, env=_env(chain, office)) as issuer:
-                first = _issue(issuer, office, 4)
+            office = make_office(tmp_path, chain, issuer_db_url)
+            with running_issuer(office.data, env=issuer_env(chain, office)) as issuer:
+                first = issue_drivers(issuer, office, 4)
                 node.kill()
                 # The registry is down: issuance goes on (the replica is fresh enough), the
                 # receipts stay pending.
-                second = _issue(issuer, office, 4)
+                second = issue_drivers(issuer, office, 4)
                 pending = httpx.get(
                     f"{issuer.url}/credentials/{second[0]['id']}/receipt",
                     headers=office.headers("issuer"),
@@ -380,8 +280,8 @@ def test_the_registry_killed_while_anchoring_loses_nothing(
                 assert pending.status_code == 202 and pending.json()["state"] == "pending"
                 node = start_node(data, port=port)
                 for vc in [*first, *second]:
-                    _receipt(issuer, office, vc["id"])
-            seen = _anchored_leaves(client, office.office.did)
+                    wait_receipt(issuer, office, vc["id"])
+            seen = anchored_leaves(client, office.office.did)
         assert sorted(seen) == sorted(credential_digest(vc) for vc in [*first, *second])
         assert set(seen.values()) == {1}, "no leaf anchored twice"
     finally:
@@ -393,9 +293,9 @@ def test_a_sequence_number_taken_by_another_client_is_signed_again(
 ) -> None:
     with _chain_and_office(tmp_path, issuer_db_url) as (chain, office, facts):
         with running_issuer(
-            office.data, env=_env(chain, office, ISSUER_ANCHOR_WORKER="false")
+            office.data, env=issuer_env(chain, office, ISSUER_ANCHOR_WORKER="false")
         ) as issuer:
-            issued = _issue(issuer, office, 3)
+            issued = issue_drivers(issuer, office, 3)
         settings = Settings(
             data_dir=office.data,
             database_url=office.db_url,
@@ -443,15 +343,18 @@ def test_two_issuer_processes_on_one_postgresql_database_share_the_work(
     with _chain_and_office(tmp_path, postgres.create_database()) as (chain, office, facts):
         twin = tmp_path / "twin"  # the second server's own folder: the same office and keys
         shutil.copytree(office.data, twin, ignore=shutil.ignore_patterns("replica.sqlite*"))
-        env = _env(chain, office, ISSUER_BATCH_MAX_LEAVES="8")
+        env = issuer_env(chain, office, ISSUER_BATCH_MAX_LEAVES="8")
         with running_issuer(office.data, env=env) as one, running_issuer(twin, env=env) as two:
             with ThreadPoolExecutor(max_workers=4) as pool:
-                runs = [pool.submit(_issue, server, office, 12) for server in (one, two, one, two)]
+                runs = [
+                    pool.submit(issue_drivers, server, office, 12)
+                    for server in (one, two, one, two)
+                ]
                 issued = [vc for run in runs for vc in run.result()]
             for vc in issued:
-                verify_receipt(_receipt(one, office, vc["id"]), vc, facts)
+                verify_receipt(wait_receipt(one, office, vc["id"]), vc, facts)
         logs = one.log() + two.log()
-        seen = _anchored_leaves(chain.client, office.office.did)
+        seen = anchored_leaves(chain.client, office.office.did)
     assert sorted(seen) == sorted(credential_digest(vc) for vc in issued)
     assert set(seen.values()) == {1}, "no leaf anchored twice"
     indexes = [(e["statusListCredential"], e["statusListIndex"]) for vc in issued

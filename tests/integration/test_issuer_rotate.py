@@ -16,29 +16,24 @@ import subprocess
 import sys
 import threading
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-from sqlmodel import Session
 
-from issuer.auth import add_operator
 from issuer.config import Settings
-from issuer.db import make_engine
-from issuer.office import init_office, read_description, unlock_office
+from issuer.office import read_description
 from issuer.testing import running_issuer
 from tests.integration.live_registry import live_chain
+from tests.integration.offices import DRIVER, PASSPHRASE, make_office
 from vc_core.credential_types import CREDENTIAL_TYPES
-from vc_core.keystore import KdfLimits
 from vc_core.replica import HttpSource, Replica
 from vc_core.verification.credential import check_credential
 
 pytestmark = pytest.mark.integration
-PASSPHRASE = "rotation test passphrase, never logged"
-DRIVER = "DriverLicenceCredential"
 WAIT_S = 90.0
 PACE_S = 0.05
 
@@ -54,31 +49,9 @@ def _draft() -> dict[str, Any]:
 def test_rotate_key_while_issuing(tmp_path: Path, issuer_db_url: str | None) -> None:
     database = {"ISSUER_DATABASE_URL": issuer_db_url} if issuer_db_url else {}
     with live_chain(tmp_path) as chain:
-        data = tmp_path / "office"
-        settings = Settings(data_dir=data, database_url=issuer_db_url)
-        now = datetime.now(UTC)
-        did = f"did:ecert:{chain.chain_id}:tp"
-        init_office(
-            settings=settings,
-            did=did,
-            name="Traffic police",
-            passphrase=PASSPHRASE,
-            limits=KdfLimits.minimum(),
-            now=now,
-        )
-        old_key = unlock_office(settings=settings, passphrase=PASSPHRASE).signer
-        chain.accredit("tp", old_key, types=[DRIVER])
-        engine = make_engine(settings.db_url)
-        with Session(engine) as session:
-            token = add_operator(
-                session,
-                name="clerk",
-                roles=["issuer"],
-                credential_types=[DRIVER],
-                lifetime=timedelta(days=1),
-                now=now,
-            ).token
-        engine.dispose()
+        office = make_office(tmp_path, chain, issuer_db_url, roles=("issuer",))
+        data, token = office.data, office.tokens["issuer"]
+        did, old_key = office.office.did, office.office.signer
         env = {
             "ISSUER_PASSPHRASE": PASSPHRASE,
             "ISSUER_REGISTRY_URL": chain.url,
@@ -139,6 +112,7 @@ def test_rotate_key_while_issuing(tmp_path: Path, issuer_db_url: str | None) -> 
                 worker.join(60)
             assert rotation.returncode == 0, rotation.stderr + issuer.log()[-3000:]
             assert PASSPHRASE not in rotation.stdout + rotation.stderr
+            settings = Settings(data_dir=data, database_url=issuer_db_url)
             new_key = read_description(settings)["current"]
             assert new_key != old_key.public_multibase
             assert f"retired: {old_key.public_multibase}" in rotation.stdout

@@ -34,26 +34,20 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlmodel import Session
 
-from issuer.auth import add_operator
-from issuer.config import Settings
-from issuer.db import make_engine
-from issuer.office import init_office, unlock_office
 from issuer.testing import IssuerProcess, free_port, running_issuer
 from tests.integration.live_registry import LiveChain, live_chain
+from tests.integration.offices import issuer_env, make_office
 from tests.integration.postgres import PostgresServer
 from vc_core.anchoring import AnchorReceipt, ChainFacts, credential_digest, verify_receipt
 from vc_core.credential_types import CREDENTIAL_TYPES, example_credential
 from vc_core.did import verification_method_id
 from vc_core.errors import MalformedError
 from vc_core.keys import KeyPair
-from vc_core.keystore import KdfLimits
 from wallet_cli import oid4vci
 from wallet_cli.cli import run as wallet_run
 
 pytestmark = pytest.mark.integration
-PASSPHRASE = "oid4vci live passphrase, never logged"
 WALLET_PASSPHRASE = "the citizen's wallet passphrase"
 DRIVER = "DriverLicenceCredential"
 WAIT_S = 60.0
@@ -94,43 +88,23 @@ def _office(
     tmp: Path, chain: LiveChain, name: str, database_url: str | None = None
 ) -> Iterator[Office]:
     """An office on ``chain``, accredited for every type nationwide, served as a process."""
-    settings = Settings(data_dir=tmp / name, database_url=database_url)
-    now = datetime.now(UTC)
-    init_office(
-        settings=settings,
-        did=f"did:ecert:{chain.chain_id}:{name}",
-        name="Chengdu office",
-        passphrase=PASSPHRASE,
-        limits=KdfLimits.minimum(),
-        now=now,
-    )
-    unlocked = unlock_office(settings=settings, passphrase=PASSPHRASE)
     # The examples' subjects live in several regions: accredit the whole country.
-    chain.accredit(name, unlocked.signer, types=list(CREDENTIAL_TYPES), prefixes=("",))
-    engine = make_engine(settings.db_url)
-    with Session(engine) as session:
-        token = add_operator(
-            session,
-            name="clerk",
-            roles=["issuer"],
-            credential_types=list(CREDENTIAL_TYPES),
-            lifetime=timedelta(days=1),
-            now=now,
-        ).token
-    engine.dispose()
-    env = {
-        "ISSUER_PASSPHRASE": PASSPHRASE,
-        "ISSUER_REGISTRY_URL": chain.url,
-        "ISSUER_GENESIS_HASH": chain.genesis_hash,
-        "ISSUER_BATCH_MAX_AGE_S": "0.3",
-        # Offers refuse types under dual control (deeds by default; tested in
-        # tests/unit/issuer/test_oid4vci.py); this office lets one operator issue every type.
-        "ISSUER_APPROVALS_BY_TYPE": '{"PropertyDeedCredential": 1}',
-    }
-    if database_url is not None:
-        env["ISSUER_DATABASE_URL"] = database_url
+    office = make_office(
+        tmp / name,
+        chain,
+        database_url,
+        name,
+        types=list(CREDENTIAL_TYPES),
+        prefixes=("",),
+        roles=("issuer",),
+        title="Chengdu office",
+    )
+    token = office.tokens["issuer"]
+    # Offers refuse types under dual control (deeds by default; tested in
+    # tests/unit/issuer/test_oid4vci.py); this office lets one operator issue every type.
+    env = issuer_env(chain, office, ISSUER_APPROVALS_BY_TYPE='{"PropertyDeedCredential": 1}')
     facts = ChainFacts.from_genesis(chain.client.blocks(0, 1).blocks[0])
-    with running_issuer(settings.data_dir, env=env) as issuer:
+    with running_issuer(office.data, env=env) as issuer:
         yield Office(chain, issuer, token, facts)
 
 

@@ -24,7 +24,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -32,25 +32,19 @@ from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
-from sqlmodel import Session
 
-from issuer.auth import add_operator
-from issuer.config import Settings as IssuerSettings
-from issuer.db import make_engine
-from issuer.office import init_office, unlock_office
 from issuer.testing import IssuerProcess, running_issuer
 from tests.integration.live_registry import LiveChain, live_chain
+from tests.integration.offices import PASSPHRASE, make_office
 from vc_core.credential_types import CREDENTIAL_TYPES
 from vc_core.did import did_key
 from vc_core.keys import KeyPair
-from vc_core.keystore import KdfLimits
 from vc_core.oid4vp import read_request_object
 from verifier.oid4vp.auth import new_api_key
 from verifier.testing import VerifierProcess, running_verifier
 from wallet_cli.present import build_presentation
 
 pytestmark = pytest.mark.integration
-PASSPHRASE = "oid4vp live passphrase, never logged"
 WALLET_PASSPHRASE = "the holder's own passphrase"
 DRIVER = "DriverLicenceCredential"
 API_KEY, API_HASH = new_api_key()
@@ -109,31 +103,8 @@ class Scene:
 
 
 def _office(tmp: Path, chain: LiveChain) -> tuple[Path, str]:
-    data = tmp / "office"
-    settings = IssuerSettings(data_dir=data)
-    now = datetime.now(UTC)
-    init_office(
-        settings=settings,
-        did=f"did:ecert:{chain.chain_id}:tp",
-        name="Traffic police",
-        passphrase=PASSPHRASE,
-        limits=KdfLimits.minimum(),
-        now=now,
-    )
-    office = unlock_office(settings=settings, passphrase=PASSPHRASE)
-    chain.accredit("tp", office.signer, types=[DRIVER])
-    engine = make_engine(settings.db_url)
-    with Session(engine) as session:
-        token = add_operator(
-            session,
-            name="clerk",
-            roles=["issuer"],
-            credential_types=[DRIVER],
-            lifetime=timedelta(days=1),
-            now=now,
-        ).token
-    engine.dispose()
-    return data, token
+    office = make_office(tmp, chain, roles=("issuer",))
+    return office.data, office.tokens["issuer"]
 
 
 def _issue_to(issuer: IssuerProcess, token: str, holder: str) -> dict[str, Any]:
