@@ -4,6 +4,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 SYSTEM := $(VENV)/.system
+# Test processes for `make unit`: one per core; each test file runs whole in one of them.
+TEST_WORKERS ?= auto
 SETUP_SCRIPTS := $(sort $(wildcard tools/setup/*.sh))
 
 .PHONY: run test lint types contracts unit bench clean
@@ -35,7 +37,7 @@ contracts: $(STAMP)
 	$(BIN)/lint-imports
 
 unit: $(STAMP) $(SYSTEM)
-	$(BIN)/pytest -q --durations=25
+	$(BIN)/pytest -q -n $(TEST_WORKERS) --dist loadfile --durations=25
 
 test: lint types contracts unit
 
