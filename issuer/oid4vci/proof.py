@@ -64,6 +64,15 @@ def _fail(message: str) -> OAuthError:
     return OAuthError(OAuthCode.INVALID_PROOF, message)
 
 
+def _canonical_b64url(part: str) -> bool:
+    """Whether ``part`` is the one unpadded base64url spelling of the bytes it decodes to."""
+    try:
+        raw = base64.urlsafe_b64decode(part + "=" * (-len(part) % 4))
+    except (binascii.Error, ValueError):
+        return False
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode("ascii") == part
+
+
 def _b64_json(part: str, what: str) -> dict[str, Any]:
     try:
         raw = base64.urlsafe_b64decode(part + "=" * (-len(part) % 4))
@@ -118,6 +127,11 @@ def verify_key_proof(compact: Any, *, audience: str, now: datetime, window: time
         or not _COMPACT.fullmatch(compact)
     ):
         raise _fail("the key proof is not a compact JWS")
+    if not all(_canonical_b64url(part) for part in compact.split(".")):
+        # jwcrypto checks the signature over a re-encoding of what it decoded, so a segment
+        # whose last character differs only in unused bits would pass as the signed one
+        # (RFC 7515 §5.2 signs the segments as sent; RFC 4648 §3.5 lets decoders refuse them).
+        raise _fail("the key proof's segments must be canonical base64url (RFC 7515 §2)")
     header = _b64_json(compact.split(".", 1)[0], "header")
     kid = _check_header(header)
     try:

@@ -500,6 +500,29 @@ def _mutated_proof(holder: KeyPair, nonce: str, now: datetime, data: st.DataObje
     return ".".join((parts["header"], parts["payload"], parts["signature"]))
 
 
+def test_a_non_canonical_base64url_spelling_of_a_signed_proof_is_refused(
+    flow: Flow, now: datetime
+) -> None:
+    """Found by the fuzzer below: the header's last character changed in its unused bits only
+    decodes to the same bytes, and jwcrypto checked the signature over a re-encoding of them."""
+    access = flow.access_token(flow.offer())
+    proof = oid4vci.key_proof(KeyPair.generate(), audience=ISSUER, nonce=flow.nonce(), now=now)
+    header, payload, signature = proof.split(".")
+    bits = base64.urlsafe_b64decode(header + "=" * (-len(header) % 4))
+    assert base64.urlsafe_b64encode(bits).rstrip(b"=").decode() == header
+    alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+    twins = [
+        header[:-1] + c
+        for c in alphabet
+        if c != header[-1]
+        and base64.urlsafe_b64decode(header[:-1] + c + "=" * (-len(header) % 4)) == bits
+    ]
+    assert twins, "the header's length leaves unused bits in its last character"
+    answer = flow.credential(access, ".".join((twins[0], payload, signature)))
+    assert answer.status_code in (400, 401), answer.text
+    assert answer.json()["error"] == "invalid_proof"
+
+
 @settings(
     max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
