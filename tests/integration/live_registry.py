@@ -12,7 +12,7 @@ from pathlib import Path
 
 from registry.config import Settings
 from registry.setup import init_registry, read_key
-from registry.testing import running_node
+from registry.testing import NodeProcess, start_node
 from vc_core.keys import KeyPair
 from vc_core.ledger import (
     AccreditBody,
@@ -101,9 +101,27 @@ class LiveChain:
         )
 
 
+@dataclass
+class KillableNode:
+    """A live chain's node process, which a crash test SIGKILLs and starts again on its port (so
+    the chain's URL and client stay good)."""
+
+    process: NodeProcess
+    data_dir: Path
+
+    def kill(self) -> None:
+        self.process.kill()
+
+    def restart(self) -> None:
+        port = int(self.process.url.rsplit(":", 1)[1])
+        self.process = start_node(self.data_dir, port=port)
+
+
 @contextmanager
-def live_chain(tmp: Path, *, chain_id: str = "live") -> Iterator[LiveChain]:
-    """A fresh chain with one council member (threshold 1), served on 127.0.0.1."""
+def crashable_chain(
+    tmp: Path, *, chain_id: str = "live"
+) -> Iterator[tuple[LiveChain, KillableNode]]:
+    """A fresh chain with one council member (threshold 1), served on 127.0.0.1, and its node."""
     data = tmp / "node"
     settings = Settings(data_dir=data)
     made = init_registry(
@@ -111,13 +129,25 @@ def live_chain(tmp: Path, *, chain_id: str = "live") -> Iterator[LiveChain]:
     )
     council = read_key(made.council_key_paths[0])
     producer = read_key(made.node_key_path)
-    with running_node(data) as node, RegistryClient(node.url) as client:
-        yield LiveChain(
-            url=node.url,
-            chain_id=chain_id,
-            genesis_hash=made.genesis_hash,
-            council=council,
-            producer=producer,
-            data_dir=data,
-            client=client,
-        )
+    node = KillableNode(start_node(data), data)
+    try:
+        with RegistryClient(node.process.url) as client:
+            chain = LiveChain(
+                url=node.process.url,
+                chain_id=chain_id,
+                genesis_hash=made.genesis_hash,
+                council=council,
+                producer=producer,
+                data_dir=data,
+                client=client,
+            )
+            yield chain, node
+    finally:
+        node.process.stop()
+
+
+@contextmanager
+def live_chain(tmp: Path, *, chain_id: str = "live") -> Iterator[LiveChain]:
+    """A fresh chain with one council member (threshold 1), served on 127.0.0.1."""
+    with crashable_chain(tmp, chain_id=chain_id) as (chain, _node):
+        yield chain

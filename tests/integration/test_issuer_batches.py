@@ -23,7 +23,6 @@ import subprocess
 import sys
 import time
 from collections import Counter
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -35,10 +34,7 @@ from issuer.config import Settings
 from issuer.db import make_engine
 from issuer.tables import BatchRow, CredentialRow, IssuanceItemRow, OutboxRow, StatusIndexRow
 from issuer.testing import IssuerProcess, running_issuer, start_issuer
-from registry.config import Settings as RegistrySettings
-from registry.setup import init_registry, read_key
-from registry.testing import start_node
-from tests.integration.live_registry import LiveChain, live_chain
+from tests.integration.live_registry import crashable_chain, live_chain
 from tests.integration.offices import (
     DRIVER,
     LiveOffice,
@@ -238,49 +234,27 @@ def test_issuer_sigkilled_mid_batch_resumes_and_anchors_each_once(tmp_path: Path
 
 def test_registry_sigkilled_while_batches_are_in_flight_loses_nothing(tmp_path: Path) -> None:
     started = time.monotonic()
-    data = tmp_path / "node"
-    made = init_registry(
-        settings=RegistrySettings(data_dir=data),
-        chain_id="live",
-        council_size=1,
-        threshold=1,
-        now=datetime.now(UTC),
-    )
-    node = start_node(data)
-    port = int(node.url.rsplit(":", 1)[1])
-    try:
-        with RegistryClient(node.url) as client:
-            chain = LiveChain(
-                url=node.url,
-                chain_id="live",
-                genesis_hash=made.genesis_hash,
-                council=read_key(made.council_key_paths[0]),
-                producer=read_key(made.node_key_path),
-                data_dir=data,
-                client=client,
-            )
-            office = make_office(tmp_path, chain)
-            with running_issuer(office.data, env=issuer_env(chain, office, **FAST)) as issuer:
-                first = _submit(issuer, office, _rows_csv(3_000))
-                second = _submit(issuer, office, _rows_csv(3_000))
-                deadline = time.monotonic() + WAIT_S
-                while _progress(issuer, office, first)["anchored"] == 0:
-                    assert time.monotonic() < deadline, issuer.log()[-3000:]
-                    time.sleep(0.1)
-                node.kill()
-                # The registry is down: issuance goes on, anchoring waits.
-                time.sleep(2.0)
-                assert _progress(issuer, office, second)["anchored"] < 3_000
-                node = start_node(data, port=port)
-                ids: set[str] = set()
-                for batch_id in (first, second):
-                    done = _wait_anchored(issuer, office, batch_id)
-                    assert (done["issued"], done["anchored"]) == (3_000, 3_000)
-                    ids |= set(_issued_ids(issuer, office, batch_id))
-            seen = _check_exactly_once(office, client, ids)
-            assert len(seen) == 6_000
-    finally:
-        node.stop()
+    with crashable_chain(tmp_path) as (chain, node):
+        office = make_office(tmp_path, chain)
+        with running_issuer(office.data, env=issuer_env(chain, office, **FAST)) as issuer:
+            first = _submit(issuer, office, _rows_csv(3_000))
+            second = _submit(issuer, office, _rows_csv(3_000))
+            deadline = time.monotonic() + WAIT_S
+            while _progress(issuer, office, first)["anchored"] == 0:
+                assert time.monotonic() < deadline, issuer.log()[-3000:]
+                time.sleep(0.1)
+            node.kill()
+            # The registry is down: issuance goes on, anchoring waits.
+            time.sleep(2.0)
+            assert _progress(issuer, office, second)["anchored"] < 3_000
+            node.restart()
+            ids: set[str] = set()
+            for batch_id in (first, second):
+                done = _wait_anchored(issuer, office, batch_id)
+                assert (done["issued"], done["anchored"]) == (3_000, 3_000)
+                ids |= set(_issued_ids(issuer, office, batch_id))
+        seen = _check_exactly_once(office, chain.client, ids)
+        assert len(seen) == 6_000
     print(f"\ntwo 3,000-row batches, the registry SIGKILLed: {time.monotonic() - started:.1f} s")
 
 

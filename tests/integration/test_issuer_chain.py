@@ -33,10 +33,7 @@ from issuer.db import make_engine
 from issuer.tables import BatchRow, OfficeTxRow, OutboxRow
 from issuer.testing import free_port, running_issuer, start_issuer
 from issuer.worker import SEQ_CODES, ChainWorker
-from registry.config import Settings as RegistrySettings
-from registry.setup import init_registry, read_key
-from registry.testing import start_node
-from tests.integration.live_registry import LiveChain, live_chain
+from tests.integration.live_registry import LiveChain, crashable_chain, live_chain
 from tests.integration.offices import (
     DRIVER,
     PASSPHRASE,
@@ -244,48 +241,26 @@ def test_suspend_and_reinstate_show_on_the_suspension_list(
 def test_the_registry_killed_while_anchoring_loses_nothing(
     tmp_path: Path, issuer_db_url: str | None
 ) -> None:
-    data = tmp_path / "node"
-    made = init_registry(
-        settings=RegistrySettings(data_dir=data),
-        chain_id="live",
-        council_size=1,
-        threshold=1,
-        now=datetime.now(UTC),
-    )
-    node = start_node(data)
-    port = int(node.url.rsplit(":", 1)[1])
-    try:
-        with RegistryClient(node.url) as client:
-            chain = LiveChain(
-                url=node.url,
-                chain_id="live",
-                genesis_hash=made.genesis_hash,
-                council=read_key(made.council_key_paths[0]),
-                producer=read_key(made.node_key_path),
-                data_dir=data,
-                client=client,
+    with crashable_chain(tmp_path) as (chain, node):
+        office = make_office(tmp_path, chain, issuer_db_url)
+        with running_issuer(office.data, env=issuer_env(chain, office)) as issuer:
+            first = issue_drivers(issuer, office, 4)
+            node.kill()
+            # The registry is down: issuance goes on (the replica is fresh enough), the
+            # receipts stay pending.
+            second = issue_drivers(issuer, office, 4)
+            pending = httpx.get(
+                f"{issuer.url}/credentials/{second[0]['id']}/receipt",
+                headers=office.headers("issuer"),
+                timeout=10,
             )
-            office = make_office(tmp_path, chain, issuer_db_url)
-            with running_issuer(office.data, env=issuer_env(chain, office)) as issuer:
-                first = issue_drivers(issuer, office, 4)
-                node.kill()
-                # The registry is down: issuance goes on (the replica is fresh enough), the
-                # receipts stay pending.
-                second = issue_drivers(issuer, office, 4)
-                pending = httpx.get(
-                    f"{issuer.url}/credentials/{second[0]['id']}/receipt",
-                    headers=office.headers("issuer"),
-                    timeout=10,
-                )
-                assert pending.status_code == 202 and pending.json()["state"] == "pending"
-                node = start_node(data, port=port)
-                for vc in [*first, *second]:
-                    wait_receipt(issuer, office, vc["id"])
-            seen = anchored_leaves(client, office.office.did)
-        assert sorted(seen) == sorted(credential_digest(vc) for vc in [*first, *second])
-        assert set(seen.values()) == {1}, "no leaf anchored twice"
-    finally:
-        node.stop()
+            assert pending.status_code == 202 and pending.json()["state"] == "pending"
+            node.restart()
+            for vc in [*first, *second]:
+                wait_receipt(issuer, office, vc["id"])
+        seen = anchored_leaves(chain.client, office.office.did)
+    assert sorted(seen) == sorted(credential_digest(vc) for vc in [*first, *second])
+    assert set(seen.values()) == {1}, "no leaf anchored twice"
 
 
 def test_a_sequence_number_taken_by_another_client_is_signed_again(
