@@ -121,10 +121,12 @@ def test_any_changed_character_is_refused(data: st.DataObject) -> None:
         made = add_operator(
             s, name="a", roles=["issuer"], credential_types=[DRIVER], lifetime=timedelta(1), now=now
         )
-        position = data.draw(st.integers(0, len(made.token) - 1))
-        alphabet = "0123456789abcdefABCDEF-_."
+        # Every draw has a fixed range, whatever token this example made: a draw that depended on
+        # the random token would replay differently and hypothesis would call the strategy flaky.
+        position = data.draw(st.integers(0, 10**6)) % len(made.token)
         original = made.token[position]
-        replacement = data.draw(st.sampled_from(alphabet).filter(lambda c: c != original))
+        others = [c for c in "0123456789abcdefABCDEF-_." if c != original][:24]
+        replacement = others[data.draw(st.integers(0, len(others) - 1))]
         forged = made.token[:position] + replacement + made.token[position + 1 :]
         with pytest.raises(NotAuthenticatedError) as info:
             authenticate(s, authorization=f"Bearer {forged}", now=now)
