@@ -19,7 +19,7 @@ $(STAMP): $(BIN)/python pyproject.toml
 	touch $(STAMP)
 
 # Parts the tests need that pip does not install (browsers, servers, chain nodes): tools/setup/.
-$(SYSTEM): $(BIN)/python $(SETUP_SCRIPTS) tools/setup/lib.bash
+$(SYSTEM): $(BIN)/python $(SETUP_SCRIPTS) tools/setup/lib.bash tools/node/package-lock.json
 	for script in $(SETUP_SCRIPTS); do bash $$script || exit 1; done
 	touch $(SYSTEM)
 

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# anvil (a local EVM chain for the EVM registry backend's tests) and solc-js (which compiles
-# registry/evm/contracts), both pinned in tools/node/package-lock.json. npm ci with
+# anvil (a local EVM chain for the EVM registry backend's tests), solc-js (which compiles
+# registry/evm/contracts) and Digital Bazaar's Data Integrity stack (jsonld.js, rdf-canonize,
+# @digitalbazaar/vc and the EdDSA cryptosuites: the peer of tests/interop, tools/node/interop.mjs),
+# all pinned in tools/node/package-lock.json. npm ci with
 # --ignore-scripts: anvil's binary ships inside its platform package (@foundry-rs/anvil-linux-*),
 # so the wrapper's postinstall download is never needed; tests run that binary directly.
 set -euo pipefail
@@ -14,9 +16,11 @@ if ! command -v npm >/dev/null 2>&1; then
 fi
 want="$(sha256sum "$node_dir/package-lock.json" | cut -d' ' -f1)"
 if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ] \
-    && ls "$node_dir"/node_modules/@foundry-rs/anvil-*/bin/anvil >/dev/null 2>&1; then
+    && ls "$node_dir"/node_modules/@foundry-rs/anvil-*/bin/anvil >/dev/null 2>&1 \
+    && [ -d "$node_dir/node_modules/@digitalbazaar/vc" ]; then
     exit 0
 fi
 npm ci --prefix "$node_dir" --ignore-scripts --no-audit --no-fund --prefer-offline --loglevel=error
 ls "$node_dir"/node_modules/@foundry-rs/anvil-*/bin/anvil >/dev/null
+node "$node_dir/interop.mjs" </dev/null
 echo "$want" > "$stamp"
