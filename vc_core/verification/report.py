@@ -22,7 +22,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from operator import attrgetter
+from typing import Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict
 
@@ -30,6 +31,24 @@ from vc_core.errors import RegistryError, VCError, VerificationError
 from vc_core.verification.codes import CHAIN_STEPS, Step, StepCode, StepStatus, Verdict
 
 _EXIT_CODES = {Verdict.VALID: 0, Verdict.INVALID: 1, Verdict.COULD_NOT_CHECK: 3}
+_TITLES = {step: step.title for step in Step}
+
+
+_Model = TypeVar("_Model", bound=BaseModel)
+
+
+def _trusted(cls: type[_Model], values: dict[str, Any], fields_set: set[str]) -> _Model:
+    """What ``cls.model_construct(**values)`` makes when ``values`` names every field, without
+    its walk over aliases and defaults (as ``_Record.trusted`` in the ledger); for values this
+    module builds itself, of the declared types. ``tests/unit/vc_core/verification/
+    test_report_fast.py`` checks that it, ``model_construct`` and validation agree."""
+    model = cls.__new__(cls)
+    setattr_ = object.__setattr__
+    setattr_(model, "__dict__", values)
+    setattr_(model, "__pydantic_fields_set__", fields_set)
+    setattr_(model, "__pydantic_extra__", None)
+    setattr_(model, "__pydantic_private__", None)
+    return model
 
 
 class StepResult(BaseModel):
@@ -45,21 +64,36 @@ class StepResult(BaseModel):
     details: dict[str, Any] = {}
 
     @classmethod
+    def _built(
+        cls,
+        step: Step,
+        status: StepStatus,
+        message: str,
+        details: dict[str, Any],
+        code: str | None = None,
+    ) -> StepResult:
+        # Every constructor below passes values of the declared types (a Step, a StepStatus,
+        # str), so pydantic's validation of them would only cost time: a verification builds
+        # nine of these. This is what ``model_construct`` makes of them, every field given,
+        # without its walk over aliases and defaults (as ``_Record.trusted`` in the ledger);
+        # ``tests/unit/vc_core/verification/test_report_fast.py`` checks that all three agree.
+        values = {
+            "step": step,
+            "name": _TITLES[step],
+            "status": status,
+            "code": None if code is None else str(code),
+            "message": str(message),
+            "details": details,
+        }
+        return _trusted(cls, values, set(values))
+
+    @classmethod
     def ok(cls, step: Step, message: str, **details: Any) -> StepResult:
-        return cls(
-            step=step, name=step.title, status=StepStatus.OK, message=message, details=details
-        )
+        return cls._built(step, StepStatus.OK, message, details)
 
     @classmethod
     def failed(cls, step: Step, code: str, message: str, **details: Any) -> StepResult:
-        return cls(
-            step=step,
-            name=step.title,
-            status=StepStatus.FAILED,
-            code=str(code),
-            message=message,
-            details=details,
-        )
+        return cls._built(step, StepStatus.FAILED, message, details, code)
 
     @classmethod
     def from_error(cls, step: Step, error: VCError) -> StepResult:
@@ -72,46 +106,39 @@ class StepResult(BaseModel):
     @classmethod
     def could_not_check(cls, step: Step, error: VCError) -> StepResult:
         """The step could not run: its source failed (a RegistryError, "could not check")."""
-        return cls(
-            step=step,
-            name=step.title,
-            status=StepStatus.COULD_NOT_CHECK,
-            code=str(error.code),
-            message=error.message,
-            details=dict(error.details),
+        return cls._built(
+            step, StepStatus.COULD_NOT_CHECK, error.message, dict(error.details), error.code
         )
 
     @classmethod
     def unchecked(cls, step: Step, code: str, message: str, **details: Any) -> StepResult:
         """The step could not reach a definite answer for a reason of its own (e.g. a stale
         chain view)."""
-        return cls(
-            step=step,
-            name=step.title,
-            status=StepStatus.COULD_NOT_CHECK,
-            code=str(code),
-            message=message,
-            details=details,
-        )
+        return cls._built(step, StepStatus.COULD_NOT_CHECK, message, details, code)
 
     @classmethod
     def skipped(cls, step: Step, because: str) -> StepResult:
         """The step needs what an earlier step could not give."""
-        return cls(step=step, name=step.title, status=StepStatus.SKIPPED, message=because)
+        return cls._built(step, StepStatus.SKIPPED, because, {})
 
 
-def _final(result: StepResult, fresh: bool) -> bool:
-    return result.status is StepStatus.FAILED and (fresh or result.step not in CHAIN_STEPS)
+# Enum members read once: looking one up on its class costs as much as the rest of a test.
+_OK, _FAILED, _FRESHNESS = StepStatus.OK, StepStatus.FAILED, Step.FRESHNESS
 
 
 def verdict_of(steps: Sequence[StepResult]) -> Verdict:
     """The overall verdict of the steps (rules: module docstring)."""
-    fresh = all(r.status is StepStatus.OK for r in steps if r.step is Step.FRESHNESS)
-    if any(_final(r, fresh) for r in steps):
-        return Verdict.INVALID
-    if all(r.status is StepStatus.OK for r in steps):
-        return Verdict.VALID
-    return Verdict.COULD_NOT_CHECK
+    fresh = True
+    all_ok = True
+    for r in steps:
+        if r.status is not _OK:
+            all_ok = False
+            if r.step is _FRESHNESS:
+                fresh = False
+    for r in steps:
+        if r.status is _FAILED and (fresh or r.step not in CHAIN_STEPS):
+            return Verdict.INVALID
+    return Verdict.VALID if all_ok else Verdict.COULD_NOT_CHECK
 
 
 class VerificationReport(BaseModel):
@@ -134,8 +161,23 @@ class VerificationReport(BaseModel):
 
     @classmethod
     def of(cls, steps: Sequence[StepResult], **about: Any) -> VerificationReport:
-        ordered = tuple(sorted(steps, key=lambda r: r.step))
-        return cls(verdict=verdict_of(ordered), steps=ordered, **about)
+        """The report of ``steps``; ``about`` holds the other fields, of their declared types
+        (the verification functions build them), so they are not validated again."""
+        ordered = tuple(sorted(steps, key=_STEP_OF))
+        if about.keys() - _ABOUT or not isinstance(about.get("checked_at"), datetime):
+            # Not what the verification functions pass: let pydantic judge (and refuse) it.
+            return cls(verdict=verdict_of(ordered), steps=ordered, **about)
+        values = {
+            "verdict": verdict_of(ordered),
+            "steps": ordered,
+            "as_of": None,
+            "credential_id": None,
+            "credential_type": None,
+            "region": None,
+            "chain": {},
+            **about,
+        }
+        return _trusted(cls, values, {"verdict", "steps", *about})
 
     def __bool__(self) -> bool:
         return self.verdict is Verdict.VALID
@@ -162,6 +204,11 @@ class VerificationReport(BaseModel):
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = self.model_dump(mode="json", exclude_none=True)
         return out
+
+
+_STEP_OF = attrgetter("step")
+# The report's fields besides the verdict and the steps.
+_ABOUT = frozenset(VerificationReport.model_fields) - {"verdict", "steps"}
 
 
 class CredentialInvalidError(VerificationError):
