@@ -49,6 +49,8 @@ class Settings(BaseSettings):
     evm_sender_key_file: Path | None = None
     # Opens the sender key file when it is an encrypted Ethereum keystore (never logged).
     evm_sender_passphrase: SecretStr | None = None
+    # How long one JSON-RPC request to the EVM node may take before it is "try again" (503).
+    evm_timeout_s: float = Field(default=10.0, gt=0, le=600)
 
     @property
     def db_path(self) -> Path:

@@ -36,7 +36,7 @@ import threading
 from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, ClassVar
 
 from sqlalchemy.engine import Engine
 
@@ -76,6 +76,12 @@ class _Pending:
 
 class EmbeddedLedger(StateQueries):
     """A single-producer chain whose blocks live in SQLite (WAL, synchronous=FULL)."""
+
+    # Whether submitting (and reading the pending sequence numbers) may wait on another
+    # machine. The embedded fold is in memory and takes microseconds, so the async routes call
+    # it directly; a ledger that talks to a remote node (the EVM backend's JSON-RPC) sets this,
+    # and the routes then call it from a worker thread so a slow node never stalls the loop.
+    blocking_io: ClassVar[bool] = False
 
     def __init__(
         self,

@@ -8,9 +8,12 @@ transaction the node already has is not an error: the answer is its current stat
 
 from __future__ import annotations
 
+import asyncio
 import json
+from collections.abc import Callable
 from datetime import datetime
 from functools import lru_cache
+from typing import TypeVar
 
 from sqlalchemy.engine import Engine
 
@@ -30,6 +33,17 @@ MAX_BLOCKS_PER_PAGE = 1000
 MAX_BATCH = 4096
 MAX_PAGE_BYTES = 16 * 1024 * 1024
 HEX64 = frozenset("0123456789abcdef")
+T = TypeVar("T")
+
+
+async def off_loop(ledger: EmbeddedLedger, call: Callable[[], T]) -> T:
+    """``call()`` in a worker thread when the ledger may wait on a remote node (the EVM
+    backend's JSON-RPC, ``ledger.blocking_io``), so the event loop keeps answering every other
+    request meanwhile; directly otherwise (the embedded fold is in memory and a thread hop
+    would cost more than the call)."""
+    if ledger.blocking_io:
+        return await asyncio.to_thread(call)
+    return call()
 
 
 def check_hex64(value: str, *, field: str) -> str:
@@ -59,7 +73,7 @@ async def submit_transaction(
     node.check_running()
     tx = Transaction.from_dict(parse_json(body, max_bytes=len(body) + 1))
     try:
-        node.ledger.submit(tx, now)
+        await off_loop(node.ledger, lambda: node.ledger.submit(tx, now))
     except LedgerRuleError as exc:
         if exc.code != RuleCode.REPLAYED_TRANSACTION or not _known(node.ledger, tx.hash):
             raise
@@ -71,7 +85,7 @@ async def submit_transaction(
     return transaction_status(ledger=node.ledger, engine=node.ledger.engine, tx_hash=tx.hash)
 
 
-def submit_batch(*, node: Node, body: bytes, now: datetime) -> BatchPublic:
+async def submit_batch(*, node: Node, body: bytes, now: datetime) -> BatchPublic:
     """Validate a JSON array of transactions and queue them all — or none, if one fails.
 
     Raises:
@@ -85,7 +99,7 @@ def submit_batch(*, node: Node, body: bytes, now: datetime) -> BatchPublic:
             f"a batch is a JSON array of 1…{MAX_BATCH} transactions", code="INVALID_BATCH"
         )
     txs = [Transaction.from_dict(item) for item in items]
-    hashes = node.ledger.submit_many(txs, now)
+    hashes = await off_loop(node.ledger, lambda: node.ledger.submit_many(txs, now))
     node.submitted()
     return BatchPublic(transactions=[TxStatusPublic(hash=h, state="pending") for h in hashes])
 

@@ -50,6 +50,10 @@ class EvmMirrorLedger(EmbeddedLedger):
     unchanged; submission and block production are replaced (see the module).
     """
 
+    # Submitting sends a JSON-RPC request (and holds the EVM ledger's lock while it waits), so
+    # the routes call ``submit*`` and ``next_seq`` from a worker thread, never on the loop.
+    blocking_io = True
+
     def __init__(self, engine: Engine, producer_key: KeyPair, evm: EvmLedger) -> None:
         evm.refresh()
         if not evm.follower.blocks:
@@ -233,6 +237,7 @@ def open_evm_ledger(settings: Settings) -> EvmMirrorLedger:
         account=read_sender_key(settings.evm_sender_key_file, _passphrase(settings)),
         confirmations=settings.evm_confirmations,
         genesis_hash=genesis.hash,
+        timeout_s=settings.evm_timeout_s,
         producer_key=producer,
     )
     return EvmMirrorLedger(make_engine(settings.db_path), producer, evm)

@@ -28,7 +28,8 @@ def get_blocks(
 @router.get("/accounts/{author}")
 async def get_account(author: str, ledger: LedgerDep) -> dict[str, Any]:
     """The ``seq`` the author's next transaction must carry (pending ones counted)."""
-    return {"author": author, "next_seq": ledger.next_seq(author)}
+    seq = await service.off_loop(ledger, lambda: ledger.next_seq(author))
+    return {"author": author, "next_seq": seq}
 
 
 @router.get("/checkpoint")

@@ -60,7 +60,7 @@ async def submit_transaction(request: Request, node: NodeDep, now: NowDep) -> JS
     require_json(request.headers.get("content-type"))
     body = await request.body()
     if body.lstrip()[:1] == b"[":
-        batch = service.submit_batch(node=node, body=body, now=now)
+        batch = await service.submit_batch(node=node, body=body, now=now)
         return JSONResponse(batch.model_dump(mode="json", exclude_none=True), status_code=202)
     wait_s = wait_seconds(request.headers.get("prefer"), node.max_wait_s)
     status = await service.submit_transaction(node=node, body=body, now=now, wait_s=wait_s)
