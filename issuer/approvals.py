@@ -1,5 +1,6 @@
-"""Dual control: issuing, revoking or transferring a credential of a guarded type waits for
-other operators' approval (four-eyes principle).
+"""Dual control: issuing, revoking or transferring a credential of a guarded type, and
+registering or releasing an encumbrance on a deed, waits for other operators' approval
+(four-eyes principle).
 
 The policy is per type (``ISSUER_APPROVALS_BY_TYPE``, ``{"PropertyDeedCredential": 2}`` by
 default): ``approvals: N`` means N distinct operators agree, the one who asks counting as the
@@ -65,6 +66,11 @@ class ApprovalCode(StrEnum):
     REQUEST_NOT_FOUND = "REQUEST_NOT_FOUND"
     REQUESTER_INACTIVE = "REQUESTER_INACTIVE"
     TRANSFER_PENDING = "TRANSFER_PENDING"
+    RELEASE_PENDING = "RELEASE_PENDING"
+
+
+# The kinds of held request that change a deed's encumbrances (the ledger's event names).
+ENCUMBER, RELEASE = "encumbrance.add", "encumbrance.release"
 
 
 @dataclass(frozen=True)
@@ -240,6 +246,79 @@ def hold_transfer(
     )
 
 
+def hold_encumbrance(
+    *,
+    session: Session,
+    operator: Operator,
+    deed_id: str,
+    request: deeds.EncumbranceRequest,
+    required_for: Callable[[str], int],
+    now: datetime,
+) -> tuple[str, ApprovalRequestRow | None]:
+    """The new encumbrance's id, and its held request when deeds need approval (``None``:
+    register it at once). A mortgage or a seizure changes what the deed is worth to a bank as
+    much as a transfer does, so it is under the same dual control."""
+    deeds.check_encumbrance(session, operator, deed_id)
+    encumbrance_id = deeds.new_encumbrance_id()
+    required = required_for(deeds.DEED)
+    if required <= 1:
+        return encumbrance_id, None
+    payload = {"encumbranceId": encumbrance_id, **request.model_dump(mode="json")}
+    held = _hold(
+        session,
+        kind=ENCUMBER,
+        operator=operator,
+        credential_type=deeds.DEED,
+        credential_id=deed_id,
+        payload=payload,
+        required=required,
+        now=now,
+    )
+    return encumbrance_id, held
+
+
+def hold_release(
+    *,
+    session: Session,
+    operator: Operator,
+    deed_id: str,
+    encumbrance_id: str,
+    request: deeds.ReleaseRequest,
+    required_for: Callable[[str], int],
+    now: datetime,
+) -> ApprovalRequestRow | None:
+    """Hold the release of an encumbrance when deeds need approval (``None``: release now).
+
+    Raises:
+        NotFoundError: ``ENCUMBRANCE_NOT_FOUND``.
+        ConflictError: ``RELEASE_PENDING``, a release of it already waits for approval.
+    """
+    deeds.check_release(session, operator, deed_id, encumbrance_id)
+    required = required_for(deeds.DEED)
+    if required <= 1:
+        return None
+    waiting = select(ApprovalRequestRow).where(
+        ApprovalRequestRow.kind == RELEASE,
+        ApprovalRequestRow.credential_id == deed_id,
+        ApprovalRequestRow.state == PENDING,
+    )
+    if any(json.loads(r.payload)["encumbranceId"] == encumbrance_id for r in session.exec(waiting)):
+        raise ConflictError(
+            f"a release of {encumbrance_id} already waits for approval",
+            code=ApprovalCode.RELEASE_PENDING,
+        )
+    return _hold(
+        session,
+        kind=RELEASE,
+        operator=operator,
+        credential_type=deeds.DEED,
+        credential_id=deed_id,
+        payload={"encumbranceId": encumbrance_id, **request.model_dump(mode="json")},
+        required=required,
+        now=now,
+    )
+
+
 def _load(
     session: Session, operator: Operator, request_id: str, roles: frozenset[str]
 ) -> ApprovalRequestRow:
@@ -381,6 +460,16 @@ def _execute(
             gate=issuing.gate,
             before_commit=finish,
         )
+    elif row.kind in (ENCUMBER, RELEASE):
+        _execute_encumbrance(
+            session,
+            row,
+            requester=requester,
+            payload=payload,
+            result=result,
+            finish=finish,
+            now=now,
+        )
     elif row.kind == "status":
 
         def with_id(inner: Session, made: Any) -> None:
@@ -412,6 +501,46 @@ def _execute(
             registry_base=issuing.registry_base,
             gate=issuing.gate,
             before_commit=with_successor,
+        )
+
+
+def _execute_encumbrance(
+    session: Session,
+    row: ApprovalRequestRow,
+    *,
+    requester: Operator,
+    payload: dict[str, Any],
+    result: dict[str, Any],
+    finish: Callable[[Session], None],
+    now: datetime,
+) -> None:
+    """Queue the held encumbrance's status event (its id as assigned when it was held)."""
+    encumbrance_id = payload.pop("encumbranceId")
+    result["encumbranceId"] = encumbrance_id
+
+    def with_id(inner: Session, made: Any) -> None:
+        result["statusRequest"] = made.id
+        finish(inner)
+
+    if row.kind == ENCUMBER:
+        deeds.add_encumbrance(
+            session=session,
+            operator=requester,
+            deed_id=row.credential_id,
+            request=deeds.EncumbranceRequest.model_validate(payload),
+            now=now,
+            encumbrance_id=encumbrance_id,
+            before_commit=with_id,
+        )
+    else:
+        deeds.release_encumbrance(
+            session=session,
+            operator=requester,
+            deed_id=row.credential_id,
+            encumbrance_id=encumbrance_id,
+            request=deeds.ReleaseRequest.model_validate(payload),
+            now=now,
+            before_commit=with_id,
         )
 
 

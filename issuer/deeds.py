@@ -276,6 +276,34 @@ def transfer(
     return signed, queued[0]
 
 
+def check_encumbrance(session: Session, operator: Operator, deed_id: str) -> int:
+    """What registering an encumbrance checks (also before it is held): the deed's role,
+    scope and status entry, and that it is neither revoked nor superseded; its status index."""
+    _, index = load_deed(session, operator, deed_id, roles=STATUS_ROLES)
+    check_open(session, deed_id)
+    return index
+
+
+def check_release(session: Session, operator: Operator, deed_id: str, encumbrance_id: str) -> int:
+    """What releasing an encumbrance checks (also before it is held); the deed's status index.
+
+    Raises:
+        NotFoundError: ``ENCUMBRANCE_NOT_FOUND`` (never registered here, or released already).
+    """
+    _, index = load_deed(session, operator, deed_id, roles=STATUS_ROLES)
+    if encumbrance_id not in encumbrances(session, deed_id):
+        raise NotFoundError(
+            f"no encumbrance {encumbrance_id} in force on {deed_id}",
+            code=DeedCode.ENCUMBRANCE_NOT_FOUND,
+        )
+    return index
+
+
+def new_encumbrance_id() -> str:
+    """An id for an encumbrance, assigned by the office (before it is held for approval)."""
+    return f"enc-{secrets.token_hex(8)}"
+
+
 def add_encumbrance(
     *,
     session: Session,
@@ -283,11 +311,16 @@ def add_encumbrance(
     deed_id: str,
     request: EncumbranceRequest,
     now: datetime,
+    encumbrance_id: str | None = None,
+    before_commit: Callable[[Session, StatusRequestRow], None] | None = None,
 ) -> tuple[str, StatusRequestRow]:
-    """Queue an ``encumbrance.add`` event on the deed; its new id and the queued request."""
-    _, index = load_deed(session, operator, deed_id, roles=STATUS_ROLES)
-    check_open(session, deed_id)
-    encumbrance_id = f"enc-{secrets.token_hex(8)}"
+    """Queue an ``encumbrance.add`` event on the deed; its id and the queued request.
+
+    ``encumbrance_id`` is the one assigned when the request was held (a new one otherwise);
+    ``before_commit(session, row)`` adds rows that commit with it (an approval's entries).
+    """
+    index = check_encumbrance(session, operator, deed_id)
+    encumbrance_id = encumbrance_id or new_encumbrance_id()
     detail: dict[str, Any] = {"encumbrance_id": encumbrance_id, "kind": request.kind}
     if request.holder is not None:
         detail["holder"] = request.holder
@@ -313,6 +346,8 @@ def add_encumbrance(
             credential_id=deed_id,
             detail=f"{encumbrance_id} {request.kind}",
         )
+        if before_commit is not None:
+            before_commit(session, row)
         session.commit()
     return encumbrance_id, row
 
@@ -325,18 +360,14 @@ def release_encumbrance(
     encumbrance_id: str,
     request: ReleaseRequest,
     now: datetime,
+    before_commit: Callable[[Session, StatusRequestRow], None] | None = None,
 ) -> StatusRequestRow:
     """Queue the ``encumbrance.release`` of an encumbrance registered on the deed.
 
     Raises:
         NotFoundError: ``ENCUMBRANCE_NOT_FOUND`` (never registered here, or released already).
     """
-    _, index = load_deed(session, operator, deed_id, roles=STATUS_ROLES)
-    if encumbrance_id not in encumbrances(session, deed_id):
-        raise NotFoundError(
-            f"no encumbrance {encumbrance_id} in force on {deed_id}",
-            code=DeedCode.ENCUMBRANCE_NOT_FOUND,
-        )
+    index = check_release(session, operator, deed_id, encumbrance_id)
     with audit.LOCK:
         row = _queue(
             session,
@@ -357,5 +388,7 @@ def release_encumbrance(
             credential_id=deed_id,
             detail=encumbrance_id,
         )
+        if before_commit is not None:
+            before_commit(session, row)
         session.commit()
     return row

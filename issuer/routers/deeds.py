@@ -108,11 +108,27 @@ def add_encumbrance(
     now: NowDep,
     request: Request,
 ) -> JSONResponse:
-    """Register a mortgage or seizure on the deed (an ``encumbrance.add`` status event)."""
-    encumbrance_id, row = deeds.add_encumbrance(
-        session=session, operator=operator, deed_id=deed_id, request=body, now=now
+    """Register a mortgage or seizure on the deed (an ``encumbrance.add`` status event);
+    ``202`` with a held request when dual control applies."""
+    encumbrance_id, held = approvals.hold_encumbrance(
+        session=session,
+        operator=operator,
+        deed_id=deed_id,
+        request=body,
+        required_for=settings.approvals_for,
+        now=now,
     )
     extra = {"encumbranceId": encumbrance_id}
+    if held is not None:
+        return held_response(session, held, extra=extra)
+    encumbrance_id, row = deeds.add_encumbrance(
+        session=session,
+        operator=operator,
+        deed_id=deed_id,
+        request=body,
+        now=now,
+        encumbrance_id=encumbrance_id,
+    )
     return _answer(
         request,
         session=session,
@@ -137,7 +153,20 @@ def release_encumbrance(
     now: NowDep,
     request: Request,
 ) -> JSONResponse:
-    """Release an encumbrance registered earlier (an ``encumbrance.release`` status event)."""
+    """Release an encumbrance registered earlier (an ``encumbrance.release`` status event);
+    ``202`` with a held request when dual control applies."""
+    extra = {"encumbranceId": encumbrance_id}
+    held = approvals.hold_release(
+        session=session,
+        operator=operator,
+        deed_id=deed_id,
+        encumbrance_id=encumbrance_id,
+        request=body,
+        required_for=settings.approvals_for,
+        now=now,
+    )
+    if held is not None:
+        return held_response(session, held, extra=extra)
     row = deeds.release_encumbrance(
         session=session,
         operator=operator,
@@ -146,7 +175,6 @@ def release_encumbrance(
         request=body,
         now=now,
     )
-    extra = {"encumbranceId": encumbrance_id}
     return _answer(
         request,
         session=session,

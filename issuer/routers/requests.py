@@ -35,10 +35,12 @@ class RejectRequest(BaseModel):
     reason: str = Field(default="", max_length=200)
 
 
-def held_response(session: Session, row: ApprovalRequestRow) -> JSONResponse:
-    """``202`` with the held request and ``Location: /requests/<id>`` to follow it."""
+def held_response(
+    session: Session, row: ApprovalRequestRow, *, extra: dict[str, Any] | None = None
+) -> JSONResponse:
+    """``202`` with the held request (and ``extra`` members) and ``Location: /requests/<id>``."""
     return JSONResponse(
-        approvals.view(session, row),
+        {**(extra or {}), **approvals.view(session, row)},
         status_code=202,
         headers={"Location": "/requests/" + quote(row.id, safe=":")},
     )

@@ -2,9 +2,10 @@
 SQLite files in a temp dir, and again on PostgreSQL (issue 8: deeds, dual control).
 
 A deed is issued under dual control (the requester cannot approve itself), a mortgage is
-registered and released, and the deed is transferred; an independent replica of the chain sees
-the encumbrance come and go and names the successor; the successor verifies with ``vc_core``
-against that replica. The issuer's log never holds a token, the passphrase or a claim value.
+registered and released (each under dual control too), and the deed is transferred; an
+independent replica of the chain sees the encumbrance come and go and names the successor;
+the successor verifies with ``vc_core`` against that replica. The issuer's log never holds a
+token, the passphrase or a claim value.
 """
 
 from __future__ import annotations
@@ -160,16 +161,31 @@ def test_deed_dual_control_encumbrance_and_transfer_on_a_replica(
             loser = next(a for a in answers if a.status_code == 409)
             assert loser.json()["code"] == "REQUEST_NOT_PENDING"
 
-            # A mortgage, registered and visible on a replica, then released.
+            # A mortgage, held for a second operator, registered and visible on a replica,
+            # then released (held the same way).
             mortgage = {"kind": "mortgage", "holder": "Bank of Chengdu"}
             added = post(f"/deeds/{deed_id}/encumbrances", "approver", mortgage)
-            assert added.status_code == 200, added.text + issuer.log()[-2000:]
+            assert added.status_code == 202, added.text + issuer.log()[-2000:]
+            assert added.json()["kind"] == "encumbrance.add"
             enc_id = added.json()["encumbranceId"]
-            held_enc = status_of(deed_id).encumbrances
-            assert [(e.encumbrance_id, e.kind) for e in held_enc] == [(enc_id, "mortgage")]
-            released = post(f"/deeds/{deed_id}/encumbrances/{enc_id}/release", "approver", {})
-            assert released.status_code == 200, released.text
+            own = post(f"/requests/{added.json()['id']}/approve", "approver")
+            assert own.status_code == 403 and own.json()["code"] == "SELF_APPROVAL"
             assert status_of(deed_id).encumbrances == ()
+            done = post(f"/requests/{added.json()['id']}/approve", "approver2")
+            assert done.status_code == 200, done.text + issuer.log()[-2000:]
+            _until(
+                "the mortgage",
+                lambda: (
+                    [(e.encumbrance_id, e.kind) for e in status_of(deed_id).encumbrances]
+                    == [(enc_id, "mortgage")]
+                ),
+                issuer,
+            )
+            released = post(f"/deeds/{deed_id}/encumbrances/{enc_id}/release", "approver", {})
+            assert released.status_code == 202, released.text
+            done = post(f"/requests/{released.json()['id']}/approve", "approver2")
+            assert done.status_code == 200, done.text + issuer.log()[-2000:]
+            _until("the release", lambda: status_of(deed_id).encumbrances == (), issuer)
 
             # The transfer: held, approved, the successor issued and the old deed superseded.
             new = _draft()

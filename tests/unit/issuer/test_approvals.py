@@ -268,8 +268,18 @@ def test_transfer_refuses_a_non_deed_and_another_unit(
     assert missing.status_code == 404
 
 
-def test_encumbrances_are_added_and_released_once(
-    app_client: TestClient, people: dict[str, Any], draft: Draft
+def _queued(settings: Any, deed: str) -> list[str]:
+    """The status events queued for the chain worker on ``deed`` (actions, oldest first)."""
+    engine = make_engine(settings.db_url)
+    with Session(engine) as session:
+        rows = session.exec(select(StatusRequestRow).where(StatusRequestRow.credential_id == deed))
+        actions = [r.action for r in sorted(rows, key=lambda r: r.created_at)]
+    engine.dispose()
+    return actions
+
+
+def test_encumbrances_are_held_for_a_second_operator_then_added_and_released_once(
+    app_client: TestClient, people: dict[str, Any], draft: Draft, settings: Any
 ) -> None:
     deed = _deed(app_client, people, draft)
     headers = _auth(people["approver"])
@@ -278,9 +288,29 @@ def test_encumbrances_are_added_and_released_once(
         json={"kind": "mortgage", "holder": "Bank of Chengdu"},
         headers=headers,
     )
+    # Held: nothing is queued for the chain until a different approver agrees.
     assert added.status_code == 202, added.text
-    enc = added.json()["encumbranceId"]
-    assert added.json()["state"] == "pending"
+    held = added.json()
+    assert held["kind"] == "encumbrance.add" and held["state"] == "pending"
+    assert held["required"] == 2 and added.headers["location"] == "/requests/" + held["id"]
+    enc = held["encumbranceId"]
+    assert _queued(settings, deed) == []
+    shown = app_client.get(f"/requests/{held['id']}", headers=_auth(people["approver2"]))
+    assert shown.json()["payload"]["kind"] == "mortgage"
+    assert shown.json()["payload"]["encumbranceId"] == enc
+    own = app_client.post(f"/requests/{held['id']}/approve", headers=headers)
+    assert own.status_code == 403 and own.json()["code"] == "SELF_APPROVAL"
+    admin = app_client.post(f"/requests/{held['id']}/approve", headers=_auth(people["admin"]))
+    assert admin.status_code == 403 and admin.json()["code"] == "ROLE_NOT_ALLOWED"
+    # Not in force while held: it cannot be released yet.
+    early = app_client.post(f"/deeds/{deed}/encumbrances/{enc}/release", json={}, headers=headers)
+    assert early.status_code == 404 and early.json()["code"] == "ENCUMBRANCE_NOT_FOUND"
+    done = app_client.post(f"/requests/{held['id']}/approve", headers=_auth(people["approver2"]))
+    assert done.status_code == 200, done.text
+    assert done.json()["state"] == "executed"
+    assert done.json()["result"]["encumbranceId"] == enc
+    assert _queued(settings, deed) == ["encumbrance.add"]
+
     bad_kind = app_client.post(
         f"/deeds/{deed}/encumbrances", json={"kind": "lien"}, headers=headers
     )
@@ -293,12 +323,54 @@ def test_encumbrances_are_added_and_released_once(
         f"/deeds/{deed}/encumbrances/enc-0000/release", json={}, headers=headers
     )
     assert unknown.status_code == 404 and unknown.json()["code"] == "ENCUMBRANCE_NOT_FOUND"
-    released = app_client.post(
-        f"/deeds/{deed}/encumbrances/{enc}/release", json={"reason": "paid"}, headers=headers
-    )
+
+    # The release is held the same way, once.
+    url = f"/deeds/{deed}/encumbrances/{enc}/release"
+    released = app_client.post(url, json={"reason": "paid"}, headers=headers)
     assert released.status_code == 202, released.text
-    twice = app_client.post(f"/deeds/{deed}/encumbrances/{enc}/release", json={}, headers=headers)
+    assert released.json()["kind"] == "encumbrance.release"
+    again = app_client.post(url, json={}, headers=_auth(people["approver2"]))
+    assert again.status_code == 409 and again.json()["code"] == "RELEASE_PENDING"
+    assert _queued(settings, deed) == ["encumbrance.add"]
+    own_release = app_client.post(f"/requests/{released.json()['id']}/approve", headers=headers)
+    assert own_release.status_code == 403 and own_release.json()["code"] == "SELF_APPROVAL"
+    approved = app_client.post(
+        f"/requests/{released.json()['id']}/approve", headers=_auth(people["approver2"])
+    )
+    assert approved.status_code == 200, approved.text
+    assert _queued(settings, deed) == ["encumbrance.add", "encumbrance.release"]
+    twice = app_client.post(url, json={}, headers=headers)
     assert twice.status_code == 404
+
+    log = app_client.get("/audit", headers=_auth(people["admin"])).json()
+    actions = [e["action"] for e in log["entries"]]
+    for kind in ("encumbrance.add", "encumbrance.release"):
+        steps = [a for a in actions if a.startswith(kind)]
+        assert steps == [f"{kind}.requested", f"{kind}.approved", kind, f"{kind}.executed"]
+    assert log["chain"]["intact"] is True
+    assert "Bank of Chengdu" not in json.dumps(log, ensure_ascii=False)
+
+
+def test_without_dual_control_an_encumbrance_is_queued_at_once(
+    office_dir: OfficeDir, settings: Any, people: dict[str, Any], draft: Draft
+) -> None:
+    relaxed = settings.model_copy(update={"approvals_by_type": {DEED: 1}})
+    app = create_app(relaxed, office_dir.office)
+
+    async def pinned() -> Any:
+        return NOW
+
+    app.dependency_overrides[get_now] = pinned
+    with TestClient(app) as client:
+        deed = _issue(client, people["clerk"], draft(DEED)).json()["verifiableCredential"]["id"]
+        added = client.post(
+            f"/deeds/{deed}/encumbrances",
+            json={"kind": "seizure"},
+            headers=_auth(people["approver"]),
+        )
+        assert added.status_code == 202 and "kind" not in added.json()
+        assert added.json()["state"] == "pending" and added.json()["encumbranceId"]
+        assert _queued(relaxed, deed) == ["encumbrance.add"]
 
 
 def test_two_approvers_racing_carry_it_out_once(

@@ -242,7 +242,9 @@ def _world(client: TestClient, make: Callable[..., Any], draft: Any) -> World:
     encumbered = client.post(
         f"/deeds/{deed}/encumbrances", json={"kind": "mortgage"}, headers=first
     )
-    assert encumbered.status_code == 202, encumbered.text
+    assert encumbered.status_code == 202, encumbered.text  # held for dual control
+    approved = client.post(f"/requests/{encumbered.json()['id']}/approve", headers=second)
+    assert approved.status_code == 200, approved.text
     waiting = client.post("/credentials/issue", json={"credential": draft(DEED)}, headers=first)
     assert waiting.status_code == 202
     return World(
