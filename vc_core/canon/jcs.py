@@ -1,19 +1,19 @@
 """RFC 8785 JSON Canonicalization Scheme: a fast path over the stdlib encoder, else ``rfc8785``.
 
 JCS (RFC 8785 §3.2) is ECMAScript's ``JSON.stringify`` with object members sorted by the UTF-16
-code units of their names. For the values the ledger signs — objects with ASCII names, arrays,
-strings, booleans, null and integers within ±(2^53 − 1) — that is exactly what
+code units of their names. For the values ecert signs — objects whose names lie in the Basic
+Multilingual Plane, arrays, strings, booleans, null and integers within ±(2^53 − 1) — that is what
 ``json.dumps(sort_keys=True, separators=(",", ":"), ensure_ascii=False)`` writes, about four
 times faster than the pure-Python ``rfc8785``:
 
 - strings: both escape ``"``, ``\\``, ``\\b \\f \\n \\r \\t`` short and every other control
   character as ``\\u00xx`` (lower-case hex), and write everything else as itself (§3.2.2.2);
-- names: for ASCII, code-point order is UTF-16 order (§3.2.3);
+- names: within the Basic Multilingual Plane, code-point order is UTF-16 order (§3.2.3);
 - integers in that range print the same as the ECMAScript numbers they denote (§3.2.2.3).
 
-Anything else — a float, a non-ASCII or non-string name, an integer out of range, a tuple or a
-subclass of a JSON type — takes the ``rfc8785`` path, as does a string holding a lone surrogate
-(its UTF-8 encoding fails), so that ``rfc8785`` raises its own error for it.
+Anything else — a float, a name beyond the BMP or not a string, an integer out of range, a tuple
+or a subclass of a JSON type — takes the ``rfc8785`` path, as does a string holding a lone
+surrogate (its UTF-8 encoding fails), so that ``rfc8785`` raises its own error for it.
 
 Numbers are IEEE 754 doubles in JCS (RFC 8785 §3.2.2.3). ``rfc8785`` refuses every integer beyond
 ±(2^53 − 1), but many of them are doubles exactly: ``100000000000000000000`` is what the reference
@@ -47,13 +47,45 @@ _encode = json.JSONEncoder(
 ).encode
 
 
+# The first code point beyond the Basic Multilingual Plane. A name made only of code points
+# below it is its own UTF-16 code units, so code-point order (Python's, the stdlib encoder's
+# sort_keys) is UTF-16 order there (RFC 8785 §3.2.3). Surrogate code points are below it too;
+# a name holding one fails the UTF-8 encoding and goes to ``rfc8785``.
+_BEYOND_BMP = "\U00010000"
+
+
+def _plain_name(name: Any) -> bool:
+    return type(name) is str and (name.isascii() or max(name) < _BEYOND_BMP)
+
+
 def _plain(value: Any) -> bool:
-    """Whether ``value`` is made only of what the stdlib encoder writes as JCS (see above)."""
+    """Whether ``value`` is made only of what the stdlib encoder writes as JCS (see above).
+
+    Scalars are judged in the loop rather than by a call each: a credential has a few dozen.
+    """
     kind = type(value)
     if kind is dict:
-        return all(type(k) is str and k.isascii() and _plain(v) for k, v in value.items())
-    if kind is list:
-        return all(map(_plain, value))
+        if not all(map(_plain_name, value)):
+            return False
+        items: Any = value.values()
+    elif kind is list:
+        items = value
+    else:
+        return _plain_scalar(value)
+    for item in items:
+        kind = type(item)
+        if kind is str or kind is bool or item is None:
+            continue
+        if kind is dict or kind is list:
+            if not _plain(item):
+                return False
+        elif not _plain_scalar(item):
+            return False
+    return True
+
+
+def _plain_scalar(value: Any) -> bool:
+    kind = type(value)
     if kind is int:
         number: int = value
         return -_MAX_SAFE_INT <= number <= _MAX_SAFE_INT
@@ -120,3 +152,44 @@ def jcs(value: Any) -> bytes:
         raise MalformedError(
             f"value cannot be canonicalized with JCS: {exc}", code="NOT_CANONICALIZABLE"
         ) from exc
+
+
+def jcs_secured(document: dict[str, Any]) -> tuple[bytes, bytes | None]:
+    """The JCS bytes of a secured document, and of the same document without its ``proof``
+    member (the unsecured document of VC-DI 1.0 §4.4 step 1, which ``eddsa-jcs-2022`` signs,
+    EdDSA §3.3.3), for the work of about one encoding.
+
+    A verifier needs both: the first is what an issuer anchors, the second what the proof
+    signs. On the fast path the unsecured document is encoded once, and the ``proof`` member is
+    spliced in where JCS orders it: after the members whose names sort before ``"proof"``,
+    before the rest, which are encoded apart to find the place (the JSON encoder writes an
+    object as its sorted members joined by commas). The unsecured bytes are ``None`` where the
+    fast path does not apply; the caller then canonicalizes the unsecured document itself.
+    ``tests/unit/vc_core/canon/test_jcs_fast.py`` checks both results against :func:`jcs`.
+
+    Raises:
+        MalformedError: as :func:`jcs`.
+    """
+    if type(document) is not dict or not _plain(document):
+        return jcs(document), None
+    if "proof" not in document:
+        whole = _fast(document)
+        return (jcs(document), None) if whole is None else (whole, whole)
+    unsecured = {k: v for k, v in document.items() if k != "proof"}
+    text = _encode(unsecured)
+    tail = ",".join(
+        _encode(k) + ":" + _encode(unsecured[k]) for k in sorted(unsecured) if k > "proof"
+    )
+    member = '"proof":' + _encode(document["proof"])
+    if tail:
+        cut = len(text) - 1 - len(tail)
+        whole_text = text[:cut] + member + "," + text[cut:]
+    elif unsecured:
+        whole_text = text[:-1] + "," + member + "}"
+    else:
+        whole_text = "{" + member + "}"
+    try:
+        return whole_text.encode("utf-8"), text.encode("utf-8")
+    except UnicodeEncodeError:
+        # A lone surrogate: ``rfc8785`` refuses it with its own error.
+        return jcs(document), None

@@ -64,7 +64,13 @@ class _EddsaSuite(ABC):
     proof_carries_context: bool
 
     @abstractmethod
-    def transform(self, document: Mapping[str, Any], contexts: LocalContexts) -> bytes: ...
+    def transform(
+        self,
+        document: Mapping[str, Any],
+        contexts: LocalContexts,
+        *,
+        canonical: bytes | None = None,
+    ) -> bytes: ...
 
     @abstractmethod
     def proof_configuration(
@@ -98,8 +104,18 @@ class EddsaRdfc2022(_EddsaSuite):
     def __init__(self, canonicalize: Canonicalizer | None = None) -> None:
         self._canonicalize = canonicalize or _rdfc()
 
-    def transform(self, document: Mapping[str, Any], contexts: LocalContexts) -> bytes:
-        """EdDSA §3.2.3 Transformation: RDFC-1.0 canonical N-Quads of the unsecured document."""
+    def transform(
+        self,
+        document: Mapping[str, Any],
+        contexts: LocalContexts,
+        *,
+        canonical: bytes | None = None,
+    ) -> bytes:
+        """EdDSA §3.2.3 Transformation: RDFC-1.0 canonical N-Quads of the unsecured document.
+
+        ``canonical`` is the JCS suite's; N-Quads are always computed here."""
+        if canonical is not None:
+            raise ValueError("eddsa-rdfc-2022 computes its canonical form itself")
         return self._canonicalize(document, contexts).encode("utf-8")
 
     def proof_configuration(
@@ -128,11 +144,21 @@ class EddsaJcs2022(_EddsaSuite):
         # so that a JCS credential means the same thing to a JSON-LD consumer as it does to us.
         self._check_terms = check_terms
 
-    def transform(self, document: Mapping[str, Any], contexts: LocalContexts) -> bytes:
-        """EdDSA §3.3.3 Transformation: JCS of the unsecured document."""
+    def transform(
+        self,
+        document: Mapping[str, Any],
+        contexts: LocalContexts,
+        *,
+        canonical: bytes | None = None,
+    ) -> bytes:
+        """EdDSA §3.3.3 Transformation: JCS of the unsecured document.
+
+        ``canonical``, when given, is that JCS already made by the caller (from the document's
+        digest, :func:`vc_core.canon.jcs.jcs_secured`); the terms are checked all the same.
+        """
         if self._check_terms:
             check_terms_fast(document, contexts)
-        return jcs(dict(document))
+        return jcs(dict(document)) if canonical is None else canonical
 
     def proof_configuration(
         self,

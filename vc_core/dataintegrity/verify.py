@@ -61,6 +61,7 @@ from vc_core.dataintegrity.suites import (
     DATA_INTEGRITY_PROOF,
     CanonicalForms,
     Cryptosuite,
+    EddsaJcs2022,
     suite_named,
 )
 from vc_core.did import controller_of
@@ -247,9 +248,14 @@ class _Checker:
     """Verifies the proofs of one document, sharing the unchained document hash between them."""
 
     def __init__(
-        self, document: Mapping[str, Any], contexts: LocalContexts, resolver: Resolver
+        self,
+        document: Mapping[str, Any],
+        contexts: LocalContexts,
+        resolver: Resolver,
+        unsecured_jcs: bytes | None = None,
     ) -> None:
         self.unsecured = {k: v for k, v in document.items() if k != "proof"}
+        self.unsecured_jcs = unsecured_jcs
         proof = document.get("proof")
         self.proofs: list[Any] = (
             proof if isinstance(proof, list) else ([] if proof is None else [proof])
@@ -300,7 +306,9 @@ class _Checker:
             proof, doc, self.contexts, code=ProofCode.PROOF_VERIFICATION_ERROR
         )
         if chained or suite_name not in self._doc_hash:
-            canonical = suite.transform(doc, self.contexts)
+            # The caller's JCS of the unsecured document serves an unchained JCS proof only.
+            given = self.unsecured_jcs if isinstance(suite, EddsaJcs2022) and not chained else None
+            canonical = suite.transform(doc, self.contexts, canonical=given)
             pair = (canonical, _sha256(canonical))
             if not chained:
                 self._doc_hash[suite_name] = pair
@@ -336,11 +344,18 @@ def check_proofs(
     contexts: LocalContexts | None = None,
     resolver: Resolver = did_key_resolver,
     expect: Expectations | None = None,
+    unsecured_jcs: bytes | None = None,
 ) -> ProofReport:
     """Check the document and every proof at ``now``; return a report (see the module steps).
 
     A document with no proof is not verified. ``expect`` relaxes the default policy only where
     a flag says so; without it every policy check of steps (3)–(5) applies.
+
+    ``unsecured_jcs``, when given, must be the JCS bytes of ``document`` without its ``proof``
+    member, as :func:`vc_core.canon.jcs.jcs_secured` makes them with the document's digest; an
+    unchained ``eddsa-jcs-2022`` proof is then checked over them rather than over a second
+    canonicalization (its terms are still checked). A caller that has no such bytes passes
+    nothing.
     """
     if now.tzinfo is None:
         raise ValueError("now must be timezone-aware")
@@ -349,7 +364,7 @@ def check_proofs(
     except StructureError as exc:
         return ProofReport((), (exc,), document_error=exc.to_dict())
     # Canonicalization never mutates its input, so the caller's document is read in place.
-    checker = _Checker(document, contexts or default_contexts(), resolver)
+    checker = _Checker(document, contexts or default_contexts(), resolver, unsecured_jcs)
     expectations = expect or Expectations()
     if not checker.proofs:
         error = ProofError("the document has no proof", code=ProofCode.PROOF_MISSING, field="proof")

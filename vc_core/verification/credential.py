@@ -77,7 +77,7 @@ def _chain_steps(
 ) -> list[StepResult]:
     key = issuer_key_step(view, parsed.document, anchor)
     if key.status is StepStatus.OK:
-        proof = proof_step(view, parsed.document, anchor, now)
+        proof = proof_step(view, parsed.document, anchor, now, unsecured_jcs=parsed.unsecured_jcs)
     else:
         proof = StepResult.skipped(Step.PROOF, "needs a key active at the anchor time (step 3)")
     if subject is None:

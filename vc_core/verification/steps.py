@@ -173,11 +173,22 @@ def issuer_key_step(view: ChainView, document: Mapping[str, Any], anchor: Anchor
 
 
 def proof_step(
-    view: ChainView, document: Mapping[str, Any], anchor: AnchorFact, now: datetime
+    view: ChainView,
+    document: Mapping[str, Any],
+    anchor: AnchorFact,
+    now: datetime,
+    *,
+    unsecured_jcs: bytes | None = None,
 ) -> StepResult:
     """(2) Every Data Integrity proof verifies (VC-DI 1.0 §4.4, fail closed at ``now``), each
-    key resolved from the chain as it stood at the anchor time."""
-    report = check_proofs(document, now=now, resolver=view.resolver(anchor.time))
+    key resolved from the chain as it stood at the anchor time.
+
+    ``unsecured_jcs`` is step 0's JCS of ``document`` without its proof
+    (:attr:`~vc_core.verification.document.Parsed.unsecured_jcs`), if it made one.
+    """
+    report = check_proofs(
+        document, now=now, resolver=view.resolver(anchor.time), unsecured_jcs=unsecured_jcs
+    )
     proofs = [
         {"cryptosuite": r.cryptosuite, "verification_method": r.verification_method}
         for r in report.results

@@ -12,7 +12,7 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from vc_core.jsonio import _nests_deeper_than, depth_of
+from vc_core.jsonio import _nests_deeper_than, deeper_than, depth_of
 
 SMALL_STACK_PARSE = """
 import sys
@@ -66,3 +66,44 @@ values = st.recursive(
 @settings(max_examples=300)
 def test_the_scan_agrees_with_the_parsed_depth(value: Any, limit: int) -> None:
     assert _nests_deeper_than(json.dumps(value), limit) == (depth_of(value) > limit)
+
+
+class _Dict(dict):  # type: ignore[type-arg]
+    """A dict subclass: a container to both walks, as a Mapping caller may pass one."""
+
+
+# Python values as a library caller may pass them: subclasses of dict count as containers,
+# tuples and sets do not (for both walks alike).
+odd_values = st.recursive(
+    st.none() | st.integers() | tricky,
+    lambda inner: (
+        st.lists(inner, max_size=3)
+        | st.dictionaries(tricky, inner, max_size=3)
+        | st.dictionaries(tricky, inner, max_size=2).map(_Dict)
+        | st.lists(inner, max_size=2).map(tuple)
+    ),
+    max_leaves=30,
+)
+
+
+@given(value=odd_values, limit=st.integers(min_value=-1, max_value=12))
+@settings(max_examples=300)
+def test_the_bounded_walk_agrees_with_depth_of(value: Any, limit: int) -> None:
+    assert deeper_than(value, limit) == (depth_of(value) > limit)
+
+
+def _nested(levels: int) -> Any:
+    value: Any = 1
+    for i in range(levels):
+        value = [value] if i % 2 else {"a": value}
+    return value
+
+
+def test_the_bounded_walk_on_deep_values_and_large_limits() -> None:
+    deep = _nested(200_000)  # far beyond the recursion limit: the walk must stop at the limit
+    assert deeper_than(deep, 32)
+    assert deeper_than(deep, 150)  # past the recursive limit it walks without recursion
+    for levels in (31, 32, 33, 150, 151):
+        value = _nested(levels)
+        for limit in (31, 32, 150):
+            assert deeper_than(value, limit) == (levels > limit)

@@ -16,7 +16,7 @@ import rfc8785
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from vc_core.canon.jcs import _fast, jcs
+from vc_core.canon.jcs import _fast, jcs, jcs_secured
 from vc_core.errors import MalformedError
 
 EXAMPLES = 2000 if os.environ.get("CI") else 200
@@ -50,6 +50,14 @@ def _nest(children: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
 
 
 VALUES = st.recursive(SCALARS, _nest, max_leaves=30)
+# Names within the Basic Multilingual Plane (surrogates included, which the fast path hands
+# back), with weight on where UTF-16 order and code-point order would part: U+E000–U+FFFF.
+BMP_TEXT = st.text(
+    st.one_of(
+        st.characters(max_codepoint=0xFFFF, codec=None, categories=None),
+        st.characters(min_codepoint=0xE000, max_codepoint=0xFFFF, codec=None, categories=None),
+    )
+)
 # Values that hold only what the fast path takes (so most examples exercise it).
 PLAIN = st.recursive(
     st.one_of(
@@ -59,7 +67,11 @@ PLAIN = st.recursive(
         TEXT,
         ASCII_TEXT,
     ),
-    lambda c: st.one_of(st.lists(c, max_size=5), st.dictionaries(ASCII_TEXT, c, max_size=5)),
+    lambda c: st.one_of(
+        st.lists(c, max_size=5),
+        st.dictionaries(ASCII_TEXT, c, max_size=5),
+        st.dictionaries(BMP_TEXT, c, max_size=5),
+    ),
     max_leaves=40,
 )
 
@@ -153,3 +165,68 @@ def test_what_jcs_cannot_carry_raises_malformed(value: Any) -> None:
 )
 def test_known_values(value: Any, expected: bytes | None) -> None:
     assert jcs(value) == (expected if expected is not None else rfc8785.dumps(value))
+
+
+@SETTINGS
+@given(st.dictionaries(st.one_of(BMP_TEXT, KEYS), VALUES, max_size=6))
+def test_bmp_names_sort_as_the_reference_sorts_them(value: dict[Any, Any]) -> None:
+    # Names from U+E000–U+FFFF beside astral ones are where code-point order and UTF-16 order
+    # part; the fast path takes only names within the BMP, and must agree with rfc8785.
+    assert _ours(value) == _reference(value)
+
+
+# Names around "proof" in both orders, and ones that could be mistaken for its member.
+NEAR_PROOF = st.sampled_from(
+    ["proof", "proofs", "proo", "proof\x00", "pro\uffff", "", "@context", "z", "\U0001f600", '"']
+)
+SECURED = st.dictionaries(
+    st.one_of(NEAR_PROOF, BMP_TEXT, KEYS), st.one_of(VALUES, PLAIN), max_size=7
+).flatmap(
+    lambda d: st.one_of(
+        st.just(d), st.one_of(VALUES, PLAIN, st.just({"proof": 1})).map(lambda p: {**d, "proof": p})
+    )
+)
+
+
+@SETTINGS
+@given(SECURED)
+def test_secured_split_gives_jcs_of_the_whole_and_of_the_unsecured(value: dict[Any, Any]) -> None:
+    unsecured = {k: v for k, v in value.items() if k != "proof"}
+    expected_whole, expected_unsecured = _ours(value), _ours(unsecured)
+    try:
+        whole, without = jcs_secured(value)
+    except MalformedError:
+        assert expected_whole is MalformedError
+        return
+    assert whole == expected_whole
+    assert without is None or without == expected_unsecured
+
+
+@pytest.mark.parametrize(
+    ("value", "fast"),
+    [
+        ({}, True),
+        ({"proof": {"a": 1}}, True),
+        ({"a": 1, "proof": "p"}, True),
+        ({"proof": 1, "z": 2}, True),
+        ({"a": 1, "proof": [1], "z": {"proof": [1]}}, True),
+        ({"a": {"proof": 7}, "proof": 7}, True),
+        ({"pro\uffff": 1, "proof": 2, "proofs": 3, "proof\x00": 4}, True),
+        ({"\uff01": 1, "proof": 2, "\U0001f600": 3}, False),
+        ({"a": 1.5, "proof": 1}, False),
+        ({"a": 1}, True),
+    ],
+    ids=repr,
+)
+def test_secured_split_known_values(value: dict[str, Any], fast: bool) -> None:
+    whole, without = jcs_secured(value)
+    assert whole == jcs(value)
+    unsecured = {k: v for k, v in value.items() if k != "proof"}
+    assert without == (jcs(unsecured) if fast else None)
+
+
+def test_secured_split_refuses_what_jcs_refuses() -> None:
+    with pytest.raises(MalformedError):
+        jcs_secured({"a": "\ud800", "proof": 1})
+    with pytest.raises(MalformedError):
+        jcs_secured({"a": float("nan"), "proof": 1})
