@@ -161,7 +161,11 @@ def _type_of(doc: Mapping[str, Any]) -> str | SchemaError:
 
 
 def validate_credential(
-    doc: Mapping[str, Any], *, require_issuer: bool = False, today: date | None = None
+    doc: Mapping[str, Any],
+    *,
+    require_issuer: bool = False,
+    today: date | None = None,
+    canonical: bytes | None = None,
 ) -> str:
     """Validate a credential of one of the ecert types and return the type's name.
 
@@ -169,6 +173,8 @@ def validate_credential(
         doc: the credential as parsed JSON; an unsigned draft or a signed credential.
         require_issuer: refuse a credential without ``issuer`` (a signed one must have it).
         today: when given, a resident ID whose date of birth is after this day is refused.
+        canonical: the JCS bytes of ``doc`` when the caller has them (a verifier does, from
+            the digest); they let the schema step search one text instead of every string.
 
     Raises:
         SchemaError: the first problem; ``details["errors"]`` lists them all.
@@ -177,7 +183,7 @@ def validate_credential(
     type_name = _type_of(doc)
     if isinstance(type_name, SchemaError):
         _raise_first([type_name])
-    errors = _schema_errors(doc, type_name)
+    errors = _schema_errors(doc, type_name, canonical)
     if require_issuer and "issuer" not in doc:
         errors.append(
             SchemaError(
@@ -228,6 +234,19 @@ def subject_region(doc: Mapping[str, Any]) -> str:
     return _CHECKS[kind](value, field, None)[start : start + 6]
 
 
+def validated_region(doc: Mapping[str, Any], type_name: str) -> str:
+    """:func:`subject_region` of a credential that :func:`validate_credential` has just accepted
+    as ``type_name``, without checking its region field again: that check ran among the
+    identifiers (step 3), which also required the value to be written normalized, so the
+    division code is a slice of it. ``tests/unit/vc_core/test_credential_types.py`` compares
+    the two.
+    """
+    entry = CREDENTIAL_TYPES[type_name]
+    value: str = doc["credentialSubject"][entry.region_field]
+    start = _REGION_START[entry.identifiers[entry.region_field]]
+    return value[start : start + 6]
+
+
 def credential_schema(type_name: str) -> dict[str, Any]:
     """A fresh copy of the JSON Schema of ``type_name``, read from the ``schemas`` package."""
     return _load_json(CREDENTIAL_TYPES[type_name].schema_file)
@@ -253,15 +272,35 @@ _MISSING_NAME = re.compile(
 )
 
 
+def _is_date(value: object) -> bool:
+    if not isinstance(value, str):
+        return True
+    if not _DATE.fullmatch(value):
+        return False
+    try:
+        date.fromisoformat(value)
+    except ValueError:
+        return False
+    return True
+
+
+# The formats the schemas use, checked here so that no optional package changes the result:
+# a calendar date, the one time grammar of vc_core.times (RFC 3339 date-time ∩ XML Schema
+# dateTimeStamp), and an absolute URI. A value that is not a string conforms (JSON Schema
+# 2020-12 §7.1: a format applies to strings only).
+_FORMATS: Mapping[str, Callable[[object], bool]] = MappingProxyType(
+    {
+        "date": _is_date,
+        "date-time": lambda v: not isinstance(v, str) or is_datetime_stamp(v),
+        "uri": lambda v: not isinstance(v, str) or bool(_URI.fullmatch(v)),
+    }
+)
+
+
 def _format_checker() -> FormatChecker:
-    # Only the formats the schemas use, checked here so that no optional package changes the result.
     checker = FormatChecker(formats=())
-    checker.checks("date", raises=ValueError)(
-        lambda v: not isinstance(v, str) or bool(_DATE.fullmatch(v) and date.fromisoformat(v))
-    )
-    # The one time grammar of vc_core.times (RFC 3339 date-time ∩ XML Schema dateTimeStamp).
-    checker.checks("date-time")(lambda v: not isinstance(v, str) or is_datetime_stamp(v))
-    checker.checks("uri")(lambda v: not isinstance(v, str) or bool(_URI.fullmatch(v)))
+    for name, conforms in _FORMATS.items():
+        checker.checks(name)(conforms)
     return checker
 
 
@@ -296,18 +335,25 @@ def _fast_validator(type_name: str) -> Any:
     ``tests/unit/vc_core/test_credential_types_fast.py`` checks that it never accepts what the
     reference refuses.
     """
-    checker = _format_checker()
-    formats = {
-        name: (lambda value, name=name: checker.conforms(value, name))
-        for name in ("date", "date-time", "uri")
-    }
     return jsonschema_rs.validator_for(
-        credential_schema(type_name), formats=formats, validate_formats=True
+        credential_schema(type_name), formats=dict(_FORMATS), validate_formats=True
     )
 
 
-def _schema_errors(doc: Mapping[str, Any], type_name: str) -> list[VCError]:
-    within_dialects = not any(map(_PATTERN_DIALECT_GAP.search, iter_strings(doc)))
+# The same characters as they appear in JSON text: JCS (RFC 8785 §3.2.2.2) and the stdlib
+# encoder write U+001C–U+001F as \u001c–\u001f and U+0085 as itself; an escaped U+0085 and
+# upper-case hex are searched too. A backslash written as \\ before such letters matches as
+# well, which only sends that credential to the reference: the search may over-find, never miss.
+_PATTERN_DIALECT_GAP_IN_JSON = re.compile(rb"\\u001[c-fC-F]|\\u0085|\xc2\x85")
+
+
+def _schema_errors(
+    doc: Mapping[str, Any], type_name: str, canonical: bytes | None = None
+) -> list[VCError]:
+    if canonical is None:
+        within_dialects = not any(map(_PATTERN_DIALECT_GAP.search, iter_strings(doc)))
+    else:
+        within_dialects = not _PATTERN_DIALECT_GAP_IN_JSON.search(canonical)
     if within_dialects and _fast_validator(type_name).is_valid(doc):
         return []
     return [_from_jsonschema(error) for error in _validator(type_name).iter_errors(doc)]

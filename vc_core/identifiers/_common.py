@@ -49,4 +49,7 @@ def require_text(value: object, field: str, label: str, *, code: str) -> str:
 
 def ascii_upper(value: str) -> str:
     """Upper-case ASCII letters only, so a stray non-ASCII character is reported, not rewritten."""
+    if value.isascii():
+        # For ASCII text str.upper changes exactly a–z, in one C call.
+        return value.upper()
     return "".join(c.upper() if "a" <= c <= "z" else c for c in value)

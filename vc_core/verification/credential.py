@@ -111,7 +111,7 @@ def run_steps(
     if refused is not None or parsed is None:
         return _skip_all(refused or parse, **about)
     at = as_of or now
-    structure, subject = structure_step(parsed.document, at)
+    structure, subject = structure_step(parsed.document, at, canonical=parsed.canonical)
     fresh, head = freshness_step(view, policy, now)
     issuer = subject.issuer if subject is not None else None
     anchor_result, anchor = anchor_step(view, parsed.digest, issuer, at)

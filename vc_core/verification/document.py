@@ -16,7 +16,7 @@ from typing import Any
 
 from vc_core.anchoring.bundle import credential_status_keys
 from vc_core.canon.jcs import jcs_secured
-from vc_core.credential_types import subject_region, validate_credential
+from vc_core.credential_types import validate_credential, validated_region
 from vc_core.errors import MalformedError, VCError
 from vc_core.jsonio import MAX_BYTES, MAX_DEPTH, JsonCode, deeper_than, parse_object
 from vc_core.models import Credential
@@ -31,12 +31,14 @@ class Parsed:
     ``unsecured_jcs`` is the JCS of the document without its ``proof`` member, made with the
     digest's for little more work (:func:`~vc_core.canon.jcs.jcs_secured`): what an
     ``eddsa-jcs-2022`` proof signs, so the proof step need not canonicalize again. ``None``
-    where the fast path does not apply.
+    where the fast path does not apply. ``canonical`` is the JCS of the whole document, whose
+    hash is the digest.
     """
 
     document: dict[str, Any]
     digest: str
     unsecured_jcs: bytes | None = None
+    canonical: bytes | None = None
 
 
 @dataclass(frozen=True)
@@ -86,15 +88,20 @@ def parse_step(
         )
     digest = hashlib.sha256(canonical).hexdigest()
     result = StepResult.ok(Step.PARSE, "a bounded JSON object", digest=digest)
-    return result, Parsed(document=document, digest=digest, unsecured_jcs=unsecured)
+    return result, Parsed(
+        document=document, digest=digest, unsecured_jcs=unsecured, canonical=canonical
+    )
 
 
-def structure_step(document: Mapping[str, Any], at: datetime) -> tuple[StepResult, Subject | None]:
+def structure_step(
+    document: Mapping[str, Any], at: datetime, *, canonical: bytes | None = None
+) -> tuple[StepResult, Subject | None]:
     """(1) Structure: VCDM 2.0 (:class:`~vc_core.models.Credential`), then the JSON Schema of the
     credential's ecert type and its identifiers' check digits
     (:func:`~vc_core.credential_types.validate_credential`), and the subject's region.
 
-    ``at`` is the day a resident ID's date of birth must not be after.
+    ``at`` is the day a resident ID's date of birth must not be after. ``canonical`` is step
+    0's JCS of ``document`` (:attr:`Parsed.canonical`), when there is one.
     """
     try:
         # Read and dropped within this step: no copy of the document is needed.
@@ -114,8 +121,10 @@ def structure_step(document: Mapping[str, Any], at: datetime) -> tuple[StepResul
         valid_until=valid_until,
     )
     try:
-        type_name = validate_credential(document, require_issuer=True, today=at.date())
-        region = subject_region(document)
+        type_name = validate_credential(
+            document, require_issuer=True, today=at.date(), canonical=canonical
+        )
+        region = validated_region(document, type_name)
     except VCError as exc:
         return StepResult.from_error(Step.STRUCTURE, exc), subject
     subject = replace(subject, credential_type=type_name, region=region)

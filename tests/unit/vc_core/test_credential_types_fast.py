@@ -15,6 +15,7 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from vc_core.canon import jcs
 from vc_core.credential_types import (
     CREDENTIAL_TYPES,
     _fast_validator,
@@ -22,7 +23,11 @@ from vc_core.credential_types import (
     _schema_errors,
     _validator,
     example_credential,
+    subject_region,
+    validate_credential,
+    validated_region,
 )
+from vc_core.errors import MalformedError, VCError
 
 TRICKY = st.sampled_from(
     [
@@ -92,6 +97,17 @@ def test_fast_valid_implies_reference_valid(case: tuple[str, dict[str, Any]]) ->
     reported = [e.to_dict() for e in _schema_errors(doc, type_name)]
     expected = [_from_jsonschema(e).to_dict() for e in _validator(type_name).iter_errors(doc)]
     assert reported == expected
+    # The same with the document's JCS text searched for the dialect gap (as a verifier does).
+    try:
+        canonical = jcs(doc)
+    except MalformedError:
+        return
+    assert [e.to_dict() for e in _schema_errors(doc, type_name, canonical)] == expected
+    try:
+        accepted = validate_credential(doc, canonical=canonical)
+    except VCError:
+        return
+    assert validated_region(doc, accepted) == subject_region(doc)
 
 
 def test_every_example_takes_the_fast_path() -> None:
@@ -106,3 +122,17 @@ def test_the_dialect_gap_goes_to_the_reference() -> None:
         doc = example_credential(type_name)
         doc["id"] = "urn:uuid:1\x1c2"
         assert _schema_errors(doc, type_name), type_name
+
+
+def test_the_dialect_gap_in_json_text_goes_to_the_reference() -> None:
+    for gap in "\x1c\x1d\x1e\x1f\x85":
+        for type_name in CREDENTIAL_TYPES:
+            doc = example_credential(type_name)
+            doc["id"] = f"urn:uuid:1{gap}2"
+            assert _schema_errors(doc, type_name, jcs(doc)), (type_name, gap)
+
+
+def test_every_example_region_without_a_second_check() -> None:
+    for type_name in CREDENTIAL_TYPES:
+        doc = example_credential(type_name)
+        assert validated_region(doc, validate_credential(doc)) == subject_region(doc)

@@ -386,3 +386,11 @@ def test_unit_number_rejects(value: str, says: list[str]) -> None:
         field=field,
         says=says,
     )
+
+
+@given(st.text(st.one_of(st.characters(max_codepoint=127), st.sampled_from("ßﬁıİäÄéǅ"))))
+def test_ascii_upper_changes_only_ascii_letters(text: str) -> None:
+    from vc_core.identifiers._common import ascii_upper
+
+    expected = "".join(c.upper() if "a" <= c <= "z" else c for c in text)
+    assert ascii_upper(text) == expected
