@@ -22,6 +22,7 @@ from issuer import batch_cli
 from issuer.config import PASSPHRASE_ENV, Settings
 from vc_core.errors import MalformedError, VCError
 from vc_core.keystore import KdfLimits, read_passphrase
+from vc_core.tls import TLS_CERT_HELP, TLS_KEY_HELP, server_tls
 
 __all__ = ["app", "main"]
 
@@ -96,11 +97,13 @@ def init(
 
 
 @app.command()
-def serve(
+def serve(  # noqa: PLR0917 — typer options
     data_dir: DataDir = DEFAULT_DIR,
     host: Annotated[str, typer.Option("--host")] = "127.0.0.1",
     port: Annotated[int, typer.Option("--port")] = 8400,
     passphrase_file: PassphraseFile = None,
+    tls_cert: Annotated[Path | None, typer.Option("--tls-cert", help=TLS_CERT_HELP)] = None,
+    tls_key: Annotated[Path | None, typer.Option("--tls-key", help=TLS_KEY_HELP)] = None,
 ) -> None:
     """Unlock the office key and serve the issuer API."""
     import uvicorn
@@ -109,12 +112,16 @@ def serve(
     from issuer.keyring import unsealer
     from issuer.office import unlock_office
 
-    settings = _settings(data_dir, host=host, port=port)
+    given_tls = {"tls_cert_file": tls_cert, "tls_key_file": tls_key}
+    settings = _settings(
+        data_dir, host=host, port=port, **{k: v for k, v in given_tls.items() if v}
+    )
+    tls = server_tls(settings.tls_cert_file, settings.tls_key_file)
     passphrase = _passphrase(passphrase_file or settings.passphrase_file, confirm=False)
     office = unlock_office(settings=settings, passphrase=passphrase)
     typer.echo(f"unlocked {office.did} key {office.signer.public_multibase}", err=True)
     app = create_app(settings, office, unseal=unsealer(settings, passphrase))
-    uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)
+    uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False, **tls)  # type: ignore[arg-type]
 
 
 @app.command("rotate-key")

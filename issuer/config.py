@@ -40,6 +40,9 @@ class Settings(BaseSettings):
     database_url: str | None = None
     host: str = "127.0.0.1"
     port: int = 8400
+    # TLS on this listener (vc_core/tls.py): both files or neither; the key file mode 0600.
+    tls_cert_file: Path | None = None
+    tls_key_file: Path | None = None
     # Requests larger than this are refused before they are parsed (RFC 9457 problem, 413).
     max_body_bytes: int = Field(default=1024 * 1024, ge=1024)
     # eddsa-rdfc-2022 by default (interoperable); a type may choose eddsa-jcs-2022 (fast).

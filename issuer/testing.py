@@ -71,11 +71,12 @@ def start_issuer(
     child_env = {**os.environ, **(env or {})}
     cmd = [sys.executable, "-m", "issuer", "serve", "--data-dir", str(data_dir)]
     cmd += ["--port", str(port)]
+    url = f"{_scheme(child_env, 'ISSUER_TLS_CERT_FILE')}://127.0.0.1:{port}"
     with log_path.open("ab") as log:
         process = subprocess.Popen(  # noqa: S603
             cmd, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=child_env
         )
-    issuer = IssuerProcess(process=process, url=f"http://127.0.0.1:{port}", log_path=log_path)
+    issuer = IssuerProcess(process=process, url=url, log_path=log_path)
     wait_ready(issuer)
     return issuer
 
@@ -104,3 +105,8 @@ def running_issuer(data_dir: Path, **kwargs: object) -> Iterator[IssuerProcess]:
         yield issuer
     finally:
         issuer.stop()
+
+
+def _scheme(env: dict[str, str], tls_variable: str) -> str:
+    """``https`` when the child is given a TLS certificate (vc_core/tls.py), else ``http``."""
+    return "https" if env.get(tls_variable) else "http"

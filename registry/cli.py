@@ -21,6 +21,7 @@ from registry.council_cli import council_app
 from registry.office_cli import office_app
 from vc_core.errors import NotFoundError, VCError
 from vc_core.jsonio import FileCode
+from vc_core.tls import TLS_CERT_HELP, TLS_KEY_HELP, server_tls
 
 __all__ = ["app", "council_app", "main", "root_app"]
 
@@ -99,6 +100,8 @@ def serve(  # noqa: PLR0917 — typer options
     sender_key_file: Annotated[
         Path | None, typer.Option("--sender-key-file", help="EVM account key (hex), 0600.")
     ] = None,
+    tls_cert: Annotated[Path | None, typer.Option("--tls-cert", help=TLS_CERT_HELP)] = None,
+    tls_key: Annotated[Path | None, typer.Option("--tls-key", help=TLS_KEY_HELP)] = None,
 ) -> None:
     """Serve the registry API (one process: the block writer is a task inside it).
 
@@ -127,12 +130,14 @@ def serve(  # noqa: PLR0917 — typer options
             confirmations=confirmations,
             sender_key_file=sender_key_file,
         ),
+        **{k: v for k, v in {"tls_cert_file": tls_cert, "tls_key_file": tls_key}.items() if v},
     )
+    tls = server_tls(settings.tls_cert_file, settings.tls_key_file)
     ledger = open_ledger(settings)
     head = ledger.head()
     typer.echo(
         f"registry: chain {head.chain_id}, head {head.height}, data {data_dir}; "
-        f"listening on http://{host}:{port}",
+        f"listening on {'https' if tls else 'http'}://{host}:{port}",
         err=True,
     )
     uvicorn.run(
@@ -142,6 +147,7 @@ def serve(  # noqa: PLR0917 — typer options
         log_level="warning",
         access_log=False,
         timeout_graceful_shutdown=1,
+        **tls,  # type: ignore[arg-type]
     )
 
 

@@ -31,6 +31,9 @@ class Settings(BaseSettings):
     data_dir: Path = Field(default=Path("registry-data"))
     host: str = "127.0.0.1"
     port: int = 8300
+    # TLS on this listener (vc_core/tls.py): both files or neither; the key file mode 0600.
+    tls_cert_file: Path | None = None
+    tls_key_file: Path | None = None
     # The writer seals a block every ``block_interval_ms`` or as soon as ``max_block_txs`` wait.
     block_interval_ms: int = Field(default=200, ge=1, le=60_000)
     max_block_txs: int = Field(default=4096, ge=1, le=100_000)

@@ -18,6 +18,7 @@ import typer
 from pydantic import ValidationError
 
 from vc_core.errors import MalformedError, VCError
+from vc_core.tls import TLS_CERT_HELP, TLS_KEY_HELP, server_tls
 
 __all__ = ["app", "main"]
 
@@ -76,6 +77,8 @@ def serve(
             help="File whose first line unlocks the receipt key (else $VERIFIER_PASSPHRASE).",
         ),
     ] = None,
+    tls_cert: Annotated[Path | None, typer.Option("--tls-cert", help=TLS_CERT_HELP)] = None,
+    tls_key: Annotated[Path | None, typer.Option("--tls-key", help=TLS_KEY_HELP)] = None,
 ) -> None:
     """Open the replica, sync it in the background, and serve the verifier API and the clerk's
     page at /. The receipt key is unsealed first (made at the first start)."""
@@ -94,7 +97,10 @@ def serve(
         host=host,
         port=port,
         passphrase_file=passphrase_file,
+        tls_cert_file=tls_cert,
+        tls_key_file=tls_key,
     )
+    tls = server_tls(settings.tls_cert_file, settings.tls_key_file)
     opened = open_replica(settings)
     try:
         # A wrong passphrase for either key is one line and exit 2, before serving.
@@ -114,6 +120,7 @@ def serve(
         port=settings.port,
         log_level="warning",
         access_log=False,
+        **tls,  # type: ignore[arg-type]
     )
 
 

@@ -41,6 +41,9 @@ class Settings(BaseSettings):
     database_url: str | None = None
     host: str = "127.0.0.1"
     port: int = 8500
+    # TLS on this listener (vc_core/tls.py): both files or neither; the key file mode 0600.
+    tls_cert_file: Path | None = None
+    tls_key_file: Path | None = None
     # The oldest chain view this deployment accepts (DESIGN §5 step 8): older is 503.
     freshness_max_age_s: float = Field(default=900.0, gt=0)
     sync_interval_s: float = Field(default=30.0, gt=0)
@@ -86,7 +89,8 @@ class Settings(BaseSettings):
 
     @property
     def base_url(self) -> str:
-        return (self.public_url or f"http://{self.host}:{self.port}").rstrip("/")
+        scheme = "https" if self.tls_cert_file else "http"
+        return (self.public_url or f"{scheme}://{self.host}:{self.port}").rstrip("/")
 
     @property
     def presentation_request_ttl(self) -> timedelta:

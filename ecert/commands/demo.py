@@ -406,15 +406,15 @@ def not_built_yet() -> None:
         "      issuer service (`ecert issuer serve`): issues one by one or in batches "
         "(POST /batches), anchors through its outbox, publishes status, transfers and "
         "encumbers deeds under dual control, rotates its key (`ecert issuer rotate-key`), "
-        "offers credentials by OpenID4VCI (step 9, its chain worker off); not yet dual control "
-        "of encumbrance registration and release, offers of dual-controlled types (deeds), "
-        "TLS, or the issuance rates issue 8 asks for"
+        "offers credentials by OpenID4VCI (step 9, its chain worker off), serves HTTPS "
+        "(--tls-cert); not yet dual control of encumbrance registration and release, offers of "
+        "dual-controlled types (deeds), or the issuance rates issue 8 asks for"
     )
     say(
         "      verifier service (`ecert verifier serve`): the same checks over HTTP, challenges, "
         "presentations, OpenID4VP requests (step 9, and from the clerk's page), signed receipts "
-        "and the clerk's page; not yet receipts signed by a bank's did:web, TLS, or the "
-        "verification rates issue 9 asks for"
+        "and the clerk's page, over HTTPS (--tls-cert); not yet receipts signed by a bank's "
+        "did:web, or the verification rates issue 9 asks for"
     )
     say(
         "      registry: this story runs on the embedded chain; `ecert registry serve --backend "

@@ -119,7 +119,7 @@ class KillableNode:
 
 @contextmanager
 def crashable_chain(
-    tmp: Path, *, chain_id: str = "live"
+    tmp: Path, *, chain_id: str = "live", node_env: dict[str, str] | None = None
 ) -> Iterator[tuple[LiveChain, KillableNode]]:
     """A fresh chain with one council member (threshold 1), served on 127.0.0.1, and its node."""
     data = tmp / "node"
@@ -129,7 +129,7 @@ def crashable_chain(
     )
     council = read_key(made.council_key_paths[0])
     producer = read_key(made.node_key_path)
-    node = KillableNode(start_node(data), data)
+    node = KillableNode(start_node(data, env=node_env), data)
     try:
         with RegistryClient(node.process.url) as client:
             chain = LiveChain(
@@ -147,7 +147,9 @@ def crashable_chain(
 
 
 @contextmanager
-def live_chain(tmp: Path, *, chain_id: str = "live") -> Iterator[LiveChain]:
+def live_chain(
+    tmp: Path, *, chain_id: str = "live", node_env: dict[str, str] | None = None
+) -> Iterator[LiveChain]:
     """A fresh chain with one council member (threshold 1), served on 127.0.0.1."""
-    with crashable_chain(tmp, chain_id=chain_id) as (chain, _node):
+    with crashable_chain(tmp, chain_id=chain_id, node_env=node_env) as (chain, _node):
         yield chain
