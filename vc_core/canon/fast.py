@@ -38,7 +38,7 @@ from vc_core.canon.contexts import LocalContexts
 from vc_core.canon.fast_c14n import canonical_nquads
 from vc_core.canon.fast_contexts import Unsupported, compiler_for
 from vc_core.canon.fast_rdf import QuadSink, RdfWriter
-from vc_core.canon.rdfc import expand_strict
+from vc_core.canon.rdfc import UNESCAPED_CONTROL_OR_SURROGATE, expand_strict
 from vc_core.canon.rdfc import rdfc as rdfc_reference
 
 __all__ = ["check_terms_fast", "rdfc_fast", "try_rdfc_fast"]
@@ -81,17 +81,43 @@ def check_terms_fast(document: Mapping[str, Any], contexts: LocalContexts) -> No
         MalformedError: as :func:`.rdfc.expand_strict`.
     """
     try:
-        _walk(document, contexts)
+        _walk(document, contexts, _TermSink())
     except Unsupported:
         expand_strict(document, contexts)
 
 
-def _walk(document: Mapping[str, Any], contexts: LocalContexts) -> QuadSink:
+class _TermSink(QuadSink):
+    """A sink for the term check alone: every decision of :class:`QuadSink` (control characters
+    and lone surrogates declined, duplicate quads declined), without writing N-Quads text.
+
+    A literal stands for itself by a key that is equal exactly when the N-Quads literal would
+    be: ``"`` + lexical form + ``"`` + datatype IRI. It cannot be mistaken for an IRI (``<…>``)
+    or a blank node (``_:…``), and it is unambiguous because a datatype IRI never holds ``"``
+    (the walk declines a datatype that is not an absolute IRI, which excludes ``"``).
+    """
+
+    __slots__ = ()
+
+    def add(self, subject: str, predicate: str, obj: str, graph: str) -> None:
+        quad = (subject, predicate, obj, graph)
+        if quad in self._seen:
+            raise Unsupported("duplicate quad")
+        self._seen.add(quad)
+
+    def literal(self, lexical: str, datatype: str) -> str:
+        if UNESCAPED_CONTROL_OR_SURROGATE.search(lexical):
+            raise Unsupported("control character or lone surrogate in a literal")
+        return '"' + lexical + '"' + datatype
+
+
+def _walk(
+    document: Mapping[str, Any], contexts: LocalContexts, sink: QuadSink | None = None
+) -> QuadSink:
     if type(document) is not dict:
         raise Unsupported("not a plain dict")
     urls = _context_urls(document, contexts)
     top = compiler_for(contexts).top(urls)
-    sink = QuadSink()
+    sink = QuadSink() if sink is None else sink
     RdfWriter(sink).document(top, document)
     return sink
 
