@@ -33,6 +33,7 @@ from issuer.errors import ForbiddenError
 from vc_core.credential_types import credential_type_of, subject_region
 from vc_core.errors import RegistryError, VCError
 from vc_core.ledger import BlockSource
+from vc_core.ledger.records import CredentialStatus
 from vc_core.replica import HttpSource, Replica
 
 log = logging.getLogger("issuer.accreditation")
@@ -118,6 +119,21 @@ class AccreditationGate:
                 f"the office is not accredited for {type_name} in division {region}",
                 code="REGION_NOT_ACCREDITED",
                 field="credentialSubject",
+            )
+
+    def credential_status(
+        self, credential_id: str, status_index: int, *, now: datetime
+    ) -> CredentialStatus:
+        """The credential's status on chain as far as the replica knows (synced if due).
+
+        Used before a deed transfer, so a deed revoked or superseded outside this issuer is
+        refused up front; a stale replica is no excuse to refuse (the transfer's own issuance
+        check judges freshness, and the chain worker catches what the replica did not see).
+        """
+        with self._lock:
+            self._maybe_sync(now)
+            return self._replica.credential_status(
+                self._office, credential_id=credential_id, status_index=status_index, as_of=now
             )
 
     def _maybe_sync(self, now: datetime) -> None:

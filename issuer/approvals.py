@@ -214,7 +214,7 @@ def hold_transfer(
     Raises:
         ConflictError: ``TRANSFER_PENDING``, another transfer of this deed waits for approval.
     """
-    deeds.check_transfer(session, operator, deed_id, request)
+    deeds.check_transfer(session, operator, deed_id, request, gate=issuing.gate, now=now)
     required = required_for(deeds.DEED)
     if required <= 1:
         return None

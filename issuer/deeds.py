@@ -10,8 +10,16 @@ revocation (:mod:`issuer.status`, :mod:`issuer.worker`):
   for the old deed is queued. A crash therefore leaves either both or neither; the worker then
   publishes the supersede until the registry includes it, and the chain names the successor.
   The old deed must be a ``PropertyDeedCredential`` of this office with a status entry, not
-  revoked or superseded (as far as the office has asked), and the new one must be a deed of the
-  same real-estate unit (``unitNumber``).
+  revoked or superseded (as far as the office has asked, nor on chain as far as the office's
+  replica knows), and the new one must be a deed of the same real-estate unit (``unitNumber``).
+- **Never two valid deeds for one unit.** The successor's anchor is held back until the old
+  deed's supersede is included (:func:`unsettled_successors`, which the chain worker leaves out
+  of its batches): without an anchor the successor verifies as nothing. Should the registry
+  refuse the supersede (the deed was revoked or superseded on chain by other means meanwhile),
+  :func:`supersede_refused` queues the successor's revocation (reason ``transfer refused:
+  <code>``) and appends ``transfer.failed`` to the audit log, in the commit that records the
+  refusal; the successor is anchored only once that revocation is included, so at no moment is
+  it valid, and the old deed keeps the state the chain gave it.
 - **Encumbrances** (``POST /deeds/{id}/encumbrances``, ``…/{enc_id}/release``): an
   ``encumbrance.add`` event (kind ``mortgage`` or ``seizure``, an optional holder and
   description) with an id the office assigns, and its ``encumbrance.release``. The ledger folds
@@ -49,6 +57,9 @@ from vc_core.errors import NotFoundError, ValidationFailedError
 
 DEED = "PropertyDeedCredential"
 REJECTED = "rejected"
+INCLUDED = "included"
+# The reason of a successor's revocation when its transfer's supersede was refused.
+TRANSFER_REFUSED = "transfer refused: "
 
 
 class DeedCode(StrEnum):
@@ -198,13 +209,98 @@ def _check_successor(old: CredentialRow, draft: dict[str, Any]) -> None:
 
 
 def check_transfer(
-    session: Session, operator: Operator, deed_id: str, request: TransferRequest
+    session: Session,
+    operator: Operator,
+    deed_id: str,
+    request: TransferRequest,
+    *,
+    gate: AccreditationGate | None = None,
+    now: datetime | None = None,
 ) -> CredentialRow:
-    """Everything a transfer checks before anything is signed (also when it is held)."""
-    old, _ = load_deed(session, operator, deed_id, roles=ISSUE)
+    """Everything a transfer checks before anything is signed (also when it is held).
+
+    With a ``gate`` (a registry configured), the office's replica must not show the deed
+    revoked or superseded on chain: a status change made outside this issuer is refused here
+    rather than left for the registry to refuse the supersede.
+    """
+    old, index = load_deed(session, operator, deed_id, roles=ISSUE)
     check_open(session, deed_id)
     _check_successor(old, request.credential)
+    if gate is not None and now is not None:
+        on_chain = gate.credential_status(deed_id, index, now=now)
+        if on_chain.revoked:
+            raise ConflictError(
+                f"the deed {deed_id} is revoked on the registry", code=DeedCode.DEED_REVOKED
+            )
+        if on_chain.superseded_by is not None:
+            raise ConflictError(
+                f"the deed {deed_id} is superseded on the registry",
+                code=DeedCode.DEED_SUPERSEDED,
+            )
     return old
+
+
+def unsettled_successors(session: Session) -> set[str]:
+    """Successor deeds whose anchoring must wait: their supersede is not yet included, or was
+    refused and their own revocation is not yet included (see the module). The chain worker
+    leaves their leaves out of its batches until then."""
+    supersedes = select(StatusRequestRow).where(
+        StatusRequestRow.action == "supersede", StatusRequestRow.state != INCLUDED
+    )
+    waiting: set[str] = set()
+    refused: set[str] = set()
+    for row in session.exec(supersedes):
+        successor = json.loads(row.detail or "{}").get("by")
+        if isinstance(successor, str):
+            (refused if row.state == REJECTED else waiting).add(successor)
+    if refused:
+        revoked = select(StatusRequestRow.credential_id).where(
+            col(StatusRequestRow.credential_id).in_(sorted(refused)),
+            StatusRequestRow.action == "revoke",
+            StatusRequestRow.state == INCLUDED,
+        )
+        done: set[str] = set(session.exec(revoked).all())
+        waiting |= refused - done
+    return waiting
+
+
+def supersede_refused(
+    session: Session, request: StatusRequestRow, code: str, now: datetime
+) -> StatusRequestRow | None:
+    """The registry refused a transfer's supersede for good: queue the successor's revocation
+    and audit the failed transfer (not committed: the caller commits it with the refusal).
+    ``None`` when ``request`` is no supersede, or names no successor of this office."""
+    successor = json.loads(request.detail or "{}").get("by")
+    if request.action != "supersede" or not isinstance(successor, str):
+        return None
+    index = session.exec(
+        select(StatusIndexRow.index).where(StatusIndexRow.credential_id == successor)
+    ).first()
+    if index is None:
+        return None
+    with audit.LOCK:
+        row = StatusRequestRow(
+            id=f"urn:uuid:{uuid.uuid4()}",
+            credential_id=successor,
+            status_index=index,
+            action="revoke",
+            reason=TRANSFER_REFUSED + code,
+            operator_id=request.operator_id,
+            created_at=stamp(now),
+            state=PENDING,
+        )
+        session.add(row)
+        session.flush()
+        audit.append(
+            session,
+            actor=request.operator_id,
+            action="transfer.failed",
+            now=now,
+            request_id=request.id,
+            credential_id=request.credential_id,
+            detail=f"{code}; successor {successor} revoked by {row.id}",
+        )
+    return row
 
 
 def transfer(
@@ -227,7 +323,7 @@ def transfer(
         everything :func:`issuer.service.issue` raises, and what :func:`load_deed` and
         :func:`check_open` raise; ``TRANSFER_TYPE_MISMATCH`` / ``TRANSFER_UNIT_MISMATCH`` (422).
     """
-    check_transfer(session, operator, deed_id, request)
+    check_transfer(session, operator, deed_id, request, gate=gate, now=now)
     _, index = load_deed(session, operator, deed_id, roles=ISSUE)
     draft = dict(request.credential)
     if request.options.credentialId is not None and "id" not in draft:

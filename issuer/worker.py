@@ -36,13 +36,13 @@ from typing import Any
 
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
-from sqlmodel import Session
+from sqlmodel import Session, select
 
-from issuer import outbox, status
+from issuer import deeds, outbox, status
 from issuer.config import Settings
 from issuer.db import WORKER_LOCK, is_postgresql
 from issuer.office import Office
-from issuer.tables import OfficeTxRow
+from issuer.tables import OfficeTxRow, StatusRequestRow
 from vc_core.did_ecert import parse_office_did
 from vc_core.errors import RegistryError, VCError
 from vc_core.ledger import AnchorBody, Block, Transaction, office_tx
@@ -96,6 +96,11 @@ class ChainWorker:
                 max_leaves=self._settings.batch_max_leaves,
                 max_age_s=self._settings.batch_max_age_s,
             )
+            if leaves:
+                # Read after the leaves, so a transfer committed in between is seen here: a
+                # successor deed is anchored only once its supersede settled (issuer.deeds).
+                held = deeds.unsettled_successors(session)
+                leaves = [row for row in leaves if row.credential_id not in held]
             if not leaves:
                 return False
             digests = [row.leaf for row in leaves]
@@ -203,6 +208,20 @@ class ChainWorker:
         if code in ANCHORED_CODES and row.kind == "anchor":
             self._finish(session, row, None, {"refused": code}, now)
             return True
+        if row.kind == "status":
+            requests = session.exec(
+                select(StatusRequestRow).where(StatusRequestRow.tx_id == row.id)
+            ).all()
+            for request in requests:
+                revoke = deeds.supersede_refused(session, request, code, now)
+                if revoke is not None:  # committed with the refusal, by mark_rejected
+                    log.error(
+                        "transfer failed: supersede of request %s refused (%s); successor "
+                        "revocation queued as %s",
+                        request.id,
+                        code,
+                        revoke.id,
+                    )
         outbox.mark_rejected(session, row, code)
         log.error("tx %s (%s) rejected by the registry: %s", row.tx_hash, row.kind, code)
         return True

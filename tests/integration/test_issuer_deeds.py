@@ -31,8 +31,11 @@ from issuer.db import make_engine
 from issuer.office import init_office, unlock_office
 from issuer.testing import IssuerProcess, running_issuer
 from tests.integration.live_registry import LiveChain, live_chain
+from vc_core.anchoring import AnchorReceipt
 from vc_core.credential_types import CREDENTIAL_TYPES
+from vc_core.keys import KeyPair
 from vc_core.keystore import KdfLimits
+from vc_core.ledger.bodies import RevokeEvent
 from vc_core.ledger.records import CredentialStatus
 from vc_core.replica import HttpSource, Replica
 from vc_core.verification.credential import check_credential
@@ -51,7 +54,9 @@ ROLES = {
 }
 
 
-def _office(tmp: Path, chain: LiveChain, db_url: str | None) -> tuple[Path, str, dict[str, str]]:
+def _office(
+    tmp: Path, chain: LiveChain, db_url: str | None
+) -> tuple[Path, str, dict[str, str], KeyPair]:
     data = tmp / "office"
     settings = Settings(data_dir=data, database_url=db_url)
     now = datetime.now(UTC)
@@ -80,7 +85,7 @@ def _office(tmp: Path, chain: LiveChain, db_url: str | None) -> tuple[Path, str,
             )
             tokens[name] = made.token
     engine.dispose()
-    return data, did, tokens
+    return data, did, tokens, office.signer
 
 
 def _draft() -> dict[str, Any]:
@@ -105,7 +110,7 @@ def test_deed_dual_control_encumbrance_and_transfer_on_a_replica(
     tmp_path: Path, issuer_db_url: str | None
 ) -> None:
     with live_chain(tmp_path) as chain:
-        data, did, tokens = _office(tmp_path, chain, issuer_db_url)
+        data, did, tokens, _ = _office(tmp_path, chain, issuer_db_url)
         database = {"ISSUER_DATABASE_URL": issuer_db_url} if issuer_db_url else {}
         env = {
             **database,
@@ -250,3 +255,106 @@ def test_deed_dual_control_encumbrance_and_transfer_on_a_replica(
         assert value not in log
     for token in tokens.values():
         assert token.split(".")[-1] not in log
+
+
+def _new_owners() -> dict[str, Any]:
+    new = _draft()
+    new["credentialSubject"]["owners"] = [
+        {"name": "李娜", "idType": "resident-id", "idNumber": NEW_OWNER_ID, "share": "1"}
+    ]
+    return new
+
+
+@pytest.mark.parametrize("replica_sees_it", [False, True], ids=["replica-stale", "replica-synced"])
+def test_a_deed_revoked_on_chain_by_other_means_never_leaves_two_valid_deeds(
+    tmp_path: Path, replica_sees_it: bool
+) -> None:
+    """The deed is revoked on chain by a status transaction this issuer did not make, then
+    transferred. Either the office's replica shows it and the transfer is refused before
+    anything is issued, or (replica not synced since: ``ISSUER_REPLICA_SYNC_S`` an hour) the
+    registry refuses the supersede: then the successor is revoked before it is ever anchored,
+    so neither moment shows two valid deeds for the unit."""
+    with live_chain(tmp_path) as chain:
+        data, did, tokens, office_key = _office(tmp_path, chain, None)
+        env = {
+            "ISSUER_PASSPHRASE": PASSPHRASE,
+            "ISSUER_REGISTRY_URL": chain.url,
+            "ISSUER_GENESIS_HASH": chain.genesis_hash,
+            "ISSUER_BATCH_MAX_AGE_S": "0.3",
+            "ISSUER_REPLICA_SYNC_S": "0" if replica_sees_it else "3600",
+        }
+        replica = Replica.open(tmp_path / "replica.sqlite", genesis_hash=chain.genesis_hash)
+        source = HttpSource(chain.url)
+
+        def status_of(credential_id: str) -> CredentialStatus:
+            replica.sync([source], now=datetime.now(UTC))
+            return replica.credential_status(
+                did, credential_id=credential_id, as_of=datetime.now(UTC)
+            )
+
+        with running_issuer(data, env=env) as issuer:
+
+            def post(path: str, who: str, body: Any = None) -> httpx.Response:
+                headers = {"Authorization": f"Bearer {tokens[who]}"}
+                return httpx.post(issuer.url + path, json=body, headers=headers, timeout=60)
+
+            def receipt(credential_id: str) -> AnchorReceipt | None:
+                answer = httpx.get(
+                    f"{issuer.url}/credentials/{credential_id}/receipt",
+                    headers={"Authorization": f"Bearer {tokens['clerk']}"},
+                    timeout=10,
+                )
+                return (
+                    AnchorReceipt.model_validate(answer.json())
+                    if answer.status_code == 200
+                    else None
+                )
+
+            held = post("/credentials/issue", "clerk", {"credential": _draft()})
+            done = post(f"/requests/{held.json()['id']}/approve", "approver")
+            assert done.status_code == 200, done.text + issuer.log()[-2000:]
+            deed_id = done.json()["result"]["credentialId"]
+            _until("the deed's anchor", lambda: receipt(deed_id), issuer)
+            # Revoked on chain by a transaction of the office key this issuer never saw.
+            chain.status(did, office_key, deed_id, RevokeEvent(reason="court order"))
+            assert status_of(deed_id).revoked
+
+            transfer = post(f"/deeds/{deed_id}/transfer", "clerk", {"credential": _new_owners()})
+            if replica_sees_it:
+                assert transfer.status_code == 409, transfer.text
+                assert transfer.json()["code"] == "DEED_REVOKED"
+                return
+            assert transfer.status_code == 202, transfer.text
+            approved = post(f"/requests/{transfer.json()['id']}/approve", "approver")
+            assert approved.status_code == 200, approved.text + issuer.log()[-2000:]
+            successor = approved.json()["result"]["credentialId"]
+
+            anchored = _until("the successor's anchor", lambda: receipt(successor), issuer)
+            # By the time the successor has an anchor, the chain has revoked it, in an earlier
+            # block than its anchor: there was never a moment with two valid deeds.
+            new = status_of(successor)
+            assert new.revoked, new.model_dump_json(indent=1) + issuer.log()[-3000:]
+            assert new.revocation_reason == "transfer refused: CREDENTIAL_REVOKED"
+            revoke_tx = new.history[-1].tx_hash
+            revoke_at = chain.client.get_json(f"/transactions/{revoke_tx}")["block"]["height"]
+            assert revoke_at < anchored.header.height
+            old = status_of(deed_id)
+            assert old.revoked and old.superseded_by is None
+            vc = httpx.get(
+                f"{issuer.url}/credentials/{successor}",
+                headers={"Authorization": f"Bearer {tokens['clerk']}"},
+                timeout=10,
+            ).json()["verifiableCredential"]
+            report = check_credential(vc, reader=replica, now=datetime.now(UTC))
+            assert report.verdict == "invalid", report.model_dump_json(indent=1)
+
+            audit = httpx.get(
+                issuer.url + "/audit",
+                headers={"Authorization": f"Bearer {tokens['admin']}"},
+                timeout=10,
+            ).json()
+            failed = [e for e in audit["entries"] if e["action"] == "transfer.failed"]
+            assert len(failed) == 1 and failed[0]["credentialId"] == deed_id
+            assert "CREDENTIAL_REVOKED" in failed[0]["detail"]
+            assert audit["chain"]["intact"] is True
+        replica.close()
