@@ -61,7 +61,11 @@ def parse_instant(value: object, *, field: str) -> datetime:
             code=TimeCode.INVALID_DATETIME,
             field=field,
         )
-    text = _FRACTION.sub(r".\1", value.replace("Z", "+00:00"))
+    # The grammar allows "Z" only as the offset and "." only before a fraction, so these two
+    # rewrites need not run on the many stamps without them (a verification reads nine).
+    text = value[:-1] + "+00:00" if value[-1] == "Z" else value
+    if "." in text:
+        text = _FRACTION.sub(r".\1", text)
     try:
         return datetime.fromisoformat(text).astimezone(UTC)
     except (ValueError, OverflowError) as exc:

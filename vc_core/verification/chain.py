@@ -18,8 +18,7 @@ A view never touches the network itself. A reader that fails — a storage or tr
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol, TypeVar
@@ -92,11 +91,12 @@ class ChainView(Protocol):
         ...
 
 
-@contextmanager
-def reading(source: str) -> Iterator[None]:
-    """Turn a reader's storage or transport failure into "could not check"."""
+def ask(source: str, question: Callable[[], T]) -> T:
+    """The reader's answer to ``question``, with a storage or transport failure turned into
+    "could not check" (a plain function, not a context manager: a verification asks seven
+    questions, and a generator-based ``with`` costs more than most of them)."""
     try:
-        yield
+        return question()
     except OSError as exc:
         raise RegistryError(f"{source} could not answer: {exc}") from exc
     except NotFoundError as exc:
@@ -112,8 +112,7 @@ class ReaderView:
         self.source = source
 
     def _ask(self, question: Callable[[], T]) -> T:
-        with reading(self.source):
-            return question()
+        return ask(self.source, question)
 
     @property
     def chain_id(self) -> str:
@@ -172,8 +171,7 @@ class ReaderView:
         resolver = DidEcertResolver(self.reader, at=at, fallback=None)
 
         def resolve(vm: str, purpose: str) -> PublicKey:
-            with reading(self.source):
-                return resolver(vm, purpose)
+            return ask(self.source, lambda: resolver(vm, purpose))
 
         return resolve
 
