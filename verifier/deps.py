@@ -61,12 +61,17 @@ def _is_json(request: Request) -> bool:
     return media == "application/json" or media.endswith("+json")
 
 
-async def json_body(request: Request, settings: SettingsDep) -> dict[str, Any]:
+async def read_json_body(request: Request, max_bytes: int) -> dict[str, Any]:
     """The request's body as a bounded JSON object (415 unless ``application/json``)."""
     if not _is_json(request):
         media = request.headers.get("content-type", "") or "no media type"
         raise UnsupportedMediaTypeError(f"send the body as application/json, not {media[:80]}")
-    return parse_object(await request.body(), max_bytes=settings.max_body_bytes)
+    return parse_object(await request.body(), max_bytes=max_bytes)
+
+
+async def json_body(request: Request, settings: SettingsDep) -> dict[str, Any]:
+    """:func:`read_json_body` as a dependency."""
+    return await read_json_body(request, settings.max_body_bytes)
 
 
 async def optional_json_body(request: Request, settings: SettingsDep) -> dict[str, Any]:

@@ -15,9 +15,11 @@ convention that test suites judge by status code: 200 valid, 422 invalid (the re
 
 from __future__ import annotations
 
+import json
 import logging
 from typing import Any
 
+import orjson
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -38,12 +40,28 @@ from vc_core.verification import Verdict
 
 PROBLEM_JSON = "application/problem+json"
 log = logging.getLogger("verifier")
+_encode = json.JSONEncoder(
+    ensure_ascii=False, allow_nan=False, separators=(",", ":"), check_circular=False
+).encode
+
+
+class CompactJSONResponse(JSONResponse):
+    """A JSON response written by ``orjson``: the bytes Starlette's :class:`JSONResponse` writes
+    (compact, UTF-8, no escapes beyond JSON's own) in a tenth of the time, which matters for a
+    report with its receipt (about 6 kB, answered for every verification). What ``orjson``
+    refuses (an integer beyond 64 bits) is written by the standard library's encoder."""
+
+    def render(self, content: Any) -> bytes:
+        try:
+            return orjson.dumps(content)
+        except orjson.JSONEncodeError:
+            return _encode(content).encode("utf-8")
 
 
 def problem_response(error: VCError, *, instance: str | None = None) -> JSONResponse:
     """The problem-details response for ``error``."""
     body = problem_details(error, instance=instance)
-    return JSONResponse(body, status_code=error.http_status, media_type=PROBLEM_JSON)
+    return CompactJSONResponse(body, status_code=error.http_status, media_type=PROBLEM_JSON)
 
 
 def verdict_status(verdict: Verdict, *, malformed: bool = False) -> int:
@@ -68,7 +86,7 @@ def verdict_response(
     status = verdict_status(verdict, malformed=malformed)
     extra = {} if receipt is None else {"receipt": receipt}
     if status in (200, 422):
-        return JSONResponse({**report, **extra}, status_code=status)
+        return CompactJSONResponse({**report, **extra}, status_code=status)
     error: VCError
     if malformed:
         error = MalformedError(message, code=code)
@@ -77,7 +95,7 @@ def verdict_response(
     body = problem_details(error, instance=instance)
     body["report"] = report
     body.update(extra)
-    return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON)
+    return CompactJSONResponse(body, status_code=status, media_type=PROBLEM_JSON)
 
 
 async def _on_vc_error(request: Request, exc: Exception) -> JSONResponse:

@@ -19,6 +19,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+import nacl.signing
+
 from vc_core.did import did_key
 from vc_core.errors import MalformedError
 from vc_core.keys import KeyPair
@@ -90,12 +92,35 @@ def _checkpoint(chain: dict[str, Any], chain_id: str | None, genesis: str) -> Ch
 
 
 @dataclass(frozen=True)
+class ExpandedKeyPair(KeyPair):
+    """A key pair whose Ed25519 secret is expanded once (RFC 8032 §5.1.5: SHA-512 of the seed
+    and a scalar multiplication), not at every signature as :meth:`KeyPair.sign` does. The
+    verifier signs a receipt for every report with one key, and the expansion cost as much as
+    the signature itself; the signatures are the same bytes (Ed25519 is deterministic)."""
+
+    _signing: nacl.signing.SigningKey = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_signing", nacl.signing.SigningKey(self.seed))
+
+    @classmethod
+    def of(cls, key: KeyPair) -> ExpandedKeyPair:
+        return key if isinstance(key, ExpandedKeyPair) else cls(seed=key.seed, public=key.public)
+
+    def sign(self, message: bytes) -> bytes:
+        return bytes(self._signing.sign(message).signature)
+
+
+@dataclass(frozen=True)
 class ReceiptSigner:
     """Signs this verifier's reports; knows the chain it trusts."""
 
     key: KeyPair = field(repr=False)
     genesis_hash: str
     reader: LedgerReader
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "key", ExpandedKeyPair.of(self.key))
 
     @property
     def did(self) -> str:
