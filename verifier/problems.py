@@ -19,7 +19,6 @@ import json
 import logging
 from typing import Any
 
-import orjson
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -38,6 +37,11 @@ from vc_core.errors import (
 from vc_core.problems import problem_details
 from vc_core.verification import Verdict
 
+try:
+    import orjson
+except ImportError:  # an environment made before orjson was a dependency: the stdlib encoder
+    orjson = None  # type: ignore[assignment]
+
 PROBLEM_JSON = "application/problem+json"
 log = logging.getLogger("verifier")
 _encode = json.JSONEncoder(
@@ -52,10 +56,12 @@ class CompactJSONResponse(JSONResponse):
     refuses (an integer beyond 64 bits) is written by the standard library's encoder."""
 
     def render(self, content: Any) -> bytes:
-        try:
-            return orjson.dumps(content)
-        except orjson.JSONEncodeError:
-            return _encode(content).encode("utf-8")
+        if orjson is not None:
+            try:
+                return orjson.dumps(content)
+            except orjson.JSONEncodeError:
+                pass
+        return _encode(content).encode("utf-8")
 
 
 def problem_response(error: VCError, *, instance: str | None = None) -> JSONResponse:
