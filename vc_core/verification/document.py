@@ -19,9 +19,9 @@ from vc_core.canon.jcs import jcs_secured
 from vc_core.credential_types import validate_credential, validated_region
 from vc_core.errors import MalformedError, VCError
 from vc_core.jsonio import MAX_BYTES, MAX_DEPTH, JsonCode, deeper_than, parse_object
-from vc_core.models import Credential
 from vc_core.verification.codes import Step, StepCode
 from vc_core.verification.report import StepResult
+from vc_core.verification.vcdm import read_credential
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,10 +104,8 @@ def structure_step(
     0's JCS of ``document`` (:attr:`Parsed.canonical`), when there is one.
     """
     try:
-        # Read and dropped within this step: no copy of the document is needed.
-        credential = Credential.read(document)
-        issuer = credential.issuer_id
-        valid_from, valid_until = credential.valid_from, credential.valid_until
+        # The model's answers, from a plain check when it is sure (vc_core.verification.vcdm).
+        issuer, valid_from, valid_until = read_credential(document)
     except VCError as exc:
         return StepResult.from_error(Step.STRUCTURE, exc), None
     credential_id, status_index = credential_status_keys(document)
