@@ -7,7 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.interop.peer import Peer
+from tests.interop.documents import EXAMPLES_V2
+from tests.interop.peer import INTEROP_CONTEXT_FILE, INTEROP_CONTEXT_URL, Peer
+from vc_core.canon import LocalContexts, default_contexts
 
 
 @pytest.fixture(scope="session")
@@ -16,3 +18,14 @@ def peer(conformance_dir: Path) -> Iterator[Peer]:
     running = Peer(conformance_dir)
     yield running
     running.close()
+
+
+@pytest.fixture(scope="session")
+def interop_contexts(conformance_dir: Path) -> LocalContexts:
+    """ecert's contexts plus examples/v2 and the test context: the set the peer also loads."""
+    return default_contexts().with_files(
+        {
+            EXAMPLES_V2: conformance_dir / "contexts" / "credentials-examples-v2.jsonld",
+            INTEROP_CONTEXT_URL: INTEROP_CONTEXT_FILE,
+        }
+    )

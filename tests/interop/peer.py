@@ -29,6 +29,10 @@ REPO = Path(__file__).resolve().parents[2]
 NODE_DIR = REPO / "tools" / "node"
 SCRIPT = NODE_DIR / "interop.mjs"
 PACKAGES = ("@digitalbazaar/vc", "@digitalbazaar/eddsa-rdfc-2022-cryptosuite", "jsonld")
+# A context of these tests alone (tests/interop/documents.py), defining the JSON-LD forms that no
+# shipped context does: @json, typed literals, lists, language and direction defaults.
+INTEROP_CONTEXT_URL = "https://ecert.example/interop-test/v1"
+INTEROP_CONTEXT_FILE = Path(__file__).with_name("interop-context.jsonld")
 W3C_CONTEXTS = {
     "https://www.w3.org/ns/credentials/v2": "credentials-v2.jsonld",
     "https://www.w3.org/ns/credentials/examples/v2": "credentials-examples-v2.jsonld",
@@ -41,6 +45,7 @@ def context_files(conformance: Path) -> dict[str, str]:
     files[ECERT_CONTEXT_URL] = str(resources.files("schemas").joinpath("context.jsonld"))
     for url, name in W3C_CONTEXTS.items():
         files[url] = str(conformance / "contexts" / name)
+    files[INTEROP_CONTEXT_URL] = str(INTEROP_CONTEXT_FILE)
     return files
 
 

@@ -63,6 +63,7 @@ _SURROGATE = re.compile(r"[\ud800-\udfff]")
 DATA_LOSS = "DATA_LOSS_DETECTION_ERROR"
 NUMBER_NOT_REPRESENTABLE = "NUMBER_NOT_REPRESENTABLE"
 NUMBER_PRECISION_LOSS = "NUMBER_PRECISION_LOSS"
+NUMBER_NOT_INTEROPERABLE = "NUMBER_NOT_INTEROPERABLE"
 INVALID_LANGUAGE_TAG = "INVALID_LANGUAGE_TAG"
 
 
@@ -195,6 +196,14 @@ def check_rdf_number(value: Any, path: str, *, as_double: bool = False) -> None:
         return
     if isinstance(value, float) and not math.isfinite(value):
         raise _refuse(f"the number at {path or '/'} is not finite", path, NUMBER_NOT_REPRESENTABLE)
+    if not as_double and _misread_as_integer(value):
+        raise _refuse(
+            f"the number at {path or '/'} is a fraction that jsonld.js writes as the integer 0 "
+            "(its shortest form has no decimal point), so an eddsa-rdfc-2022 proof over it would "
+            "not verify there; write it as a string or as a double-typed value",
+            path,
+            NUMBER_NOT_INTEROPERABLE,
+        )
     if isinstance(value, int) and not _is_exact_double(value):
         raise _refuse(
             f"the integer at {path or '/'} is not exactly a double, so JSON-LD processors would "
@@ -212,6 +221,18 @@ def check_rdf_number(value: Any, path: str, *, as_double: bool = False) -> None:
                 path,
                 NUMBER_PRECISION_LOSS,
             )
+
+
+def _misread_as_integer(value: int | float) -> bool:
+    """A fraction the reference implementation takes for a whole number.
+
+    JSON-LD 1.1 API §8.6 step 10 makes a number with a non-zero fractional part an
+    ``xsd:double``. jsonld.js (toRdf.js, types.isDouble) instead looks for a "." in JavaScript's
+    shortest form of the number, which has none for a fraction below 10^-6 with one significant
+    digit (``1e-7``, ``5e-324``), and writes it as ``toFixed(0)``: ``"0"^^xsd:integer``. Python's
+    ``repr`` is the same shortest form, in exponent notation below 10^-4.
+    """
+    return type(value) is float and value != 0.0 and abs(value) < 1e-6 and "." not in repr(value)
 
 
 def _is_exact_double(value: int) -> bool:

@@ -111,9 +111,12 @@ def _reordered(draw: st.DrawFn, node: Any) -> Any:
 scalars = st.one_of(
     signable_text(10),
     # Numbers RDF carries exactly (see fidelity.check_rdf_number): integers a double holds,
-    # and doubles of at most 15 significant digits, which survive the 16-digit lexical form.
+    # and doubles of at most 15 significant digits, which survive the 16-digit lexical form,
+    # but for a one-digit fraction below 10^-6, which jsonld.js misreads (NUMBER_NOT_INTEROPERABLE).
     st.integers(min_value=-(2**53), max_value=2**53),
-    st.floats(min_value=-1e15, max_value=1e15).map(lambda f: float(f"{f:.14e}")),
+    st.floats(min_value=-1e15, max_value=1e15)
+    .map(lambda f: float(f"{f:.14e}"))
+    .filter(lambda f: not (f != 0 and abs(f) < 1e-6 and "." not in repr(f))),
     st.booleans(),
     st.none(),
 )
