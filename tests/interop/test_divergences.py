@@ -190,6 +190,28 @@ def test_the_peer_signs_with_the_key_ecert_uses(peer: Peer) -> None:
     assert proof_of(answer["text"])["verificationMethod"].startswith(ISSUER + "#")
 
 
+# --- A blank node that is both subject and object of one quad --------------------------------
+
+SELF_LOOP = {"id": "_:b0", "link": "_:b0", "decimal": 0, "type": ["xA"]}
+
+
+def test_a_self_referencing_blank_node_gets_the_same_labels(
+    peer: Peer, interop_contexts: LocalContexts
+) -> None:
+    """``_:b0 <link> _:b0``: pyld listed the quad twice in the blank node's quads (RDFC-1.0
+    §4.4.3 step 2), hashing it twice; rdf-canonize keeps "the quads in which they appear"
+    (§4.2) as a set. The first-degree hashes then ordered the two blank nodes differently, so
+    each side's signature failed on the other. ecert now hashes each quad once (bounded.py,
+    fast_c14n.py)."""
+    doc = _credential(SELF_LOOP)
+    nquads = _peer_nquads(peer, doc)
+    assert "_:c14n1 <https://ecert.example/interop#link> _:c14n1 ." in nquads
+    run = sign_both(doc, RDFC, peer, interop_contexts)
+    assert run.ours is not None and run.theirs is not None
+    assert proof_of(run.ours) == proof_of(run.theirs)
+    assert _refusal(run.theirs, run.now, interop_contexts) is None
+
+
 # --- Characters beyond the BMP next to ones from U+E000–U+FFFF --------------------------------
 
 

@@ -48,6 +48,20 @@ class BoundedURDNA2015(URDNA2015):  # type: ignore[misc]  # pyld ships no type i
         self.deep_iterations = 0
         self.permutations_run = 0
 
+    def hash_first_degree_quads(self, id_: str) -> str:
+        """Hash First Degree Quads (RDFC-1.0 §4.6.3) over each of the node's quads once.
+
+        pyld's step 2 appends a quad to a blank node's list once per position the node fills,
+        so ``_:b <p> _:b`` was hashed twice, and related twice in §4.8.3, giving other canonical
+        labels than rdf-canonize and a signature it does not verify (found by tests/interop).
+        The map holds "the quads in which they appear" (§4.2): a set. Every node's list passes
+        here (§4.4.3 step 3) before Hash N-Degree Quads reads it, so that reads the set too.
+        """
+        info = self.blank_node_info[id_]
+        info["quads"] = list({id(quad): quad for quad in info["quads"]}.values())
+        result: str = super().hash_first_degree_quads(id_)
+        return result
+
     def hash_n_degree_quads(self, id_: str, issuer: Any) -> dict[str, Any]:
         """Hash N-Degree Quads (RDFC-1.0 §4.8), refused once the deep-iteration budget is spent."""
         if self._remaining_deep is None:

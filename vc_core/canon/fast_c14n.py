@@ -32,16 +32,19 @@ def _line(subject: str, predicate: str, obj: str, graph: str) -> str:
 def _blank_node_quads(quads: list[Quad]) -> dict[str, list[Quad]]:
     """RDFC-1.0 §4.4.3 step 2: each blank node's quads (subject, object and graph positions).
 
-    A quad is listed once per position the blank node occupies, as pyld lists it.
+    A quad is listed once for each blank node in it, even when the node fills two positions
+    (``_:b <p> _:b``): the map relates a blank node to "the quads in which they appear" (§4.2),
+    as rdf-canonize keeps them (a Set). pyld lists such a quad twice; see
+    :class:`.bounded.BoundedURDNA2015`.
     """
     found: dict[str, list[Quad]] = {}
     for quad in quads:
         subject, _, obj, graph = quad
         if subject[0] == "_":
             found.setdefault(subject, []).append(quad)
-        if obj[0] == "_":
+        if obj[0] == "_" and obj != subject:
             found.setdefault(obj, []).append(quad)
-        if graph and graph[0] == "_":
+        if graph and graph[0] == "_" and graph not in (subject, obj):
             found.setdefault(graph, []).append(quad)
     return found
 
