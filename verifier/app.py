@@ -102,6 +102,8 @@ def create_app(
     app.include_router(health.router)
     app.include_router(oid4vp.router)
     app.include_router(web.router)
+    # The last added is the outermost: the body limit applies to the fast path too.
+    app.add_middleware(credentials.VerifyFastPath)
     app.add_middleware(problems.BodyLimit, max_bytes=settings.max_body_bytes)
     return app
 

@@ -3,6 +3,10 @@
 Judged by status code: 200 with the report when valid, 422 with the report when invalid, 503
 problem details carrying the report when it could not be checked, 400/413/415 problem details
 for a request that could not be read.
+
+:class:`VerifyFastPath` hands ``POST /credentials/verify`` to its route function straight from
+the middleware stack, past the framework's routing and request handling (the route stays
+registered, for the OpenAPI document and for any request the fast path does not take).
 """
 
 from __future__ import annotations
@@ -12,7 +16,9 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
+from starlette.types import ASGIApp, Receive, Scope, Send
 
+from vc_core.errors import VCError
 from vc_core.problems import problem_details
 from vc_core.verification import VerificationReport
 from verifier import service
@@ -24,10 +30,11 @@ from verifier.deps import (
     SettingsDep,
     read_json_body,
 )
-from verifier.problems import verdict_response, verdict_status
+from verifier.problems import problem_response, verdict_response, verdict_status
 from verifier.receipts import ReceiptSigner
 
 router = APIRouter(tags=["credentials"])
+VERIFY_PATH = "/credentials/verify"
 
 
 def report_response(
@@ -46,7 +53,7 @@ def report_response(
     )
 
 
-@router.post("/credentials/verify")
+@router.post(VERIFY_PATH)
 async def verify_credential(request: Request) -> Response:
     """Verify one credential (or offline bundle) against the replica: every step of DESIGN §5.
     A report that ran past step 0 comes with its signed ``receipt``.
@@ -78,9 +85,38 @@ async def verify_credential(request: Request) -> Response:
         code=code,
         message=message,
         malformed=report.malformed,
-        instance=request.url.path,
+        instance=request.scope["path"],  # request.url.path, without building the URL
         receipt=receipt,
     )
+
+
+class VerifyFastPath:
+    """ASGI middleware: ``POST /credentials/verify`` goes straight to :func:`verify_credential`.
+
+    The framework's routing (every included router's patterns), its request handling and its
+    exception middleware cost about 0.07 ms a request, a tenth of a deed's whole verification
+    over HTTP (measured beside each other in process); this path skips them and does what they
+    would do for this route: an
+    error of ours becomes the same problem details (:func:`verifier.problems.problem_response`),
+    and anything else propagates to the server-error middleware outside, which answers the same
+    500 problem as before. Install it inside :class:`verifier.problems.BodyLimit`, so that 413
+    still applies. Any other method or path, a trailing slash included, goes on unchanged.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["path"] != VERIFY_PATH or scope["method"] != "POST":
+            await self.app(scope, receive, send)
+            return
+        request = Request(scope, receive, send)
+        response: Response
+        try:
+            response = await verify_credential(request)
+        except VCError as exc:
+            response = problem_response(exc, instance=VERIFY_PATH)
+        await response(scope, receive, send)
 
 
 @router.post("/verify/batch")
