@@ -532,6 +532,7 @@ def main() -> int:
                 rounds.append({name: measure(name, *load) for name, load in loads.items()})
             _report(rounds)
             _print_breakdown(parts, rounds)
+            print(f"# load average at the end: {os.getloadavg()[0]:.1f}")
         finally:
             for process in (hello, hello_body, verifier):
                 process.terminate()
