@@ -45,9 +45,10 @@ def division_problem(code: str, *, allow_national: bool = False, offset: int = 0
     """
     if len(code) != 6:
         return f"has {len(code)} characters; a division code has 6 digits"
-    for position, char in enumerate(code, start=1):
-        if not ("0" <= char <= "9"):
-            return f"has non-digit {char!r} at position {position + offset}"
+    if not (code.isascii() and code.isdigit()):  # for ASCII, isdigit is exactly 0–9
+        for position, char in enumerate(code, start=1):
+            if not ("0" <= char <= "9"):
+                return f"has non-digit {char!r} at position {position + offset}"
     if allow_national and code == NATIONAL_DIVISION_CODE:
         return None
     if code[:2] not in PROVINCE_PREFIXES:

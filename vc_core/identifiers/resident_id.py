@@ -24,6 +24,7 @@ Example:
 from __future__ import annotations
 
 from datetime import date
+from operator import mul
 
 from vc_core.identifiers._common import IdentifierCode, ascii_upper, fail, require_text
 from vc_core.identifiers.division import division_problem
@@ -49,7 +50,7 @@ def resident_id_check_character(first17: str, *, field: str = "idNumber") -> str
             code=IdentifierCode.RESIDENT_ID_INVALID,
         )
     _check_digits(first17, field)
-    total = sum(int(c) * w for c, w in zip(first17, RESIDENT_ID_WEIGHTS, strict=True))
+    total = sum(map(mul, map(int, first17), RESIDENT_ID_WEIGHTS))  # both 17 long
     return RESIDENT_ID_CHECK_CHARACTERS[total % 11]
 
 
@@ -137,6 +138,8 @@ def _birth_date(number: str, field: str, today: date | None) -> date:
 
 
 def _check_digits(text: str, field: str) -> None:
+    if text.isascii() and text.isdigit():
+        return  # for ASCII, isdigit is exactly 0–9; otherwise find the first bad character
     for position, char in enumerate(text, start=1):
         if not ("0" <= char <= "9"):
             raise fail(

@@ -394,3 +394,38 @@ def test_ascii_upper_changes_only_ascii_letters(text: str) -> None:
 
     expected = "".join(c.upper() if "a" <= c <= "z" else c for c in text)
     assert ascii_upper(text) == expected
+
+
+DIGITISH = st.text(st.sampled_from("0123456789٣²１Xa "), max_size=19)
+
+
+@given(DIGITISH)
+def test_digit_checks_refuse_every_non_ascii_digit(text: str) -> None:
+    # The checks skip their per-character loop when str.isdigit says ASCII digits only; other
+    # scripts' digits (٣, ², full-width １) must still be refused, naming the first of them.
+    from vc_core.identifiers.division import division_problem
+    from vc_core.identifiers.resident_id import _check_digits
+
+    first_bad = next((i for i, c in enumerate(text, start=1) if not ("0" <= c <= "9")), None)
+    if first_bad is None:
+        _check_digits(text, "f")
+    else:
+        with pytest.raises(IdentifierError, match=f"at position {first_bad};"):
+            _check_digits(text, "f")
+    problem = division_problem(text)
+    if len(text) == 6 and first_bad is not None:
+        assert problem == f"has non-digit {text[first_bad - 1]!r} at position {first_bad}"
+    elif len(text) == 6:
+        assert problem is None or "province" in problem
+
+
+@given(st.text(st.sampled_from("0123456789"), min_size=17, max_size=17))
+def test_the_check_character_is_the_weighted_sum(first17: str) -> None:
+    from vc_core.identifiers.resident_id import (
+        RESIDENT_ID_CHECK_CHARACTERS,
+        RESIDENT_ID_WEIGHTS,
+        resident_id_check_character,
+    )
+
+    total = sum(int(c) * w for c, w in zip(first17, RESIDENT_ID_WEIGHTS, strict=True))
+    assert resident_id_check_character(first17) == RESIDENT_ID_CHECK_CHARACTERS[total % 11]
