@@ -162,6 +162,16 @@ def jcs(value: Any) -> bytes:
         ) from exc
 
 
+# What the encoder above writes for a string (JSONEncoder.encode of a str with ensure_ascii
+# false is this function), without the encoder's Python wrapper.
+_quote = json.encoder.encode_basestring
+
+
+def _member(name: str, value: Any) -> str:
+    """One member of a plain object as the encoder writes it: name, colon, value."""
+    return _quote(name) + ":" + (_quote(value) if type(value) is str else _encode(value))
+
+
 def jcs_secured(document: dict[str, Any]) -> tuple[bytes, bytes | None]:
     """The JCS bytes of a secured document, and of the same document without its ``proof``
     member (the unsecured document of VC-DI 1.0 §4.4 step 1, which ``eddsa-jcs-2022`` signs,
@@ -185,9 +195,7 @@ def jcs_secured(document: dict[str, Any]) -> tuple[bytes, bytes | None]:
         return (jcs(document), None) if whole is None else (whole, whole)
     unsecured = {k: v for k, v in document.items() if k != "proof"}
     text = _encode(unsecured)
-    tail = ",".join(
-        _encode(k) + ":" + _encode(unsecured[k]) for k in sorted(unsecured) if k > "proof"
-    )
+    tail = ",".join(_member(k, unsecured[k]) for k in sorted(unsecured) if k > "proof")
     member = '"proof":' + _encode(document["proof"])
     if tail:
         cut = len(text) - 1 - len(tail)
