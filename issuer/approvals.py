@@ -1,6 +1,6 @@
-"""Dual control: issuing, revoking or transferring a credential of a guarded type, and
-registering or releasing an encumbrance on a deed, waits for other operators' approval
-(four-eyes principle).
+"""Dual control: issuing, revoking or transferring a credential of a guarded type, offering
+one to a wallet (OpenID4VCI), and registering or releasing an encumbrance on a deed, waits for
+other operators' approval (four-eyes principle).
 
 The policy is per type (``ISSUER_APPROVALS_BY_TYPE``, ``{"PropertyDeedCredential": 2}`` by
 default): ``approvals: N`` means N distinct operators agree, the one who asks counting as the
@@ -31,7 +31,7 @@ import json
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
@@ -44,7 +44,7 @@ from issuer.auth import Operator, authorize
 from issuer.clock import stamp
 from issuer.errors import ConflictError, ForbiddenError
 from issuer.office import Office
-from issuer.tables import ApprovalRequestRow, ApprovalRow, CredentialRow, OperatorRow
+from issuer.tables import ApprovalRequestRow, ApprovalRow, CredentialRow, OfferRow, OperatorRow
 from vc_core.canon import LocalContexts
 from vc_core.errors import NotFoundError, VCError
 from vc_core.issuance import issue_credential
@@ -67,10 +67,14 @@ class ApprovalCode(StrEnum):
     REQUESTER_INACTIVE = "REQUESTER_INACTIVE"
     TRANSFER_PENDING = "TRANSFER_PENDING"
     RELEASE_PENDING = "RELEASE_PENDING"
+    OFFER_NOT_HELD = "OFFER_NOT_HELD"
 
 
 # The kinds of held request that change a deed's encumbrances (the ledger's event names).
 ENCUMBER, RELEASE = "encumbrance.add", "encumbrance.release"
+# A credential offer of a type under dual control (:mod:`issuer.oid4vci.offers`): the offer row
+# is stored ``held`` and becomes ``offered`` (redeemable) only when the request is approved.
+OFFER, OFFER_HELD, OFFER_OPEN, OFFER_DEAD = "offer", "held", "offered", "dead"
 
 
 @dataclass(frozen=True)
@@ -319,6 +323,61 @@ def hold_release(
     )
 
 
+def hold_offer(
+    session: Session,
+    *,
+    operator: Operator,
+    offer: OfferRow,
+    draft: dict[str, Any],
+    required: int,
+    ttl: timedelta,
+    now: datetime,
+) -> ApprovalRequestRow:
+    """Hold a credential offer (already added to ``session``, state ``held``) for approval;
+    both commit together. The credential's id is fixed in the draft now, so the approver sees
+    which credential the offer will issue; the offer's lifetime starts at the approval."""
+    return _hold(
+        session,
+        kind=OFFER,
+        operator=operator,
+        credential_type=offer.credential_type,
+        credential_id=draft["id"],
+        payload={"offerId": offer.id, "ttlSeconds": ttl.total_seconds(), "credential": draft},
+        required=required,
+        now=now,
+    )
+
+
+def offer_approved(session: Session, credential_id: object) -> bool:
+    """Whether an offer for ``credential_id`` was approved under dual control (redeemable)."""
+    if not isinstance(credential_id, str):
+        return False
+    query = select(ApprovalRequestRow.id).where(
+        ApprovalRequestRow.kind == OFFER,
+        ApprovalRequestRow.credential_id == credential_id,
+        ApprovalRequestRow.state == EXECUTED,
+    )
+    return session.exec(query).first() is not None
+
+
+def _open_offer(session: Session, payload: dict[str, Any], now: datetime) -> None:
+    """The approved offer becomes redeemable, for its lifetime from now.
+
+    Raises:
+        ConflictError: ``OFFER_NOT_HELD`` (it is no longer held).
+    """
+    opened = session.connection().execute(
+        update(OfferRow)
+        .where(col(OfferRow.id) == payload["offerId"], col(OfferRow.state) == OFFER_HELD)
+        .values(
+            state=OFFER_OPEN,
+            expires_at=stamp(now + timedelta(seconds=float(payload["ttlSeconds"]))),
+        )
+    )
+    if opened.rowcount != 1:
+        raise ConflictError("the offer is no longer held", code=ApprovalCode.OFFER_NOT_HELD)
+
+
 def _load(
     session: Session, operator: Operator, request_id: str, roles: frozenset[str]
 ) -> ApprovalRequestRow:
@@ -460,6 +519,11 @@ def _execute(
             gate=issuing.gate,
             before_commit=finish,
         )
+    elif row.kind == OFFER:
+        result["offerId"] = payload["offerId"]
+        _open_offer(session, payload, now)
+        finish(session)
+        session.commit()
     elif row.kind in (ENCUMBER, RELEASE):
         _execute_encumbrance(
             session,
@@ -572,6 +636,13 @@ def reject(
     _decidable(session, row, operator)
     with audit.LOCK:
         _claim(session, row.id, REJECTED, now)
+        if row.kind == OFFER:  # a rejected offer can never be redeemed
+            offer_id = json.loads(row.payload)["offerId"]
+            session.connection().execute(
+                update(OfferRow)
+                .where(col(OfferRow.id) == offer_id, col(OfferRow.state) == OFFER_HELD)
+                .values(state=OFFER_DEAD)
+            )
         audit.append(
             session,
             actor=operator.id,

@@ -406,9 +406,9 @@ def not_built_yet() -> None:
         "      issuer service (`ecert issuer serve`): issues one by one or in batches "
         "(POST /batches), anchors through its outbox, publishes status, transfers and "
         "encumbers deeds under dual control, rotates its key (`ecert issuer rotate-key`), "
-        "offers credentials by OpenID4VCI (step 9, its chain worker off), serves HTTPS "
-        "(--tls-cert); not yet dual control of encumbrance registration and release, offers of "
-        "dual-controlled types (deeds), or the issuance rates issue 8 asks for"
+        "offers credentials by OpenID4VCI (step 9, its chain worker off; a deed's offer once "
+        "an approver approved it), serves HTTPS (--tls-cert); not yet the issuance rates "
+        "issue 8 asks for"
     )
     say(
         "      verifier service (`ecert verifier serve`): the same checks over HTTP, challenges, "

@@ -15,7 +15,7 @@ the holder's did:key. Plain functions; no FastAPI, the clock passed in.
 (5) The access token is claimed atomically (``active`` → ``issuing``): two requests with one
     token cannot both get a credential.
 (6) Issue through :func:`issuer.service.issue` as the operator who made the offer (whose token
-    must still be in force, and whose type must not have come under dual control since, else
+    must still be in force; a type under dual control needs an approved offer, else
     ``credential_request_denied``): the same checks, signature,
     status entries, anchoring outbox and single commit as ``POST /credentials/issue``, with
     ``credentialSubject.id`` = the holder's DID. A refusal there is
@@ -36,6 +36,7 @@ from sqlmodel import Session, col
 
 from issuer import service
 from issuer.accreditation import AccreditationGate
+from issuer.approvals import offer_approved
 from issuer.auth import Operator
 from issuer.clock import unstamp
 from issuer.office import Office
@@ -175,7 +176,9 @@ def issue_to_holder(
         raise InvalidTokenError("the access token was used by another request")
     try:
         # The policy may have put the type under dual control since the offer was made.
-        refuse_dual_control(type_name, approvals_for(type_name))
+        refuse_dual_control(
+            type_name, approvals_for(type_name), approved=offer_approved(session, draft.get("id"))
+        )
         signed = service.issue(
             session=session,
             office=office,

@@ -6,15 +6,19 @@
 (1) Build the unsigned draft from the type and the subject's claims (ecert context, the office
     as issuer). A subject ``id`` is refused: the holder's DID comes from the key proof.
 (2) Check it now as ``POST /credentials/issue`` would, so an offer the citizen cannot redeem is
-    never made: the operator's role and type scope; a type under dual control
-    (``ISSUER_APPROVALS_BY_TYPE`` above 1, deeds by default) is refused (403
-    ``OFFER_UNDER_DUAL_CONTROL``), because redeeming an offer issues at once and nobody would
-    have approved it; the office's accreditation from its own
+    never made: the operator's role and type scope; the office's accreditation from its own
     replica, then the one issuance recipe (:func:`vc_core.issuance.issue_credential`: schema,
     identifier check characters, validity period) on the draft with a stand-in holder DID. The
     signature it makes is discarded; the real credential is issued and signed at redemption by
     :func:`issuer.service.issue`, which runs every check again at that time.
 (3) Store the offer: hashes only (see :mod:`issuer.oid4vci.tokens`), short-lived, single-use.
+    A type under dual control (``ISSUER_APPROVALS_BY_TYPE`` above 1, deeds by default) is
+    stored ``held``, with the credential's id fixed in the draft, beside a held request
+    (:func:`issuer.approvals.hold_offer`, one commit): redeeming an offer issues at once, so
+    the approval comes before. Until a different approver approves it, the offer document is
+    ``409 OFFER_PENDING_APPROVAL`` and the token endpoint ``invalid_grant`` (no tx_code try is
+    spent); the approval makes it ``offered`` with its lifetime starting then; a rejection
+    kills it. ``/credential`` issues a type under dual control only for an approved offer.
 
 :func:`redeem` (the token endpoint, RFC 6749 §4.1.3 as OpenID4VCI 1.0 §6.1 extends it):
 
@@ -39,15 +43,16 @@ from typing import Any
 from sqlalchemy import update
 from sqlmodel import Session, col, select
 
+from issuer import approvals as approvals_module
 from issuer.accreditation import AccreditationGate
 from issuer.auth import ISSUE, Operator, authorize
 from issuer.clock import stamp, unstamp
-from issuer.errors import ForbiddenError
+from issuer.errors import ConflictError, ForbiddenError
 from issuer.office import Office
 from issuer.oid4vci import tokens
 from issuer.oid4vci.errors import OAuthCode, OAuthError, OfferCode, OfferGoneError
 from issuer.oid4vci.schemas import OfferRequest
-from issuer.tables import AccessTokenRow, OfferRow
+from issuer.tables import AccessTokenRow, ApprovalRequestRow, OfferRow
 from vc_core.canon import ECERT_CONTEXT_URL, LocalContexts
 from vc_core.credential_types import CREDENTIAL_TYPES, CredentialTypeCode
 from vc_core.did import did_key
@@ -58,6 +63,7 @@ from vc_core.models import CREDENTIALS_V2, Credential
 
 PRE_AUTHORIZED_GRANT = "urn:ietf:params:oauth:grant-type:pre-authorized_code"
 OFFERED, REDEEMED, ISSUED, DEAD = "offered", "redeemed", "issued", "dead"
+HELD = approvals_module.OFFER_HELD
 TX_CODE_DESCRIPTION = "The six-digit code the office sent you separately (not in this QR code)."
 
 
@@ -70,6 +76,8 @@ class MadeOffer:
     tx_code: str
     credential_type: str
     expires_at: datetime
+    # The held request when the type is under dual control (the offer waits for it).
+    request: ApprovalRequestRow | None = None
 
 
 def build_draft(request: OfferRequest, office: Office) -> dict[str, Any]:
@@ -109,17 +117,17 @@ def for_holder(draft: dict[str, Any], holder: str, now: datetime) -> dict[str, A
     return dict(out)
 
 
-def refuse_dual_control(type_name: str, approvals: int) -> None:
-    """Step (2)'s dual-control rule: offers only for types one operator may issue alone.
+def refuse_dual_control(type_name: str, approvals: int, *, approved: bool) -> None:
+    """At redemption: a type under dual control is issued only for an approved offer (the
+    policy may have changed since the offer was made).
 
     Raises:
         ForbiddenError: ``OFFER_UNDER_DUAL_CONTROL`` (403).
     """
-    if approvals > 1:
+    if approvals > 1 and not approved:
         raise ForbiddenError(
-            f"{type_name} is under dual control ({approvals} approvals); an offer would issue it "
-            "without them. Issue it with POST /credentials/issue and hand over the approved "
-            "credential",
+            f"{type_name} is under dual control ({approvals} approvals) and this offer was not "
+            "approved; ask the office for a new offer",
             code=OfferCode.OFFER_UNDER_DUAL_CONTROL,
         )
 
@@ -146,9 +154,11 @@ def create_offer(
     """
     draft = build_draft(request, office)
     authorize(operator, roles=ISSUE, credential_type=request.credentialType)
-    refuse_dual_control(request.credentialType, approvals)
+    held = approvals > 1
+    if held:  # fixed now, so the approver sees which credential the offer will issue
+        draft["id"] = f"urn:uuid:{uuid.uuid4()}"
     stand_in = for_holder(draft, did_key(KeyPair.from_seed(bytes(32)).public), now)
-    stand_in["id"] = f"urn:uuid:{uuid.uuid4()}"
+    stand_in.setdefault("id", f"urn:uuid:{uuid.uuid4()}")
     Credential.from_dict(stand_in)
     if gate is not None:
         gate.check(stand_in, now=now)
@@ -172,11 +182,16 @@ def create_offer(
         operator_id=operator.id,
         created_at=stamp(now),
         expires_at=stamp(now + ttl),
-        state=OFFERED,
+        state=HELD if held else OFFERED,
     )
     session.add(row)
-    session.commit()
-    return MadeOffer(row.id, secret, tx_code, request.credentialType, now + ttl)
+    if not held:
+        session.commit()
+        return MadeOffer(row.id, secret, tx_code, request.credentialType, now + ttl)
+    hold = approvals_module.hold_offer(
+        session, operator=operator, offer=row, draft=draft, required=approvals, ttl=ttl, now=now
+    )
+    return MadeOffer(row.id, secret, tx_code, request.credentialType, now + ttl, hold)
 
 
 def offer_document(
@@ -193,6 +208,11 @@ def offer_document(
     ).first()
     if row is None:
         raise NotFoundError("no such credential offer", code=OfferCode.OFFER_NOT_FOUND)
+    if row.state == HELD:
+        raise ConflictError(
+            "this credential offer waits for the office's approval; try again later",
+            code=OfferCode.OFFER_PENDING_APPROVAL,
+        )
     if row.state != OFFERED:
         raise OfferGoneError(
             "this credential offer was already used or is no longer valid; ask the office "
@@ -274,6 +294,11 @@ def redeem(
     row = session.exec(select(OfferRow).where(OfferRow.code_sha256 == tokens.sha256(code))).first()
     if row is None:
         raise OAuthError(OAuthCode.INVALID_GRANT, "the pre-authorized code is not valid")
+    if row.state == HELD:
+        raise OAuthError(
+            OAuthCode.INVALID_GRANT,
+            "the office has not yet approved this offer (dual control); try again later",
+        )
     if now >= unstamp(row.expires_at):
         raise OAuthError(OAuthCode.INVALID_GRANT, "the pre-authorized code has expired")
     offer_id, mac = row.id, row.tx_code_mac

@@ -21,6 +21,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 
+from issuer import approvals
 from issuer.config import Settings
 from issuer.deps import (
     ContextsDep,
@@ -64,7 +65,7 @@ def _media(request: Request) -> str:
     return request.headers.get("content-type", "").split(";")[0].strip().lower()
 
 
-@router.post("/offers", status_code=201)
+@router.post("/offers", status_code=201, response_model=OfferPublic)
 def create_offer(
     *,
     operator: IssuerDep,
@@ -77,8 +78,10 @@ def create_offer(
     now: NowDep,
     request: Request,
     response: Response,
-) -> OfferPublic:
-    """A single-use, short-lived credential offer, its URI and QR code, and its tx_code."""
+) -> OfferPublic | JSONResponse:
+    """A single-use, short-lived credential offer, its URI and QR code, and its tx_code;
+    ``202`` with the held request when the type is under dual control (the offer is usable
+    once a different approver approves it)."""
     try:
         asked = OfferRequest.model_validate(body)
     except ValidationError as exc:
@@ -97,8 +100,7 @@ def create_offer(
     )
     by_reference = f"{issuer_id(settings, request)}{metadata.OFFER_PATH}/{made.secret}"
     uri = f"{OFFER_SCHEME}?credential_offer_uri={quote(by_reference, safe='')}"
-    response.headers.update(NO_STORE)
-    return OfferPublic(
+    public = OfferPublic(
         id=made.id,
         credential_configuration_id=made.credential_type,
         credential_offer_uri=by_reference,
@@ -107,6 +109,14 @@ def create_offer(
         tx_code=made.tx_code,
         expires_at=made.expires_at.isoformat(),
     )
+    if made.request is not None:
+        held = approvals.view(session, made.request)
+        # Its lifetime starts at the approval; until then the URI and tx_code do not work.
+        body = {**public.model_dump(exclude={"expires_at"}), "state": "pending", "request": held}
+        location = "/requests/" + quote(made.request.id, safe=":")
+        return JSONResponse(body, status_code=202, headers={**NO_STORE, "Location": location})
+    response.headers.update(NO_STORE)
+    return public
 
 
 @router.get(metadata.OFFER_PATH + "/{secret}")

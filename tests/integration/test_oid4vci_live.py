@@ -100,8 +100,8 @@ def _office(
         title="Chengdu office",
     )
     token = office.tokens["issuer"]
-    # Offers refuse types under dual control (deeds by default; tested in
-    # tests/unit/issuer/test_oid4vci.py); this office lets one operator issue every type.
+    # Offers of types under dual control (deeds by default) wait for an approval (tested
+    # below, in test_a_deed_offer_…); this office lets one operator issue every type.
     env = issuer_env(chain, office, ISSUER_APPROVALS_BY_TYPE='{"PropertyDeedCredential": 1}')
     facts = ChainFacts.from_genesis(chain.client.blocks(0, 1).blocks[0])
     with running_issuer(office.data, env=env) as issuer:
@@ -373,3 +373,96 @@ def test_sigkill_inside_the_receive_write_keeps_the_store(
     assert wallet("receive", again["offer_uri"], "--tx-code-file", _tx_file(tmp_path, again)) == 0
     assert len(_listed(wallet, capsys)) == len(held) + 1
     assert not list(home.glob(".wallet.sealed.*.tmp"))
+
+
+DEED = "PropertyDeedCredential"
+
+
+def test_a_deed_offer_is_usable_only_once_another_operator_approved_it(tmp_path: Path) -> None:
+    """Deeds are under dual control (the default policy): ``POST /offers`` holds the offer for
+    approval. Its URI and tx_code do nothing until a different operator with the approver role
+    approves; then a wallet receives the deed through the whole OpenID4VCI flow, with the
+    credential id the approver saw. A rejected offer never works."""
+    with live_chain(tmp_path) as chain:
+        land = make_office(
+            tmp_path / "land",
+            chain,
+            None,
+            "land",
+            types=[DEED],
+            prefixes=("",),
+            roles=("issuer", "approver"),
+            title="Land registry",
+        )
+        facts = ChainFacts.from_genesis(chain.client.blocks(0, 1).blocks[0])
+        with running_issuer(land.data, env=issuer_env(chain, land)) as issuer:
+            url = issuer.url
+
+            def as_role(role: str) -> dict[str, str]:
+                return {"Authorization": f"Bearer {land.tokens[role]}"}
+
+            def offer() -> httpx.Response:
+                example = example_credential(DEED)
+                body = {
+                    "credentialType": DEED,
+                    "credentialSubject": example["credentialSubject"],
+                    "validFrom": example["validFrom"],
+                }
+                return httpx.post(url + "/offers", json=body, headers=as_role("issuer"), timeout=30)
+
+            answer = offer()
+            assert answer.status_code == 202, answer.text
+            made = answer.json()
+            request = made["request"]
+            assert made["state"] == "pending" and request["kind"] == "offer"
+            assert answer.headers["location"] == "/requests/" + request["id"]
+            assert answer.headers["cache-control"] == "no-store"
+
+            # Held: the offer is not served and its code gives no token.
+            held = httpx.get(made["credential_offer_uri"], timeout=10)
+            assert held.status_code == 409 and held.json()["code"] == "OFFER_PENDING_APPROVAL"
+            holder = KeyPair.generate()
+            with pytest.raises(MalformedError):
+                oid4vci.receive(
+                    made["offer_uri"],
+                    holder=holder,
+                    tx_code=lambda spec: made["tx_code"],
+                    now=lambda: datetime.now(UTC),
+                )
+            # The operator who made it cannot approve it; an approver can.
+            approve = f"{url}/requests/{request['id']}/approve"
+            own = httpx.post(approve, headers=as_role("issuer"), timeout=30)
+            assert own.status_code == 403 and own.json()["code"] == "ROLE_NOT_ALLOWED"
+            shown = httpx.get(f"{url}/requests/{request['id']}", headers=as_role("approver"))
+            assert shown.json()["payload"]["credential"]["id"] == request["credentialId"]
+            done = httpx.post(approve, headers=as_role("approver"), timeout=30)
+            assert done.status_code == 200, done.text + issuer.log()[-2000:]
+            assert done.json()["state"] == "executed"
+            assert done.json()["result"]["offerId"] == made["id"]
+
+            # Now the citizen's wallet receives the deed, anchored like any other credential.
+            got = oid4vci.receive(
+                made["offer_uri"],
+                holder=holder,
+                tx_code=lambda spec: made["tx_code"],
+                now=lambda: datetime.now(UTC),
+            )
+            deed = got.credential
+            assert deed["id"] == request["credentialId"] and DEED in deed["type"]
+            assert deed["credentialSubject"]["id"].startswith("did:key:")
+            verify_receipt(_receipt(url, deed), deed, facts)
+
+            # A rejected offer is dead.
+            rejected = offer().json()
+            refused = httpx.post(
+                f"{url}/requests/{rejected['request']['id']}/reject",
+                json={},
+                headers=as_role("approver"),
+                timeout=30,
+            )
+            assert refused.status_code == 200, refused.text
+            gone = httpx.get(rejected["credential_offer_uri"], timeout=10)
+            assert gone.status_code == 410 and gone.json()["code"] == "OFFER_USED"
+            log = issuer.log()
+        for secret in (made["tx_code"], rejected["tx_code"]):
+            assert secret not in log

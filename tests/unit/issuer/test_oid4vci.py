@@ -97,8 +97,8 @@ def _app(office_dir: Any, clock: list[datetime], **settings: Any) -> Any:
 
 @pytest.fixture
 def flow(office_dir: Any, make_operator: Callable[..., Any], now: datetime) -> Iterator[Flow]:
-    # Deeds are under dual control by default, and offers refuse such types (tested below);
-    # here every type may be issued by one operator.
+    # Deeds are under dual control by default, and their offers wait for an approval (tested
+    # below and in tests/integration/test_oid4vci_live.py); here one operator may issue any type.
     clock = [now]
     app = _app(office_dir, clock, approvals_by_type={DEED: 1})
     token = make_operator(types=tuple(CREDENTIAL_TYPES)).token
@@ -106,7 +106,9 @@ def flow(office_dir: Any, make_operator: Callable[..., Any], now: datetime) -> I
         yield Flow(client, clock, token)
 
 
-def test_types_under_dual_control_get_no_offer(flow: Flow, office_dir: Any, now: datetime) -> None:
+def test_an_unapproved_offer_issues_no_type_under_dual_control(
+    flow: Flow, office_dir: Any, now: datetime
+) -> None:
     made = flow.offer(DEED)
     access = flow.access_token(made)
     holder = KeyPair.generate()
@@ -120,11 +122,15 @@ def test_types_under_dual_control_get_no_offer(flow: Flow, office_dir: Any, now:
                "credential_request_denied")  # fmt: skip
         example = example_credential(DEED)
         offer = {"credentialType": DEED, "credentialSubject": example["credentialSubject"]}
-        refused = guarded.post(
+        held = guarded.post(
             "/offers", json=offer, headers={"Authorization": f"Bearer {flow.token}"}
         )
-        assert refused.status_code == 403, refused.text
-        assert refused.json()["code"] == "OFFER_UNDER_DUAL_CONTROL"
+        # Held for approval now (tests/integration/test_oid4vci_live.py follows it to a wallet).
+        assert held.status_code == 202, held.text
+        assert held.json()["request"]["kind"] == "offer"
+        document = guarded.get(held.json()["credential_offer_uri"])
+        assert document.status_code == 409, document.text
+        assert document.json()["code"] == "OFFER_PENDING_APPROVAL"
     # Nothing was issued: the token still works where the policy allows it.
     fresh = oid4vci.key_proof(holder, audience=ISSUER, nonce=flow.nonce(), now=now)
     assert flow.credential(access, fresh, config=DEED).status_code == 200
