@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import copy
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -105,3 +106,12 @@ def test_a_changed_credential_fails_on_both_sides(suite: str, peer: Peer) -> Non
         }
     )
     assert not bool(ecert_verify(theirs["text"].replace("89.56", "89.57"), now))
+
+
+def test_a_missing_node_fails_rather_than_skips(
+    conformance_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Interop is not optional: without node on the PATH the peer fails the test that needs it."""
+    monkeypatch.setenv("PATH", "")
+    with pytest.raises(pytest.fail.Exception, match="node is not installed"):
+        Peer(conformance_dir)
