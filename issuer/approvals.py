@@ -44,7 +44,14 @@ from issuer.auth import Operator, authorize
 from issuer.clock import stamp
 from issuer.errors import ConflictError, ForbiddenError
 from issuer.office import Office
-from issuer.tables import ApprovalRequestRow, ApprovalRow, CredentialRow, OfferRow, OperatorRow
+from issuer.tables import (
+    ApprovalRequestRow,
+    ApprovalRow,
+    CredentialRow,
+    OfferRow,
+    OperatorRow,
+    StatusRequestRow,
+)
 from vc_core.canon import LocalContexts
 from vc_core.errors import NotFoundError, VCError
 from vc_core.issuance import issue_credential
@@ -551,6 +558,16 @@ def _execute(
 
         def with_successor(inner: Session, signed: dict[str, Any]) -> None:
             result["credentialId"] = signed["id"]
+            # The supersede just queued with it, for the operator to follow (it may fail).
+            queued = inner.exec(
+                select(StatusRequestRow.id).where(
+                    StatusRequestRow.credential_id == row.credential_id,
+                    StatusRequestRow.action == "supersede",
+                    StatusRequestRow.state == status.PENDING,
+                )
+            ).first()
+            if queued is not None:
+                result["statusRequest"] = queued
             finish(inner)
 
         deeds.transfer(

@@ -73,6 +73,7 @@ class ReceiveCode(StrEnum):
     OFFER_MALFORMED = "OFFER_MALFORMED"
     OFFER_EXPIRED = "OFFER_EXPIRED"
     OFFER_USED = "OFFER_USED"
+    OFFER_PENDING_APPROVAL = "OFFER_PENDING_APPROVAL"
     INSECURE_URL = "INSECURE_URL"
     ISSUER_UNREACHABLE = "ISSUER_UNREACHABLE"
     ISSUER_ANSWER_MALFORMED = "ISSUER_ANSWER_MALFORMED"
@@ -240,6 +241,15 @@ def fetch_offer(session: Session, url: str) -> dict[str, Any]:
             else "this offer has expired or does not exist; ask the office for a new offer",
             code=ReceiveCode.OFFER_USED if used else ReceiveCode.OFFER_EXPIRED,
         )
+    if answer.status_code == 409:
+        code = session.json_of(answer, "offer").get("code") if answer.content else None
+        if code == ReceiveCode.OFFER_PENDING_APPROVAL:
+            # A type under dual control (a deed): the office's second operator has not yet
+            # approved the offer. Nothing is spent; the same URI works once it is approved.
+            raise MalformedError(
+                "the office has not yet approved this offer; try again later",
+                code=ReceiveCode.OFFER_PENDING_APPROVAL,
+            )
     if answer.status_code != 200:
         raise _refused(f"the office answered HTTP {answer.status_code} for the offer")
     return session.json_of(answer, "offer")

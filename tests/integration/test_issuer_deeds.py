@@ -328,6 +328,19 @@ def test_a_deed_revoked_on_chain_by_other_means_never_leaves_two_valid_deeds(
             approved = post(f"/requests/{transfer.json()['id']}/approve", "approver")
             assert approved.status_code == 200, approved.text + issuer.log()[-2000:]
             successor = approved.json()["result"]["credentialId"]
+            supersede = approved.json()["result"]["statusRequest"]
+
+            def supersede_state() -> Any:
+                answer = httpx.get(
+                    f"{issuer.url}/credentials/status/{supersede}",
+                    headers={"Authorization": f"Bearer {tokens['approver']}"},
+                    timeout=10,
+                ).json()
+                return answer if answer["state"] == "rejected" else None
+
+            # The operator sees the transfer fail, with the registry's rule.
+            refused = _until("the supersede's refusal", supersede_state, issuer)
+            assert refused["error"] == "CREDENTIAL_REVOKED", refused
 
             anchored = _until("the successor's anchor", lambda: receipt(successor), issuer)
             # By the time the successor has an anchor, the chain has revoked it, in an earlier

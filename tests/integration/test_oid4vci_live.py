@@ -422,13 +422,14 @@ def test_a_deed_offer_is_usable_only_once_another_operator_approved_it(tmp_path:
             held = httpx.get(made["credential_offer_uri"], timeout=10)
             assert held.status_code == 409 and held.json()["code"] == "OFFER_PENDING_APPROVAL"
             holder = KeyPair.generate()
-            with pytest.raises(MalformedError):
+            with pytest.raises(MalformedError) as waiting:
                 oid4vci.receive(
                     made["offer_uri"],
                     holder=holder,
                     tx_code=lambda spec: made["tx_code"],
                     now=lambda: datetime.now(UTC),
                 )
+            assert waiting.value.code == oid4vci.ReceiveCode.OFFER_PENDING_APPROVAL
             # The operator who made it cannot approve it; an approver can.
             approve = f"{url}/requests/{request['id']}/approve"
             own = httpx.post(approve, headers=as_role("issuer"), timeout=30)
