@@ -94,11 +94,17 @@ def _jwk(public: PublicKey, seed: bytes | None = None) -> jwk.JWK:
 def sign_request_object(
     params: dict[str, Any], key: KeyPair, *, client_id: str, now: datetime, ttl_s: int
 ) -> str:
-    """The compact JWS of a Request Object carrying ``params`` (RFC 9101 §4; §5.10.1)."""
+    """The compact JWS of a Request Object carrying ``params`` (RFC 9101 §4; §5.10.1).
+
+    No ``iss``: OpenID4VP 1.0 names the signer by ``client_id`` and the header's ``kid``
+    (§5.9.3), and its own example Request Object has none. RFC 9101's "SHOULD be the client_id"
+    would put the prefixed ``decentralized_identifier:did:…`` there, which wallets built on the
+    OpenWallet Foundation's ``@openid4vc/openid4vp`` refuse: for a ``did:`` ``kid`` they require
+    an ``iss`` to be the bare DID the ``kid`` starts with.
+    """
     claims = {
         **params,
         "client_id": client_id,
-        "iss": client_id,
         "aud": STATIC_AUDIENCE,
         "iat": int(now.timestamp()),
         "exp": int(now.timestamp()) + ttl_s,

@@ -54,7 +54,10 @@ def _code(token: str, *, client_id: str = CID, now: datetime = NOW) -> str:
 
 def test_a_signed_request_reads_back_and_every_tampering_is_refused() -> None:
     token = sign_request_object(PARAMS, KEY, client_id=CID, now=NOW, ttl_s=300)
-    assert read_request_object(token, client_id=CID, now=NOW)["state"] == "s" * 43
+    read = read_request_object(token, client_id=CID, now=NOW)
+    assert read["state"] == "s" * 43
+    # No iss: @openid4vc wallets refuse a prefixed client_id there (sign_request_object).
+    assert "iss" not in read and read["client_id"] == CID
     # Signed by another key, but claiming this verifier's client_id and kid.
     forged = sign_request_object(PARAMS, OTHER, client_id=CID, now=NOW, ttl_s=300)
     head, body, _ = forged.split(".")
