@@ -7,80 +7,26 @@ match its certificate stop ``serve`` with one line and exit 2, before anything l
 
 from __future__ import annotations
 
-import ipaddress
 import os
 import subprocess
 import sys
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
 import pytest
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
 
 from issuer.testing import running_issuer
 from tests.integration.live_registry import live_chain
 from tests.integration.offices import driver_draft, issuer_env, make_office, wait_receipt
+from tests.integration.pki import make_pki, pem_key
 from verifier.testing import running_verifier
 
 pytestmark = pytest.mark.integration
 
 
-def _name(common: str) -> x509.Name:
-    return x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common)])
-
-
-def _pem_key(key: ec.EllipticCurvePrivateKey) -> bytes:
-    return key.private_bytes(
-        serialization.Encoding.PEM,
-        serialization.PrivateFormat.PKCS8,
-        serialization.NoEncryption(),
-    )
-
-
-def _make_pki(folder: Path) -> tuple[Path, Path, Path]:
-    """A CA, and a server certificate it signs for 127.0.0.1: (ca.pem, cert.pem, key.pem)."""
-    now = datetime.now(UTC)
-    ca_key = ec.generate_private_key(ec.SECP256R1())
-    ca = (
-        x509.CertificateBuilder()
-        .subject_name(_name("ecert test CA"))
-        .issuer_name(_name("ecert test CA"))
-        .public_key(ca_key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - timedelta(minutes=5))
-        .not_valid_after(now + timedelta(days=1))
-        .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
-        .sign(ca_key, hashes.SHA256())
-    )
-    key = ec.generate_private_key(ec.SECP256R1())
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(_name("127.0.0.1"))
-        .issuer_name(ca.subject)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - timedelta(minutes=5))
-        .not_valid_after(now + timedelta(days=1))
-        .add_extension(
-            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
-            critical=False,
-        )
-        .sign(ca_key, hashes.SHA256())
-    )
-    ca_path, cert_path, key_path = folder / "ca.pem", folder / "cert.pem", folder / "key.pem"
-    ca_path.write_bytes(ca.public_bytes(serialization.Encoding.PEM))
-    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    key_path.write_bytes(_pem_key(key))
-    key_path.chmod(0o600)
-    return ca_path, cert_path, key_path
-
-
 def test_the_story_over_https(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    ca, cert, key = _make_pki(tmp_path)
+    ca, cert, key = make_pki(tmp_path)
     # The test and the children it starts trust the private CA, and nothing else changes.
     monkeypatch.setenv("SSL_CERT_FILE", str(ca))
     tls = {"TLS_CERT_FILE": str(cert), "TLS_KEY_FILE": str(key)}
@@ -147,9 +93,9 @@ def _serve(service: str, folder: Path, *options: str) -> subprocess.CompletedPro
 
 @pytest.mark.parametrize("service", ["registry", "issuer", "verifier"])
 def test_a_bad_tls_configuration_is_one_line(tmp_path: Path, service: str) -> None:
-    _ca, cert, key = _make_pki(tmp_path)
+    _ca, cert, key = make_pki(tmp_path)
     other_key = tmp_path / "other.pem"
-    other_key.write_bytes(_pem_key(ec.generate_private_key(ec.SECP256R1())))
+    other_key.write_bytes(pem_key(ec.generate_private_key(ec.SECP256R1())))
     other_key.chmod(0o600)
     open_key = tmp_path / "open.pem"
     open_key.write_bytes(key.read_bytes())
