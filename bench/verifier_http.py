@@ -1,5 +1,6 @@
 """Verifier HTTP benchmark: ``POST /credentials/verify`` against a real verifier process, beside a
-hello-world FastAPI app measured in the same run with the same number of workers (one).
+hello-world FastAPI app measured in the same run with the same number of workers (one; or
+``--workers N`` for every server).
 
 Run: ``.venv/bin/python bench/verifier_http.py`` (``--quick`` for a short run, ``--runs N``).
 
@@ -7,18 +8,18 @@ The chain is ``bench/verifier.py``'s (one office accredited for every type, ever
 issued in both suites and anchored); a replica file is synced from it in process, with a
 checkpoint signed now, and the verifier serves it with no registry configured (so it never
 syncs, and never touches the network while verifying). Each server is a ``uvicorn`` child
-process on 127.0.0.1 with one worker. The load client is a separate process: ``wrk`` (one
-thread, ``CONNECTIONS`` keep-alive connections, each sending requests back to back; install it
-with ``apt-get install wrk`` on Debian/Ubuntu, ``brew install wrk`` on macOS). Without ``wrk``
-on the PATH the bench says so and falls back to an asyncio ``httpx`` client in a child process
-(slower: it takes more of the cores from the servers). Every answer is checked (200, and
-``valid`` for the verifier) before the run counts. The three loads (hello, deed with
-``eddsa-jcs-2022``, deed with ``eddsa-rdfc-2022``) take turns ``--runs`` times, so each sees the
-same machine; the figures are medians, and the ratios are medians of per-round ratios. Beside
-them, each server's CPU time per request (``/proc/<pid>/stat`` before and after each load): on a
-shared, busy machine the rates say how much of the cores each server got, the CPU cost what a
-request takes, so hello's CPU per request over the verifier's is the ratio an idle machine with
-one worker per server would show.
+process on 127.0.0.1 with one worker (``--workers N``: N each, hello's too). The load client is
+a separate process: ``wrk`` (one thread, ``CONNECTIONS`` keep-alive connections, each sending
+requests back to back; install it with ``apt-get install wrk`` on Debian/Ubuntu, ``brew install
+wrk`` on macOS). Without ``wrk`` on the PATH the bench says so and falls back to an asyncio
+``httpx`` client in a child process (slower: it takes more of the cores from the servers).
+Every answer is checked (200, and ``valid`` for the verifier) before the run counts. The loads
+(hello, the second baseline below, deed with ``eddsa-jcs-2022``, deed with ``eddsa-rdfc-2022``)
+take turns ``--runs`` times, so each sees the same machine; the figures are medians, and the
+ratios are medians of per-round ratios. Beside them, each server's CPU time per request
+(``/proc/<pid>/stat`` before and after each load): on a shared, busy machine the rates say how
+much of the cores each server got, the CPU cost what a request takes, so hello's CPU per
+request over the verifier's is the ratio an idle machine with one worker per server would show.
 
 Targets (issue 9): requests per second ≥ 60 % of the hello-world app's for deeds signed with
 ``eddsa-jcs-2022``, ≥ 35 % with ``eddsa-rdfc-2022``; p99 ≤ 25 ms at 32 connections.
@@ -210,9 +211,17 @@ def _python_load(url: str, body: bytes, total: int, expect: str) -> tuple[float,
 
 
 def _cpu_s(pid: int) -> float:
-    """CPU seconds (user + system) a process has used so far (Linux ``/proc``)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    """CPU seconds (user + system) a server has used so far, its worker processes included
+    (Linux ``/proc``; a worker's time counts in its parent's only once it has exited)."""
+    total = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:  # a process that has just exited
+            continue
+        if stat.parent.name == str(pid) or fields[1] == str(pid):
+            total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
 
 
 async def _load(url: str, body: bytes, total: int, expect: str) -> tuple[float, list[float]]:
@@ -425,8 +434,9 @@ def _breakdown(
 def _print_breakdown(parts: dict[str, dict[str, float]], rounds: list[dict[str, Figures]]) -> None:
     hello_cpu = statistics.median(r[HELLO_LOAD][3] for r in rounds)
     print(
-        "# CPU ms per request: the server's under load; in process, the whole app (no server) "
-        "and each part timed within it"
+        "# CPU ms per request: the server's under load; in process, before the loads, the whole "
+        "app (no server) and each part timed within it (on a machine whose load changes between "
+        "the two, uvicorn's share, taken by difference, is rough and may even come out negative)"
     )
     for suite, figures in parts.items():
         server = statistics.median(r[suite][3] for r in rounds)
@@ -447,10 +457,35 @@ def _print_breakdown(parts: dict[str, dict[str, float]], rounds: list[dict[str, 
         )
 
 
+def _verifier_workers(
+    folder: Path, genesis: str, port: int, workers: int, quiet: list[str]
+) -> list[str]:
+    """The verifier under ``uvicorn --workers`` (``ecert verifier serve`` runs one): the app
+    factory reads its settings from the environment, and the receipt key is made first, so that
+    the workers unseal one key rather than race to make it."""
+    data = folder / "verifier"
+    subprocess.run(
+        [sys.executable, "-m", "verifier", "init", "--data-dir", str(data), "--kdf", "interactive"],
+        check=True,
+        capture_output=True,
+    )
+    os.environ.update(
+        VERIFIER_GENESIS_HASH=genesis,
+        VERIFIER_DATA_DIR=str(data),
+        VERIFIER_REPLICA_PATH=str(folder / "replica.sqlite"),
+        VERIFIER_FRESHNESS_MAX_AGE_S="86400",
+    )
+    cmd = [sys.executable, "-m", "uvicorn", "verifier.app:app_from_env", "--factory"]
+    return [*cmd, "--port", str(port), *quiet]
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="short run, rougher figures")
-    parser.add_argument("--runs", type=int, default=3, help="rounds of the three loads")
+    parser.add_argument("--runs", type=int, default=3, help="rounds of the loads")
+    parser.add_argument(
+        "--workers", type=int, default=1, help="uvicorn workers of every server (the same)"
+    )
     args = parser.parse_args()
     total = 640 if args.quick else 3200
     ledger, issued = _chain()
@@ -466,7 +501,7 @@ def main() -> int:
         (folder / "hello_app.py").write_text(HELLO, encoding="utf-8")
         (folder / "hello_body_app.py").write_text(HELLO_BODY, encoding="utf-8")
         hello_port, body_port, verifier_port = free_port(), free_port(), free_port()
-        quiet = ["--log-level", "warning", "--no-access-log"]
+        quiet = ["--log-level", "warning", "--no-access-log", "--workers", str(args.workers)]
         hello_cmd = [sys.executable, "-m", "uvicorn", "hello_app:app", "--port", str(hello_port)]
         hello = _serve([*hello_cmd, *quiet], hello_port, folder, "/docs")
         body_cmd = [sys.executable, "-m", "uvicorn", "hello_body_app:app"]
@@ -481,6 +516,8 @@ def main() -> int:
         verifier_cmd += ["--data-dir", str(folder / "verifier")]
         verifier_cmd += ["--replica", str(folder / "replica.sqlite")]
         verifier_cmd += ["--max-age", "86400", "--port", str(verifier_port)]
+        if args.workers > 1:
+            verifier_cmd = _verifier_workers(folder, genesis, verifier_port, args.workers, quiet)
         verifier = _serve(verifier_cmd, verifier_port, folder, "/health")
         client = "wrk" if shutil.which("wrk") else None
         if client is None:
@@ -491,7 +528,8 @@ def main() -> int:
         seconds = 3.0 if args.quick else 10.0
         size = f"{seconds:g} s per load" if client else f"{total} requests per load"
         env_note = (
-            f"{os.cpu_count()} cores, load {os.getloadavg()[0]:.1f}, 1 uvicorn worker each, "
+            f"{os.cpu_count()} cores, load {os.getloadavg()[0]:.1f}, "
+            f"{args.workers} uvicorn worker{'s' if args.workers > 1 else ''} each, "
             f"{CONNECTIONS} connections, client {client or 'httpx'}"
         )
         print(f"# ecert verifier HTTP bench — {size}, {args.runs} rounds, {env_note}")
