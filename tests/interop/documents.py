@@ -3,7 +3,9 @@
 Two families. ``credentials()`` builds free-form credentials under credentials v2, examples v2
 (whose ``@vocab`` makes any word a term) and a test context (``interop-context.jsonld``, only for
 these tests) that defines ``@json``, dateTime, date, decimal, ``@id``, ``@vocab``, ``@list``,
-``@set``, ``@graph`` and ``@language`` terms, a default language and a default direction. Values
+``@set``, ``@graph``, ``@language``, ``@reverse``, ``@nest``, ``@included``, property-valued
+``@index``, lists of lists, and ``xsd:double``/``integer``/``boolean`` terms, a default language
+and a default direction. Values
 are text in every script (beyond U+FFFF, combining marks, right-to-left, noncharacters, line
 separators), empty strings, numbers of every kind (big integers, -0, exponents, subnormals, 17
 significant digits), booleans, language- and direction-tagged values, typed literals, IRIs with
@@ -195,6 +197,14 @@ def defined_terms(node: st.SearchStrategy[Any]) -> dict[str, st.SearchStrategy[A
         "rtl": texts,
         "langMap": st.dictionaries(st.sampled_from(LANGUAGES), texts | st.lists(texts), max_size=3),
         "graphed": node,
+        "reversed": node,
+        "nested": st.dictionaries(words, scalars, min_size=1, max_size=2),
+        "included": st.lists(node, max_size=2),
+        "lists": st.lists(st.lists(scalars, max_size=2), max_size=3),
+        "byName": st.dictionaries(words, node, max_size=2),
+        "dbl": numbers,
+        "int": numbers,
+        "bool": st.booleans() | numbers | texts,
     }
 
 
