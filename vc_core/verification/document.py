@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -109,23 +109,31 @@ def structure_step(
     except VCError as exc:
         return StepResult.from_error(Step.STRUCTURE, exc), None
     credential_id, status_index = credential_status_keys(document)
-    subject = Subject(
-        issuer=issuer,
-        credential_type=None,
-        region=None,
-        credential_id=credential_id,
-        status_index=status_index,
-        valid_from=valid_from,
-        valid_until=valid_until,
-    )
     try:
         type_name = validate_credential(
             document, require_issuer=True, today=at.date(), canonical=canonical
         )
         region = validated_region(document, type_name)
     except VCError as exc:
-        return StepResult.from_error(Step.STRUCTURE, exc), subject
-    subject = replace(subject, credential_type=type_name, region=region)
+        known = Subject(
+            issuer=issuer,
+            credential_type=None,
+            region=None,
+            credential_id=credential_id,
+            status_index=status_index,
+            valid_from=valid_from,
+            valid_until=valid_until,
+        )
+        return StepResult.from_error(Step.STRUCTURE, exc), known
+    subject = Subject(
+        issuer=issuer,
+        credential_type=type_name,
+        region=region,
+        credential_id=credential_id,
+        status_index=status_index,
+        valid_from=valid_from,
+        valid_until=valid_until,
+    )
     result = StepResult.ok(
         Step.STRUCTURE,
         f"a VCDM 2.0 {type_name} whose schema and identifiers check",
