@@ -12,9 +12,17 @@ from __future__ import annotations
 
 import ssl
 import stat
+from enum import StrEnum
 from pathlib import Path
 
 from vc_core.errors import MalformedError
+
+
+class TlsCode(StrEnum):
+    """The one code of a TLS configuration that cannot be served."""
+
+    TLS_CONFIG = "TLS_CONFIG"
+
 
 TLS_CERT_HELP = "Serve HTTPS with this PEM certificate chain (with --tls-key)."
 TLS_KEY_HELP = "The certificate's PEM private key, mode 0600, not passphrase-protected."
@@ -28,14 +36,14 @@ def server_tls(cert_file: Path | None, key_file: Path | None) -> dict[str, str]:
     if cert_file is None and key_file is None:
         return {}
     if cert_file is None or key_file is None:
-        raise MalformedError("TLS needs both a certificate and a key file", code="TLS_CONFIG")
+        raise MalformedError("TLS needs both a certificate and a key file", code=TlsCode.TLS_CONFIG)
     for path in (cert_file, key_file):
         if not path.is_file():
-            raise MalformedError(f"TLS file not found: {path}", code="TLS_CONFIG")
+            raise MalformedError(f"TLS file not found: {path}", code=TlsCode.TLS_CONFIG)
     # Like ssh with its keys: a private key that the group or others may read is refused.
     if key_file.stat().st_mode & (stat.S_IRWXG | stat.S_IRWXO):
         raise MalformedError(
-            f"TLS key {key_file} is readable by others: chmod 600 it", code="TLS_CONFIG"
+            f"TLS key {key_file} is readable by others: chmod 600 it", code=TlsCode.TLS_CONFIG
         )
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     try:
@@ -44,6 +52,6 @@ def server_tls(cert_file: Path | None, key_file: Path | None) -> dict[str, str]:
     except (ssl.SSLError, ValueError, OSError) as exc:
         raise MalformedError(
             f"TLS certificate and key could not be loaded together: {exc.__class__.__name__}",
-            code="TLS_CONFIG",
+            code=TlsCode.TLS_CONFIG,
         ) from None
     return {"ssl_certfile": str(cert_file), "ssl_keyfile": str(key_file)}
