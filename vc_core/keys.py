@@ -128,8 +128,16 @@ class KeyPair:
     def secret_multibase(self) -> str:
         return encode_secret_multikey(self.seed)
 
+    @cached_property
+    def _signing_key(self) -> nacl.signing.SigningKey:
+        # Expanded once (RFC 8032 §5.1.5): deriving the secret scalar and public point from the
+        # seed costs as much as the signature itself, and an issuer or a verifier signing its
+        # receipts signs with one key many times. Not a field, so never in ``repr``.
+        return nacl.signing.SigningKey(self.seed)
+
     def sign(self, message: bytes) -> bytes:
-        return primitives.ed25519_sign(self.seed, message)
+        """Pure Ed25519 (RFC 8032 §5.1.6) signature of ``message``."""
+        return bytes(self._signing_key.sign(message).signature)
 
     def to_json(self) -> str:
         """The key-file form: ``{"publicKeyMultibase", "secretKeyMultibase"}``."""
