@@ -15,6 +15,9 @@ Two additions for the issuer:
   extension example, RFC 6901 pointers).
 
 :class:`BodyLimit` refuses bodies larger than the configured limit before they are read.
+
+A client that hangs up mid-request (``ClientDisconnect``) is a warning line in the log, not an
+unexpected error with a traceback: nobody is left to read the answer.
 """
 
 from __future__ import annotations
@@ -27,10 +30,12 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.requests import ClientDisconnect
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from issuer.errors import NotAuthenticatedError
 from vc_core.errors import (
+    ClientDisconnectedError,
     InternalError,
     MalformedError,
     NotFoundError,
@@ -123,11 +128,19 @@ async def _on_unexpected(request: Request, exc: Exception) -> JSONResponse:
     return problem_response(InternalError("internal error"), instance=request.url.path)
 
 
+async def _on_client_gone(request: Request, exc: Exception) -> JSONResponse:
+    # A client that hung up mid-body is not a fault of ours: one line, and an answer nobody reads.
+    log.warning("client disconnected before its request arrived on %s", request.url.path)
+    error = ClientDisconnectedError("the client closed the connection mid-request")
+    return problem_response(error, instance=request.url.path)
+
+
 def install(app: FastAPI) -> None:
     """Register the problem-details handlers on ``app``."""
     app.add_exception_handler(VCError, _on_vc_error)
     app.add_exception_handler(RequestValidationError, _on_validation)
     app.add_exception_handler(StarletteHTTPException, _on_http)
+    app.add_exception_handler(ClientDisconnect, _on_client_gone)
     app.add_exception_handler(Exception, _on_unexpected)
 
 

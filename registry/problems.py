@@ -7,6 +7,9 @@ a last one that answers 500 without a traceback; and it declares every error ans
 OpenAPI document as ``application/problem+json`` with the :class:`ProblemDetails` schema.
 :class:`BodyLimit` refuses bodies larger than the configured limit before they are read into
 memory.
+
+A client that hangs up mid-request (``ClientDisconnect``) is a warning line in the log, not an
+unexpected error with a traceback: nobody is left to read the answer.
 """
 
 from __future__ import annotations
@@ -19,9 +22,11 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.requests import ClientDisconnect
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from vc_core.errors import (
+    ClientDisconnectedError,
     InternalError,
     MalformedError,
     NotFoundError,
@@ -148,12 +153,20 @@ def _install_openapi(app: FastAPI) -> None:
     app.openapi = openapi  # type: ignore[method-assign]
 
 
+async def _on_client_gone(request: Request, exc: Exception) -> JSONResponse:
+    # A client that hung up mid-body is not a fault of ours: one line, and an answer nobody reads.
+    log.warning("client disconnected before its request arrived on %s", request.url.path)
+    error = ClientDisconnectedError("the client closed the connection mid-request")
+    return problem_response(error, instance=request.url.path)
+
+
 def install(app: FastAPI) -> None:
     """Register the problem-details handlers on ``app`` and declare them in its OpenAPI."""
     _install_openapi(app)
     app.add_exception_handler(VCError, _on_vc_error)
     app.add_exception_handler(RequestValidationError, _on_validation)
     app.add_exception_handler(StarletteHTTPException, _on_http)
+    app.add_exception_handler(ClientDisconnect, _on_client_gone)
     app.add_exception_handler(Exception, _on_unexpected)
 
 

@@ -100,6 +100,13 @@ class UnsupportedMediaTypeError(MalformedError):
     http_status = 415
 
 
+class ClientDisconnectedError(MalformedError):
+    """The client closed its connection before its request arrived whole: nobody is left to
+    answer, and nothing went wrong on the service's side (never an internal error)."""
+
+    default_code = "CLIENT_DISCONNECTED"
+
+
 class ValidationFailedError(MalformedError):
     """A request did not match the endpoint's parameters or body model (HTTP 422)."""
 

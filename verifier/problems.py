@@ -11,6 +11,9 @@ convention that test suites judge by status code: 200 valid, 422 invalid (the re
 503 could not check and 400 malformed input (problem details carrying the report).
 
 :class:`BodyLimit` refuses bodies larger than the configured limit before they are read.
+
+A client that hangs up mid-request (``ClientDisconnect``) is a warning line in the log, not an
+unexpected error with a traceback: nobody is left to read the answer.
 """
 
 from __future__ import annotations
@@ -23,9 +26,11 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.requests import ClientDisconnect
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from vc_core.errors import (
+    ClientDisconnectedError,
     InternalError,
     MalformedError,
     NotFoundError,
@@ -140,11 +145,19 @@ async def _on_unexpected(request: Request, exc: Exception) -> JSONResponse:
     return problem_response(InternalError("internal error"), instance=request.url.path)
 
 
+async def _on_client_gone(request: Request, exc: Exception) -> JSONResponse:
+    # A client that hung up mid-body is not a fault of ours: one line, and an answer nobody reads.
+    log.warning("client disconnected before its request arrived on %s", request.url.path)
+    error = ClientDisconnectedError("the client closed the connection mid-request")
+    return problem_response(error, instance=request.url.path)
+
+
 def install(app: FastAPI) -> None:
     """Register the problem-details handlers on ``app``."""
     app.add_exception_handler(VCError, _on_vc_error)
     app.add_exception_handler(RequestValidationError, _on_validation)
     app.add_exception_handler(StarletteHTTPException, _on_http)
+    app.add_exception_handler(ClientDisconnect, _on_client_gone)
     app.add_exception_handler(Exception, _on_unexpected)
 
 
