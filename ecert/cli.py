@@ -3,7 +3,9 @@
 Exit codes: 0 success, 1 verification failed or not trusted, 2 malformed input or usage,
 3 could not check (infrastructure), 70 an internal error (a bug; EX_SOFTWARE), 130 interrupted.
 No traceback ever reaches the user: the root command group catches
-:class:`~vc_core.errors.VCError` once and prints its diagnostics; anything it did not plan for
+:class:`~vc_core.errors.VCError` once and prints its diagnostics, maps the file system's refusal
+of a path the user named (a directory for a file, a file for a folder) to exit 2 with
+:func:`~vc_core.jsonio.file_error`; anything it did not plan for
 is reported as ``INTERNAL_ERROR`` naming only the exception's type. Because the mapping lives in
 the group itself, an in-process run (``typer.testing.CliRunner``) answers exactly as the
 installed command does. Usage errors and ``--help`` are handled by typer's click, which ends in
@@ -25,6 +27,7 @@ from registry import cli as registry_cli
 from registry.office_cli import office_app
 from registry.replica_cli import replica_app
 from vc_core.errors import InternalError, VCError
+from vc_core.jsonio import PATH_ERRORS, file_error
 from verifier import cli as verifier_cli
 
 if TYPE_CHECKING:
@@ -47,6 +50,10 @@ class EdgeGroup(TyperGroup):
         except VCError as exc:
             typer.echo(f"error: {exc.diagnostics()}", err=True)
             raise typer.Exit(exc.exit_code) from None
+        except PATH_ERRORS as exc:
+            refusal = file_error(exc)
+            typer.echo(f"error: {refusal.diagnostics()}", err=True)
+            raise typer.Exit(refusal.exit_code) from None
         except Exception as exc:  # noqa: BLE001 (the last edge: a bug must not print a traceback)
             error = InternalError(f"unexpected {type(exc).__name__}; this is a bug in ecert")
             typer.echo(f"error: {error.diagnostics()}", err=True)

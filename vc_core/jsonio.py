@@ -59,6 +59,8 @@ class FileCode(StrEnum):
     NOT_A_FILE = "NOT_A_FILE"
     UNREADABLE = "UNREADABLE"
     UNWRITABLE = "UNWRITABLE"
+    NOT_A_DIRECTORY = "NOT_A_DIRECTORY"
+    FILE_EXISTS = "FILE_EXISTS"
 
 
 MAX_BYTES = 1_048_576  # 1 MiB: a credential with a photo fits; a DoS payload does not.
@@ -311,6 +313,29 @@ def read_file(path: Path, *, max_bytes: int = MAX_BYTES) -> bytes:
         raise MalformedError(
             f"cannot read {path}: {exc.strerror or exc}", code=FileCode.UNREADABLE
         ) from None
+
+
+# The file system's refusals of a path the user named: what :func:`file_error` maps.
+PATH_ERRORS = (
+    FileNotFoundError,
+    IsADirectoryError,
+    NotADirectoryError,
+    FileExistsError,
+    PermissionError,
+)
+
+
+def file_error(exc: OSError) -> MalformedError:
+    """The refusal to report for a path the file system would not use (a CLI edge's last
+    mapping, for the paths no command checked itself): exit 2, never an internal error."""
+    code = {
+        FileNotFoundError: FileCode.FILE_NOT_FOUND,
+        IsADirectoryError: FileCode.NOT_A_FILE,
+        NotADirectoryError: FileCode.NOT_A_DIRECTORY,
+        FileExistsError: FileCode.FILE_EXISTS,
+    }.get(type(exc), FileCode.UNREADABLE)
+    where = exc.filename if exc.filename is not None else "a path"
+    return MalformedError(f"cannot use {where}: {exc.strerror or exc}", code=code)
 
 
 def read_json_file(path: Path, *, max_bytes: int = MAX_BYTES, max_depth: int = MAX_DEPTH) -> Any:

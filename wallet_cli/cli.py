@@ -29,7 +29,7 @@ from typer.core import TyperGroup
 from vc_core.anchoring import OfflineBundle
 from vc_core.did import did_key
 from vc_core.errors import InternalError, MalformedError, VCError
-from vc_core.jsonio import read_file
+from vc_core.jsonio import PATH_ERRORS, file_error, read_file
 from vc_core.keys import KeyPair
 from vc_core.times import parse_date_or_instant, parse_duration
 from vc_core.verification import FreshnessPolicy
@@ -70,6 +70,10 @@ class WalletGroup(TyperGroup):
         except VCError as exc:
             typer.echo(f"error: {_one_line(exc.diagnostics())}", err=True)
             raise typer.Exit(exc.exit_code) from None
+        except PATH_ERRORS as exc:
+            refusal = file_error(exc)
+            typer.echo(f"error: {_one_line(refusal.diagnostics())}", err=True)
+            raise typer.Exit(refusal.exit_code) from None
         except Exception as exc:  # noqa: BLE001 (the last edge: a bug must not print a traceback)
             error = InternalError(f"unexpected {type(exc).__name__}; this is a bug in ecert-wallet")
             typer.echo(f"error: {error.diagnostics()}", err=True)

@@ -33,7 +33,7 @@ def new(
         fd = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except FileExistsError:
         raise MalformedError(
-            f"{out} exists; a key file is never overwritten", code="FILE_EXISTS"
+            f"{out} exists; a key file is never overwritten", code=FileCode.FILE_EXISTS
         ) from None
     except OSError as exc:
         raise MalformedError(

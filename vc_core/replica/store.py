@@ -59,12 +59,24 @@ class ReplicaStore:
     """Append-only storage of verified blocks, plus the last verified checkpoint."""
 
     def __init__(self, path: Path) -> None:
+        """Open (or create) the replica file at ``path``.
+
+        Raises:
+            MalformedError: ``REPLICA_UNREADABLE`` when ``path`` is not a SQLite file (or cannot
+                be opened as one): the user named the wrong file, which is no internal error.
+        """
         path.parent.mkdir(parents=True, exist_ok=True)
         self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
-        for pragma in ("journal_mode=WAL", "synchronous=FULL", "busy_timeout=10000"):
-            self._db.execute(f"PRAGMA {pragma}")
-        for statement in _SCHEMA:
-            self._db.execute(statement)
+        try:
+            for pragma in ("journal_mode=WAL", "synchronous=FULL", "busy_timeout=10000"):
+                self._db.execute(f"PRAGMA {pragma}")
+            for statement in _SCHEMA:
+                self._db.execute(statement)
+        except sqlite3.DatabaseError as exc:
+            self._db.close()
+            raise MalformedError(
+                f"{path} is not a replica file: {exc}", code=ReplicaCode.REPLICA_UNREADABLE
+            ) from None
 
     def close(self) -> None:
         self._db.close()
