@@ -114,7 +114,8 @@ def _socket(base: str) -> socket.socket:
 def _head(services: Scene, service: str, extra: str) -> bytes:
     auth = "".join(f"{k}: {v}\r\n" for k, v in services.auth(service).items())
     route = BODY_ROUTES[service]
-    return f"POST {route} HTTP/1.1\r\nHost: a\r\n{auth}Content-Type: application/json\r\n{extra}\r\n".encode()
+    head = f"POST {route} HTTP/1.1\r\nHost: a\r\n{auth}Content-Type: application/json\r\n"
+    return (head + extra + "\r\n").encode()
 
 
 @pytest.mark.parametrize("service", SERVICES)
