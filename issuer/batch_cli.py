@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import time
+import unicodedata
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -23,6 +24,7 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from rich.text import Text
 
 from vc_core.errors import MalformedError, RegistryError, VCError
 
@@ -147,8 +149,20 @@ def _watch(
             batch = _answer(client.get(path))
 
 
+def _plain(value: object) -> Text:
+    """A value of the issuer's answer as plain text. Pointers and reasons quote the submitted
+    rows, so Rich markup in them is shown rather than applied (``[/]`` would end the report in
+    a MarkupError), and control and format characters (terminal escapes, bidirectional
+    overrides) are shown as ``\\uXXXX`` instead of reaching the operator's terminal."""
+    shown = "".join(
+        f"\\u{ord(c):04x}" if unicodedata.category(c) in ("Cc", "Cf") else c for c in str(value)
+    )
+    return Text(shown)
+
+
 def _summary(console: Console, batch: dict[str, Any]) -> None:
-    table = Table(title=f"batch {batch['id']} ({batch['type']})")
+    title = _plain(f"batch {batch['id']} ({batch['type']})")
+    table = Table(title=title)
     for name in ("total", "issued", "failed", "anchored"):
         table.add_column(name, justify="right")
     table.add_row(*(str(batch[k]) for k in ("total", "issued", "failed", "anchored")))
@@ -160,7 +174,6 @@ def _summary(console: Console, batch: dict[str, Any]) -> None:
     for name in ("line", "field", "code", "reason"):
         failed.add_column(name)
     for error in errors[:LISTED_FAILURES]:
-        failed.add_row(
-            str(error["line"]), error["pointer"] or "-", str(error["code"]), str(error["detail"])
-        )
+        cells = (error["line"], error["pointer"] or "-", error["code"], error["detail"])
+        failed.add_row(*(_plain(cell) for cell in cells))
     console.print(failed)
