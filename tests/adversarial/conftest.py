@@ -1,7 +1,7 @@
-"""Fixtures of the adversarial sweep: the three real services (one set per test module, since
-`make unit` runs each file whole in one worker) and the log check that ends each module: no
-traceback, and no secret, token, tx_code or claim value the module used, in any line any of
-the processes wrote."""
+"""Fixtures of the adversarial sweep: the three real services (one set per pytest process: a
+worker of `make unit` that runs both service files starts them once) and the log check that
+ends the session: no traceback, and no secret, token, tx_code or claim value the tests used,
+in any line any of the processes wrote."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import pytest
 from tests.adversarial.scene import Scene, scene
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def services(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Scene]:
     with scene(tmp_path_factory.mktemp("adversarial")) as made:
         yield made

@@ -6,16 +6,17 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from issuer.testing import IssuerProcess, running_issuer
+from issuer.testing import IssuerProcess, start_issuer
 from tests.integration.live_registry import LiveChain, live_chain
 from tests.integration.offices import PASSPHRASE, LiveOffice, issuer_env, make_office
 from vc_core.credential_types import CREDENTIAL_TYPES
 from verifier.oid4vp.auth import new_api_key
-from verifier.testing import TEST_PASSPHRASE, VerifierProcess, running_verifier
+from verifier.testing import TEST_PASSPHRASE, VerifierProcess, start_verifier
 
 API_KEY, API_HASH = new_api_key()
 REQUEST_KEY_PASSPHRASE = "verifier request key passphrase, never logged"
@@ -91,8 +92,14 @@ def scene(tmp: Path) -> Iterator[Scene]:
             "VERIFIER_REQUESTER_KEY_HASHES": json.dumps([API_HASH]),
             "VERIFIER_REQUEST_KEY_PASSPHRASE": REQUEST_KEY_PASSPHRASE,
         }
-        with (
-            running_issuer(office.data, env=env) as issuer,
-            running_verifier(tmp / "verifier", env=verifier_env) as verifier,
-        ):
+        # Started side by side: each spends seconds importing before it answers.
+        with ThreadPoolExecutor(2) as pool:
+            issuer_started = pool.submit(start_issuer, office.data, env=env)
+            verifier_started = pool.submit(start_verifier, tmp / "verifier", env=verifier_env)
+        started = [f.result() for f in (issuer_started, verifier_started) if not f.exception()]
+        try:
+            issuer, verifier = issuer_started.result(), verifier_started.result()
             yield Scene(chain, office, issuer, verifier)
+        finally:
+            for process in started:
+                process.stop()

@@ -399,7 +399,7 @@ SERVICES = ("registry", "issuer", "verifier")
 
 @pytest.mark.parametrize("service", SERVICES)
 @settings(
-    max_examples=25,
+    max_examples=20,
     derandomize=True,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
