@@ -145,11 +145,16 @@ async def _on_unexpected(request: Request, exc: Exception) -> JSONResponse:
     return problem_response(InternalError("internal error"), instance=request.url.path)
 
 
-async def _on_client_gone(request: Request, exc: Exception) -> JSONResponse:
-    # A client that hung up mid-body is not a fault of ours: one line, and an answer nobody reads.
-    log.warning("client disconnected before its request arrived on %s", request.url.path)
+def client_gone_response(path: str) -> JSONResponse:
+    """What a request whose client hung up mid-body gets: one warning line (not a fault of
+    ours, so no traceback) and an answer nobody reads."""
+    log.warning("client disconnected before its request arrived on %s", path)
     error = ClientDisconnectedError("the client closed the connection mid-request")
-    return problem_response(error, instance=request.url.path)
+    return problem_response(error, instance=path)
+
+
+async def _on_client_gone(request: Request, exc: Exception) -> JSONResponse:
+    return client_gone_response(request.url.path)
 
 
 def install(app: FastAPI) -> None:

@@ -16,6 +16,7 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
+from starlette.requests import ClientDisconnect
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from vc_core.errors import VCError
@@ -30,7 +31,12 @@ from verifier.deps import (
     SettingsDep,
     read_json_body,
 )
-from verifier.problems import problem_response, verdict_response, verdict_status
+from verifier.problems import (
+    client_gone_response,
+    problem_response,
+    verdict_response,
+    verdict_status,
+)
 from verifier.receipts import ReceiptSigner
 
 router = APIRouter(tags=["credentials"])
@@ -98,6 +104,8 @@ class VerifyFastPath:
     over HTTP (measured beside each other in process); this path skips them and does what they
     would do for this route: an
     error of ours becomes the same problem details (:func:`verifier.problems.problem_response`),
+    a client that hung up mid-body the same warning line
+    (:func:`~verifier.problems.client_gone_response`),
     and anything else propagates to the server-error middleware outside, which answers the same
     500 problem as before. Install it inside :class:`verifier.problems.BodyLimit`, so that 413
     still applies. Any other method or path, a trailing slash included, goes on unchanged.
@@ -116,6 +124,8 @@ class VerifyFastPath:
             response = await verify_credential(request)
         except VCError as exc:
             response = problem_response(exc, instance=VERIFY_PATH)
+        except ClientDisconnect:
+            response = client_gone_response(VERIFY_PATH)
         await response(scope, receive, send)
 
 
