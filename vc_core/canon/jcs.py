@@ -1,10 +1,12 @@
-"""RFC 8785 JSON Canonicalization Scheme: a fast path over the stdlib encoder, else ``rfc8785``.
+"""RFC 8785 JSON Canonicalization Scheme: a fast path over orjson or the stdlib encoder, else
+``rfc8785``.
 
 JCS (RFC 8785 §3.2) is ECMAScript's ``JSON.stringify`` with object members sorted by the UTF-16
 code units of their names. For the values ecert signs — objects whose names lie in the Basic
 Multilingual Plane, arrays, strings, booleans, null and integers within ±(2^53 − 1) — that is what
 ``json.dumps(sort_keys=True, separators=(",", ":"), ensure_ascii=False)`` writes, about four
-times faster than the pure-Python ``rfc8785``:
+times faster than the pure-Python ``rfc8785``, and what ``orjson.dumps`` writes with sorted
+keys, twenty times faster again (used when installed; see :func:`_dumps_orjson`):
 
 - strings: both escape ``"``, ``\\``, ``\\b \\f \\n \\r \\t`` short and every other control
   character as ``\\u00xx`` (lower-case hex), and write everything else as itself (§3.2.2.2);
@@ -37,6 +39,11 @@ import rfc8785
 
 from vc_core.errors import MalformedError
 
+try:
+    import orjson
+except ImportError:  # an environment made before orjson was a dependency: the stdlib encoder
+    orjson = None  # type: ignore[assignment]
+
 _MAX_SAFE_INT = 2**53 - 1
 _encode = json.JSONEncoder(
     ensure_ascii=False,
@@ -45,6 +52,31 @@ _encode = json.JSONEncoder(
     allow_nan=False,
     check_circular=False,
 ).encode
+
+
+def _dumps_stdlib(value: Any) -> bytes:
+    """The stdlib encoder's UTF-8 bytes (UnicodeEncodeError for a lone surrogate)."""
+    return _encode(value).encode("utf-8")
+
+
+def _dumps_orjson(value: Any) -> bytes:
+    """orjson's bytes, with keys sorted: for a plain value the very bytes of the stdlib encoder
+    (strings escaped alike, names sorted by code point, integers written alike), in a
+    twentieth of its time. What orjson refuses (``JSONEncodeError``, a TypeError: a lone
+    surrogate, or nesting past its limit of 255 levels) goes to the stdlib encoder, which
+    writes the deep value and refuses the surrogate as before.
+    ``tests/unit/vc_core/canon/test_jcs_fast.py`` compares both encoders with each other and
+    with ``rfc8785``."""
+    try:
+        return orjson.dumps(value, option=orjson.OPT_SORT_KEYS)
+    except TypeError:
+        return _dumps_stdlib(value)
+
+
+_dumps = _dumps_stdlib if orjson is None else _dumps_orjson
+# What the encoders raise for a plain value they cannot write, a lone surrogate, for which
+# ``rfc8785`` then raises its own error.
+_UNWRITABLE = UnicodeEncodeError
 
 
 # The first code point beyond the Basic Multilingual Plane. A name made only of code points
@@ -105,8 +137,8 @@ def _fast(value: Any) -> bytes | None:
     if not _plain(value):
         return None
     try:
-        return _encode(value).encode("utf-8")
-    except UnicodeEncodeError:
+        return _dumps(value)
+    except _UNWRITABLE:
         # A lone surrogate: ``rfc8785`` refuses it with its own error.
         return None
 
@@ -162,14 +194,9 @@ def jcs(value: Any) -> bytes:
         ) from exc
 
 
-# What the encoder above writes for a string (JSONEncoder.encode of a str with ensure_ascii
-# false is this function), without the encoder's Python wrapper.
-_quote = json.encoder.encode_basestring
-
-
-def _member(name: str, value: Any) -> str:
-    """One member of a plain object as the encoder writes it: name, colon, value."""
-    return _quote(name) + ":" + (_quote(value) if type(value) is str else _encode(value))
+def _member(name: str, value: Any) -> bytes:
+    """One member of a plain object as the encoders write it: name, colon, value."""
+    return _dumps(name) + b":" + _dumps(value)
 
 
 def jcs_secured(document: dict[str, Any]) -> tuple[bytes, bytes | None]:
@@ -194,18 +221,18 @@ def jcs_secured(document: dict[str, Any]) -> tuple[bytes, bytes | None]:
         whole = _fast(document)
         return (jcs(document), None) if whole is None else (whole, whole)
     unsecured = {k: v for k, v in document.items() if k != "proof"}
-    text = _encode(unsecured)
-    tail = ",".join(_member(k, unsecured[k]) for k in sorted(unsecured) if k > "proof")
-    member = '"proof":' + _encode(document["proof"])
-    if tail:
-        cut = len(text) - 1 - len(tail)
-        whole_text = text[:cut] + member + "," + text[cut:]
-    elif unsecured:
-        whole_text = text[:-1] + "," + member + "}"
-    else:
-        whole_text = "{" + member + "}"
     try:
-        return whole_text.encode("utf-8"), text.encode("utf-8")
-    except UnicodeEncodeError:
+        text = _dumps(unsecured)
+        tail = b",".join(_member(k, unsecured[k]) for k in sorted(unsecured) if k > "proof")
+        member = b'"proof":' + _dumps(document["proof"])
+    except _UNWRITABLE:
         # A lone surrogate: ``rfc8785`` refuses it with its own error.
         return jcs(document), None
+    if tail:
+        cut = len(text) - 1 - len(tail)
+        whole = text[:cut] + member + b"," + text[cut:]
+    elif unsecured:
+        whole = text[:-1] + b"," + member + b"}"
+    else:
+        whole = b"{" + member + b"}"
+    return whole, text

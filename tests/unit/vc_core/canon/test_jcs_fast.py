@@ -8,6 +8,7 @@ set); a developer run does 200.
 
 from __future__ import annotations
 
+import importlib
 import os
 from typing import Any
 
@@ -16,7 +17,7 @@ import rfc8785
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from vc_core.canon.jcs import _fast, jcs, jcs_secured
+from vc_core.canon.jcs import _dumps_orjson, _dumps_stdlib, _fast, _plain, jcs, jcs_secured
 from vc_core.errors import MalformedError
 
 EXAMPLES = 2000 if os.environ.get("CI") else 200
@@ -230,3 +231,42 @@ def test_secured_split_refuses_what_jcs_refuses() -> None:
         jcs_secured({"a": "\ud800", "proof": 1})
     with pytest.raises(MalformedError):
         jcs_secured({"a": float("nan"), "proof": 1})
+
+
+@SETTINGS
+@given(PLAIN)
+def test_orjson_writes_the_stdlib_bytes_for_plain_values(value: Any) -> None:
+    assert _plain(value)
+    try:
+        expected: bytes | type[BaseException] = _dumps_stdlib(value)
+    except UnicodeEncodeError:
+        expected = UnicodeEncodeError
+    try:
+        ours: bytes | type[BaseException] = _dumps_orjson(value)
+    except UnicodeEncodeError:
+        ours = UnicodeEncodeError
+    assert ours == expected
+
+
+@SETTINGS
+@given(SECURED)
+def test_the_stdlib_encoder_alone_gives_the_same_bytes(value: dict[Any, Any]) -> None:
+    # As in an environment without orjson: the fast path over the stdlib encoder.
+    with_orjson = _ours(value), jcs_secured(value) if _ours(value) is not MalformedError else None
+    # The module, not the function vc_core.canon re-exports under the same name.
+    jcs_module = importlib.import_module("vc_core.canon.jcs")
+    saved = jcs_module._dumps
+    jcs_module._dumps = _dumps_stdlib
+    try:
+        alone = _ours(value), jcs_secured(value) if _ours(value) is not MalformedError else None
+    finally:
+        jcs_module._dumps = saved
+    assert alone == with_orjson
+
+
+def test_nesting_past_orjsons_limit_still_takes_the_fast_path() -> None:
+    deep: Any = "x"
+    for _ in range(300):
+        deep = [deep]
+    assert _dumps_orjson(deep) == _dumps_stdlib(deep) == b"[" * 300 + b'"x"' + b"]" * 300
+    assert jcs(deep) == _dumps_stdlib(deep)
