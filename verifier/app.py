@@ -75,7 +75,9 @@ def create_app(
         app.state.engine, app.state.replica, app.state.syncer = engine, used, syncer
         app.state.checker = Checker(used, settings.genesis_hash, settings.policy)
         app.state.request_signer = signer or load_signer(settings)
-        app.state.receipts = ReceiptSigner(signing_key, settings.genesis_hash, used)
+        app.state.receipts = ReceiptSigner(
+            signing_key, settings.genesis_hash, used, issuer_did=settings.receipt_did
+        )
         stop = asyncio.Event()
         task = None
         if syncer is not None:

@@ -68,6 +68,12 @@ class Settings(BaseSettings):
     # The receipt key (verifier.receipts): sealed in the data dir, its passphrase read from this
     # file or VERIFIER_PASSPHRASE (never a setting); the argon2id strength for a new key.
     receipt_key_path: Path | None = None
+    # Receipts name this verifier by its key's did:key, or by the bank's did:web when set
+    # (``did:web:bank.example``): the bank then publishes GET /.well-known/did.json's document at
+    # https://bank.example/.well-known/did.json, and checkers hold a copy (vc_core/did_web.py).
+    receipt_did: str | None = Field(
+        default=None, pattern=r"^did:web:[A-Za-z0-9.-]+(%3A[0-9]{1,5})?(:[A-Za-z0-9._~%-]+)*$"
+    )
     passphrase_file: Path | None = None
     key_kdf: str = "moderate"
 

@@ -20,9 +20,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-import nacl.signing
-
 from vc_core.did import did_key
+from vc_core.did_web import did_web_document
 from vc_core.errors import MalformedError
 from vc_core.keys import KeyPair
 from vc_core.keystore import KdfLimits, SealedKey, read_passphrase
@@ -105,39 +104,24 @@ def _checkpoint(chain: dict[str, Any], chain_id: str | None, genesis: str) -> Ch
 
 
 @dataclass(frozen=True)
-class ExpandedKeyPair(KeyPair):
-    """A key pair whose Ed25519 secret is expanded once (RFC 8032 §5.1.5: SHA-512 of the seed
-    and a scalar multiplication), not at every signature as :meth:`KeyPair.sign` does. The
-    verifier signs a receipt for every report with one key, and the expansion cost as much as
-    the signature itself; the signatures are the same bytes (Ed25519 is deterministic)."""
-
-    _signing: nacl.signing.SigningKey = field(init=False, repr=False, compare=False)
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "_signing", nacl.signing.SigningKey(self.seed))
-
-    @classmethod
-    def of(cls, key: KeyPair) -> ExpandedKeyPair:
-        return key if isinstance(key, ExpandedKeyPair) else cls(seed=key.seed, public=key.public)
-
-    def sign(self, message: bytes) -> bytes:
-        return bytes(self._signing.sign(message).signature)
-
-
-@dataclass(frozen=True)
 class ReceiptSigner:
     """Signs this verifier's reports; knows the chain it trusts."""
 
     key: KeyPair = field(repr=False)
     genesis_hash: str
     reader: LedgerReader
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "key", ExpandedKeyPair.of(self.key))
+    # The bank's did:web, when receipts name it rather than the key's did:key.
+    issuer_did: str | None = None
 
     @property
     def did(self) -> str:
-        return did_key(self.key.public)
+        return self.issuer_did or did_key(self.key.public)
+
+    def did_document(self) -> dict[str, Any] | None:
+        """The did:web document to publish for :attr:`issuer_did` (``None`` without one)."""
+        if self.issuer_did is None:
+            return None
+        return did_web_document(self.issuer_did, self.key.public)
 
     def _chain_id(self) -> str | None:
         try:
@@ -160,4 +144,5 @@ class ReceiptSigner:
             as_of=as_of,
             now=now,
             receipt_id=f"urn:uuid:{uuid.uuid4()}",
+            issuer_did=self.issuer_did,
         )

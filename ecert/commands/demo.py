@@ -413,8 +413,8 @@ def not_built_yet() -> None:
     say(
         "      verifier service (`ecert verifier serve`): the same checks over HTTP, challenges, "
         "presentations, OpenID4VP requests (step 9, and from the clerk's page), signed receipts "
-        "and the clerk's page, over HTTPS (--tls-cert); not yet receipts signed by a bank's "
-        "did:web, or the verification rates issue 9 asks for"
+        "(by its did:key or the bank's did:web) and the clerk's page, over HTTPS (--tls-cert); "
+        "not yet the verification rates issue 9 asks for"
     )
     say(
         "      registry: this story runs on the embedded chain; `ecert registry serve --backend "

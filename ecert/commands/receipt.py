@@ -1,7 +1,8 @@
 """``ecert receipt verify FILE``: check a verifier's signed receipt offline.
 
 A receipt (:mod:`vc_core.verification.receipt`) is a verification report signed by a verifier's
-``did:key``. This command checks it with nothing but the file: its shape, its
+``did:key``, or by a bank's ``did:web`` whose DID document the checker supplies with
+``--did-document`` (never fetched). This command checks it with nothing but the file: its shape, its
 ``eddsa-jcs-2022`` proof, and that the signing key is the issuing verifier's own (and, with
 ``--verifier DID``, that the verifier is the one expected). It prints the verdict, the verifier,
 the chain checkpoint the report used and its ``as_of``. Exit 0 the receipt is good, 1 its
@@ -12,11 +13,14 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
 from ecert.io import read_bytes
+from vc_core.did_web import DidWebCode
+from vc_core.errors import MalformedError
+from vc_core.jsonio import parse_object
 from vc_core.times import parse_instant
 from vc_core.verification.receipt import MAX_RECEIPT_BYTES, CheckedReceipt, check_receipt
 
@@ -45,6 +49,20 @@ def _lines(checked: CheckedReceipt) -> list[str]:
     return lines
 
 
+def _documents(paths: list[str]) -> dict[str, dict[str, Any]]:
+    """The DID documents given, by their ``id`` (a document without one is malformed)."""
+    documents: dict[str, dict[str, Any]] = {}
+    for path in paths:
+        document = parse_object(read_bytes(path, max_bytes=MAX_RECEIPT_BYTES))
+        did = document.get("id")
+        if not isinstance(did, str):
+            raise MalformedError(
+                f"{path} is not a DID document: it has no id", code=DidWebCode.INVALID_DID_DOCUMENT
+            )
+        documents[did] = document
+    return documents
+
+
 @app.callback()
 def receipt() -> None:
     """Verifiers' signed receipts."""
@@ -61,11 +79,23 @@ def verify(
         str | None, typer.Option("--now", help="Check at this date-time (default: now).")
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
+    did_document: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--did-document",
+            help="A bank's did:web DID document you trust (repeatable); never fetched.",
+        ),
+    ] = None,
 ) -> None:
-    """Check a receipt offline: exit 0 good, 1 bad signature or key, 2 malformed."""
+    """Check a receipt offline: exit 0 good, 1 bad signature or key, 2 malformed, 3 a did:web
+    receipt without its DID document (could not check)."""
     at = parse_instant(now, field="--now") if now else datetime.now(UTC)
+    documents = _documents(did_document or [])
     checked = check_receipt(
-        read_bytes(file, max_bytes=MAX_RECEIPT_BYTES), now=at, verifier=verifier
+        read_bytes(file, max_bytes=MAX_RECEIPT_BYTES),
+        now=at,
+        verifier=verifier,
+        did_documents=documents,
     )
     if as_json:
         typer.echo(json.dumps(checked.summary(), ensure_ascii=False, indent=2))

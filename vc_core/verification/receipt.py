@@ -21,7 +21,9 @@ JSON-LD terms and nothing in it is left unsigned.
 
 1. the document is a JSON object of exactly this shape (else ``MalformedError``, exit 2);
 2. its one proof verifies at ``now``, has the purpose ``assertionMethod`` and a key the issuer
-   (a ``did:key``) controls, resolved offline (else :class:`ReceiptInvalidError`, exit 1);
+   controls, resolved offline (else :class:`ReceiptInvalidError`, exit 1): a ``did:key`` from
+   the identifier itself, a bank's ``did:web`` from the DID document the caller supplies
+   (:mod:`vc_core.did_web`; none supplied is "could not check", exit 3);
 3. when an expected verifier is named, the issuer is that DID (else ``RECEIPT_WRONG_VERIFIER``).
 
 Example:
@@ -52,11 +54,14 @@ from vc_core.dataintegrity import (
     Expectations,
     ProofCode,
     ProofOptions,
+    Resolver,
+    did_key_resolver,
     format_created,
     verify_proofs,
 )
 from vc_core.dataintegrity.suites import EddsaJcs2022
 from vc_core.did import DID_KEY_PREFIX, did_key, verification_method_id
+from vc_core.did_web import DID_WEB_PREFIX, DidWebCode, is_did_web, resolve_did_web
 from vc_core.errors import MalformedError, VCError, VerificationError
 from vc_core.jsonio import parse_object
 from vc_core.keys import KeyPair, PublicKey
@@ -217,12 +222,15 @@ def sign_receipt(
     as_of: datetime | None,
     now: datetime,
     receipt_id: str,
+    issuer_did: str | None = None,
 ) -> dict[str, Any]:
-    """The signed receipt of ``report`` (a report's JSON, with its ``verdict``), issued by the
-    ``did:key`` of ``key`` at ``now``.
+    """The signed receipt of ``report`` (a report's JSON, with its ``verdict``), issued at
+    ``now`` by the ``did:key`` of ``key``, or by ``issuer_did`` (a bank's ``did:web``, whose
+    published document lists ``key`` as ``<did>#<key multibase>``).
 
     Raises:
-        MalformedError: ``RECEIPT_MALFORMED`` when the report names no known verdict.
+        MalformedError: ``RECEIPT_MALFORMED`` when the report names no known verdict, or the
+            issuer is not a did:web.
     """
     verdict = report.get("verdict")
     if not _is_verdict(verdict):
@@ -233,7 +241,12 @@ def sign_receipt(
     if checkpoint is not None:
         subject["checkpoint"] = checkpoint.to_dict()
     subject["report"] = dict(report)
-    issuer, method = _names(key.public)
+    if issuer_did is None:
+        issuer, method = _names(key.public)
+    elif is_did_web(issuer_did):
+        issuer, method = issuer_did, f"{issuer_did}#{key.public.multibase}"
+    else:
+        raise _malformed(f"a receipt's issuer is a did:key or a did:web, not {issuer_did!r}")
     document = {
         "@context": list(CONTEXT),
         "id": receipt_id,
@@ -272,8 +285,8 @@ def _shape(document: Mapping[str, Any]) -> tuple[str, dict[str, Any]]:
     if not isinstance(document["id"], str) or not document["id"]:
         raise _malformed("a receipt's id is a string")
     issuer = document["issuer"]
-    if not isinstance(issuer, str) or not issuer.startswith(DID_KEY_PREFIX):
-        raise _malformed("a receipt's issuer is the verifier's did:key")
+    if not isinstance(issuer, str) or not (issuer.startswith(DID_KEY_PREFIX) or is_did_web(issuer)):
+        raise _malformed("a receipt's issuer is the verifier's did:key or did:web")
     subject = document["credentialSubject"]
     if not isinstance(subject, dict) or not {"type", "verdict", "report"} <= set(subject):
         raise _malformed("credentialSubject must hold type, verdict and report")
@@ -292,22 +305,52 @@ def _shape(document: Mapping[str, Any]) -> tuple[str, dict[str, Any]]:
     return issuer, subject
 
 
-def _signature(document: Mapping[str, Any], now: datetime) -> None:
+def _resolver(documents: Mapping[str, Mapping[str, Any]]) -> Resolver:
+    """did:key offline; did:web from the documents the caller supplied, never fetched."""
+
+    def resolve(vm: str, purpose: str) -> PublicKey:
+        if isinstance(vm, str) and vm.startswith(DID_WEB_PREFIX):
+            return resolve_did_web(vm, purpose, documents)
+        return did_key_resolver(vm, purpose)
+
+    return resolve
+
+
+def _signature(
+    document: Mapping[str, Any], now: datetime, documents: Mapping[str, Mapping[str, Any]]
+) -> None:
     """Step 2 (module docstring): VC-DI 1.0 §4.4 Verify Proof, with the default expectations:
-    purpose ``assertionMethod``, a key the issuer controls, ``created`` not in the future."""
+    purpose ``assertionMethod``, a key the issuer controls, ``created`` not in the future.
+
+    A did:web whose document was not supplied could not be checked: that ``RegistryError``
+    passes through (exit 3), never a verdict on the signature."""
     try:
-        verify_proofs(document, now=now, contexts=receipt_contexts(), expect=Expectations())
+        verify_proofs(
+            document,
+            now=now,
+            contexts=receipt_contexts(),
+            resolver=_resolver(documents),
+            expect=Expectations(),
+        )
     except VCError as exc:
-        code = ReceiptCode.RECEIPT_SIGNATURE_INVALID
-        if exc.code == ProofCode.VERIFICATION_METHOD_NOT_CONTROLLED or exc.field == (
-            "proof.verificationMethod"
-        ):
-            code = ReceiptCode.RECEIPT_KEY_NOT_VERIFIERS
-        raise ReceiptInvalidError(
-            f"the receipt's proof does not verify: {exc.message}",
-            code=code,
-            details={"cause": exc.code},
-        ) from None
+        # The caller supplied no document for the receipt's did:web (could not check), or one
+        # that is not a DID document (their input, exit 2): no verdict on the receipt either way.
+        if exc.code in {DidWebCode.DID_DOCUMENT_MISSING, DidWebCode.INVALID_DID_DOCUMENT}:
+            raise
+        raise _invalid(exc) from None
+
+
+def _invalid(exc: VCError) -> ReceiptInvalidError:
+    code = ReceiptCode.RECEIPT_SIGNATURE_INVALID
+    if exc.code == ProofCode.VERIFICATION_METHOD_NOT_CONTROLLED or exc.field == (
+        "proof.verificationMethod"
+    ):
+        code = ReceiptCode.RECEIPT_KEY_NOT_VERIFIERS
+    return ReceiptInvalidError(
+        f"the receipt's proof does not verify: {exc.message}",
+        code=code,
+        details={"cause": exc.code},
+    )
 
 
 def check_receipt(
@@ -315,12 +358,16 @@ def check_receipt(
     *,
     now: datetime,
     verifier: str | None = None,
+    did_documents: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> CheckedReceipt:
-    """Check a receipt offline (module docstring) and return what it says.
+    """Check a receipt offline (module docstring) and return what it says. A receipt issued by a
+    ``did:web`` is checked against ``did_documents[did]``, the document the caller trusts.
 
     Raises:
-        MalformedError: ``RECEIPT_MALFORMED`` (or a JSON parse code): not a receipt.
+        MalformedError: ``RECEIPT_MALFORMED`` (or a JSON parse code): not a receipt; or
+            ``INVALID_DID_DOCUMENT``.
         ReceiptInvalidError: the signature, the key, or the expected verifier does not hold.
+        RegistryError: ``DID_DOCUMENT_MISSING``: a did:web receipt and no document for it.
     """
     if now.tzinfo is None:
         raise ValueError("now must be timezone-aware")
@@ -333,7 +380,7 @@ def check_receipt(
     issued_at = _instant(document["validFrom"], "validFrom")
     as_of = _instant(subject["asOf"], "asOf") if "asOf" in subject else None
     checkpoint = Checkpoint.from_dict(subject["checkpoint"]) if "checkpoint" in subject else None
-    _signature(document, now)
+    _signature(document, now, did_documents or {})
     if verifier is not None and issuer != verifier:
         raise ReceiptInvalidError(
             f"the receipt was signed by {issuer}, not by the expected verifier {verifier}",

@@ -1,4 +1,6 @@
-"""``GET /health``: the service is up, which chain it trusts, and how far its replica is."""
+"""``GET /health``: the service is up, which chain it trusts, and how far its replica is; and
+``GET /.well-known/did.json``: the bank's did:web document naming the receipt key (404 when
+receipts are signed by the key's did:key)."""
 
 from __future__ import annotations
 
@@ -7,8 +9,10 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 
+from vc_core.errors import NotFoundError
 from vc_core.replica import Replica
 from verifier.deps import SettingsDep
+from verifier.receipts import ReceiptSigner
 from verifier.sync import ReplicaSync
 
 router = APIRouter(tags=["health"])
@@ -31,3 +35,13 @@ async def health(request: Request, settings: SettingsDep) -> dict[str, Any]:
         },
         "lastSync": None if last is None else {**asdict(last), "at": last.at.isoformat()},
     }
+
+
+@router.get("/.well-known/did.json")
+async def did_document(request: Request) -> dict[str, Any]:
+    """The did:web DID document for the receipts' issuer, for the bank to publish at its domain."""
+    receipts: ReceiptSigner = request.app.state.receipts
+    document = receipts.did_document()
+    if document is None:
+        raise NotFoundError("receipts are signed by this verifier's did:key; there is no did:web")
+    return document

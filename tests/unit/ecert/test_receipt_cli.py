@@ -21,6 +21,7 @@ from typer.testing import CliRunner
 
 from ecert.cli import app
 from vc_core.did import did_key
+from vc_core.did_web import did_web_document
 from vc_core.keys import KeyPair
 from vc_core.verification.receipt import Checkpoint, sign_receipt
 
@@ -170,3 +171,34 @@ def test_a_receipt_with_one_member_changed_never_passes(tmp_path: Path) -> None:
         _check(_run(tmp_path, receipt))
 
     never_good()
+
+
+def test_a_banks_did_web_receipt_needs_the_document_it_is_checked_against(tmp_path: Path) -> None:
+    bank = "did:web:bank.example"
+    receipt = sign_receipt(
+        {"verdict": "valid"},
+        key=KEY,
+        checkpoint=None,
+        as_of=None,
+        now=NOW,
+        receipt_id="urn:r",
+        issuer_did=bank,
+    )
+    document = tmp_path / "did.json"
+    document.write_text(json.dumps(did_web_document(bank, KEY.public)), encoding="utf-8")
+    good = _run(tmp_path, receipt, "--did-document", str(document), "--verifier", bank)
+    assert good.exit_code == 0, good.stderr
+    assert f"receipt: good signature by {bank}" in good.stdout
+    # Never fetched: without the document the receipt could not be checked (exit 3).
+    missing = _run(tmp_path, receipt)
+    assert missing.exit_code == 3, missing.stderr
+    assert "DID_DOCUMENT_MISSING" in missing.stderr
+    # The document of another key: the receipt is not the bank's (exit 1).
+    document.write_text(json.dumps(did_web_document(bank, OTHER.public)), encoding="utf-8")
+    wrong = _run(tmp_path, receipt, "--did-document", str(document))
+    assert wrong.exit_code == 1, wrong.stderr
+    # A file that is no DID document: malformed input (exit 2), one line.
+    document.write_text('{"name": "bank"}', encoding="utf-8")
+    bad = _run(tmp_path, receipt, "--did-document", str(document))
+    assert bad.exit_code == 2, bad.stderr
+    assert "Traceback" not in bad.stderr

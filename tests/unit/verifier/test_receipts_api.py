@@ -22,6 +22,7 @@ from tests.unit.vc_core.verification.conftest import World
 from tests.unit.verifier.conftest import MakeClient
 from tests.unit.verifier.test_presentations_api import _challenge, _post, _vp
 from vc_core.did import did_key
+from vc_core.errors import RegistryError
 from vc_core.keys import KeyPair
 from vc_core.keystore import KdfLimits, KeystoreUnlockError
 from vc_core.verification.receipt import check_receipt
@@ -162,3 +163,27 @@ def test_each_batch_item_that_ran_has_its_own_receipt(world: World, keyed: TestC
     assert verdicts == ["valid", "invalid"]
     assert check_receipt(results[1]["receipt"], now=world.now).report == results[1]["report"]
     assert "receipt" not in results[2]
+
+
+def test_a_bank_signs_its_receipts_as_its_did_web(
+    world: World, tmp_path: Path, client: TestClient
+) -> None:
+    bank = "did:web:bank.example"
+    settings = Settings(
+        genesis_hash=world.genesis_hash, data_dir=tmp_path / "bank", receipt_did=bank
+    )
+    app = create_app(settings, replica=world.replica, clock=lambda: world.now, receipt_key=KEY)
+    with TestClient(app, raise_server_exceptions=False) as banked:
+        answer = banked.post(VERIFY, json={"verifiableCredential": world.issued()})
+        assert answer.status_code == 200, answer.text
+        receipt = answer.json()["receipt"]
+        document = banked.get("/.well-known/did.json").json()
+    assert receipt["issuer"] == bank
+    assert document["id"] == bank
+    checked = check_receipt(receipt, now=world.now, verifier=bank, did_documents={bank: document})
+    assert checked.verdict.value == "valid"
+    # Without the bank's document nothing is fetched: the receipt could not be checked.
+    with pytest.raises(RegistryError):
+        check_receipt(receipt, now=world.now)
+    # A verifier that signs as its did:key has no did:web document to publish.
+    assert client.get("/.well-known/did.json").status_code == 404
