@@ -8,20 +8,28 @@ one line on stderr, never a traceback.
 
 The commands run in-process through their entry points (:func:`ecert.cli.run`,
 :func:`wallet_cli.cli.run`), where the error mapping lives, so the answer is the installed
-command's; one also runs as a real process.
+command's; one also runs as a real process. Last, the wallet's two network flows (``present``
+with an ``openid4vp://`` link, ``receive`` with an offer) against a server that answers badly:
+an unsigned or HMAC request object, invalid UTF-8, deep JSON, a redirect to itself, a 500, an
+empty body and an endless one.
 """
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import io
 import json
 import shutil
 import subprocess
 import sys
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any, ClassVar
+from urllib.parse import urlencode
 
 import pytest
 
@@ -289,3 +297,96 @@ def _base_env() -> dict[str, str]:
     import os
 
     return {k: v for k, v in os.environ.items() if not k.startswith("ECERT_")}
+
+
+class _Hostile(BaseHTTPRequestHandler):
+    """A verifier or an office that answers badly: the path names how."""
+
+    sent: ClassVar[dict[str, int]] = {}
+    ENDLESS_LIMIT = 64 * 1024 * 1024  # the server's own bound, so a broken client cannot OOM
+
+    def do_GET(self) -> None:
+        kind = self.path.strip("/").split("/")[0].split("?")[0]
+        if kind == "endless":
+            self._endless()
+            return
+        status, body = _HOSTILE_ANSWERS.get(kind, (404, b"{}"))
+        self.send_response(status)
+        if status in (301, 302):
+            self.send_header("Location", self.path)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    do_POST = do_GET
+
+    def _endless(self) -> None:
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Connection", "close")
+        self.end_headers()
+        chunk = b"[" * 65536
+        self.sent[self.path] = 0
+        # Counted as it goes, so the test reads what the wallet took before it hung up.
+        with contextlib.suppress(OSError):
+            while self.sent[self.path] < self.ENDLESS_LIMIT:
+                self.wfile.write(chunk)
+                self.sent[self.path] += len(chunk)
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+
+def _jwt(header: dict[str, Any], claims: dict[str, Any], signature: bytes = b"") -> bytes:
+    def part(data: bytes) -> str:
+        return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+    signing_input = part(json.dumps(header).encode()) + "." + part(json.dumps(claims).encode())
+    return (signing_input + "." + part(signature)).encode()
+
+
+_HOSTILE_ANSWERS: dict[str, tuple[int, bytes]] = {
+    "alg-none": (200, _jwt({"alg": "none"}, {"response_type": "vp_token"})),
+    "alg-hs256": (200, _jwt({"alg": "HS256"}, {"response_type": "vp_token"}, b"\0" * 32)),
+    "invalid-utf8": (200, b"\xff\xfe\xc3 not text"),
+    "deep": (200, b"[" * 100_000 + b"]" * 100_000),
+    "json-array": (200, b"[1, 2]"),
+    "redirect": (302, b""),
+    "server-error": (500, b"<html>Internal Server Error</html>"),
+    "empty": (200, b""),
+}
+SERVER_KINDS = sorted([*_HOSTILE_ANSWERS, "endless"])
+
+
+@pytest.fixture(scope="module")
+def hostile_server() -> Iterator[str]:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Hostile)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+
+
+@pytest.mark.parametrize("kind", SERVER_KINDS)
+@pytest.mark.parametrize("flow", ["present", "receive"])
+def test_hostile_servers_get_one_line(
+    files: Files,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    hostile_server: str,
+    flow: str,
+    kind: str,
+) -> None:
+    """A request link or an offer that names a hostile server: one line and exit 1, 2 or 3;
+    an endless answer is read no further than the wallet's bound (it used to be read whole)."""
+    _wallet_env(monkeypatch)
+    url = f"{hostile_server}/{kind}/{flow}"
+    if flow == "present":
+        client_id = "decentralized_identifier:" + did_key(KEY.public)
+        link = "openid4vp://?" + urlencode({"client_id": client_id, "request_uri": url})
+        template = ["--home", "{W}", "present", link, "--yes"]
+    else:
+        link = "openid-credential-offer://?" + urlencode({"credential_offer_uri": url})
+        template = ["--home", "{W}", "receive", link, "--tx-code-file", "{K}"]
+    _assert_kept_the_bar(_case(files, tmp_path, template, "missing", wallet_run))
+    if kind == "endless":
+        assert _Hostile.sent[f"/{kind}/{flow}"] < 16 * 1024 * 1024, _Hostile.sent
