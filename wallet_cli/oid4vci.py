@@ -56,6 +56,7 @@ from vc_core.errors import (
 from vc_core.jsonio import parse_object
 from vc_core.keys import KeyPair, PublicKey
 from vc_core.models import Credential
+from wallet_cli import bounded
 from wallet_cli.records import credential_type
 
 OFFER_SCHEME = "openid-credential-offer"
@@ -63,6 +64,7 @@ PRE_AUTHORIZED_GRANT = "urn:ietf:params:oauth:grant-type:pre-authorized_code"
 PROOF_TYP = "openid4vci-proof+jwt"
 MAX_ANSWER_BYTES = 4 * 1024 * 1024
 TIMEOUT_S = 20.0
+TOTAL_S = 60.0  # the longest one exchange with the office may take, however it trickles
 _LOOPBACK = {"127.0.0.1", "::1", "localhost"}
 
 
@@ -203,7 +205,9 @@ class Session:
 
     def send(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
         try:
-            return self.http.request(method, url, **kwargs)
+            return bounded.request(
+                self.http, method, url, max_bytes=MAX_ANSWER_BYTES, total_s=TOTAL_S, **kwargs
+            )
         except httpx.HTTPError as exc:
             host = urlsplit(url).netloc
             raise RegistryError(

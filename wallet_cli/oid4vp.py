@@ -35,11 +35,13 @@ from vc_core import dcql
 from vc_core.did import did_key
 from vc_core.errors import MalformedError, RegistryError, VerificationError
 from vc_core.oid4vp import parse_link, read_request_object
+from wallet_cli import bounded
 from wallet_cli.present import build_presentation
 from wallet_cli.records import Record, credential_type
 from wallet_cli.store import Wallet
 
 TIMEOUT_S = 15.0
+TOTAL_S = 60.0  # the longest one exchange with the verifier may take, however it trickles
 MAX_ANSWER = 64 * 1024
 
 
@@ -75,7 +77,10 @@ def _host(url: str) -> str:
 
 def _get(client: httpx.Client, url: str) -> httpx.Response:
     try:
-        return client.get(url, headers={"Accept": "application/oauth-authz-req+jwt"})
+        headers = {"Accept": "application/oauth-authz-req+jwt"}
+        return bounded.request(
+            client, "GET", url, max_bytes=MAX_ANSWER, total_s=TOTAL_S, headers=headers
+        )
     except httpx.HTTPError as exc:
         raise RegistryError(
             f"could not reach the verifier at {_host(url)} ({type(exc).__name__}); check the "
@@ -151,7 +156,9 @@ def plan(wallet: Wallet, request: dict[str, Any], *, choose: str | None = None) 
 
 def _post(client: httpx.Client, url: str, form: dict[str, str]) -> httpx.Response:
     try:
-        return client.post(url, data=form)
+        return bounded.request(
+            client, "POST", url, max_bytes=MAX_ANSWER, total_s=TOTAL_S, data=form
+        )
     except httpx.HTTPError as exc:
         raise RegistryError(
             f"could not reach the verifier at {_host(url)} ({type(exc).__name__}); nothing "
