@@ -25,8 +25,9 @@ from fastapi import FastAPI
 from issuer import problems
 from issuer.accreditation import AccreditationGate
 from issuer.batch_runner import start_runner
+from issuer.commits import GroupWriter
 from issuer.config import PASSPHRASE_ENV, Settings, get_settings
-from issuer.db import make_engine
+from issuer.db import make_engine, make_writer_engine
 from issuer.keyring import KeyWatcher, unsealer
 from issuer.office import Office, unlock_office
 from issuer.oid4vci import routes as oid4vci
@@ -51,6 +52,8 @@ def create_app(
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         engine = make_engine(settings.db_url)
         app.state.engine = engine
+        writer = GroupWriter(make_writer_engine(settings.db_url))
+        app.state.writer = writer
         gate = _open_gate(settings, office)
         app.state.gate = gate
         worker = None
@@ -75,6 +78,7 @@ def create_app(
                 worker.stop()
             if gate is not None:
                 gate.close()
+            writer.close()
             engine.dispose()
 
     if settings.registry_url and settings.accreditation_check and not settings.genesis_hash:
@@ -85,6 +89,7 @@ def create_app(
         )
     app = FastAPI(title="ecert issuer", lifespan=lifespan)
     app.state.gate = None
+    app.state.writer = None
     app.state.settings = settings
     app.state.office = office
     app.state.contexts = default_contexts()

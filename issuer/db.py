@@ -54,20 +54,51 @@ def _apply_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+def _begin_immediate(connection: Any) -> None:
+    # The writer only writes: taking SQLite's write lock when the transaction begins means its
+    # statements never meet a stale read snapshot (which SQLite refuses without waiting).
+    connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def _driver_autocommit(dbapi_connection: Any, record: Any) -> None:
+    _apply_pragmas(dbapi_connection, record)
+    # SQLAlchemy's recipe for pysqlite: let SQLAlchemy emit BEGIN itself, so SAVEPOINTs nest
+    # inside it (the driver's own implicit transactions would end at the first RELEASE).
+    dbapi_connection.isolation_level = None
+
+
 def is_postgresql(engine: Engine) -> bool:
     return engine.dialect.name == "postgresql"
 
 
-def make_engine(url: str) -> Engine:
-    """An engine for ``url`` with the issuer's tables created if missing."""
+def _parsed(url: str) -> Any:
     parsed = make_url(url)
     if parsed.get_backend_name() == "postgresql" and parsed.get_driver_name() != "psycopg":
         # A plain postgresql:// means psycopg2 to SQLAlchemy; psycopg 3 is the driver we ship.
         parsed = parsed.set(drivername="postgresql+psycopg")
+    return parsed
+
+
+def make_writer_engine(url: str) -> Engine:
+    """An engine for :class:`issuer.commits.GroupWriter`: one connection whose transactions and
+    savepoints SQLAlchemy controls (on SQLite, ``BEGIN IMMEDIATE``). The tables must exist
+    (:func:`make_engine` creates them)."""
+    parsed = _parsed(url)
+    if parsed.get_backend_name() == "sqlite":
+        engine = create_engine(parsed, connect_args={"check_same_thread": False})
+        event.listen(engine, "connect", _driver_autocommit)
+        event.listen(engine, "begin", _begin_immediate)
+        return engine
+    return create_engine(parsed, pool_pre_ping=True, pool_size=1, max_overflow=0)
+
+
+def make_engine(url: str) -> Engine:
+    """An engine for ``url`` with the issuer's tables created if missing."""
+    parsed = _parsed(url)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database:
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"check_same_thread": False})
+        engine = create_engine(parsed, connect_args={"check_same_thread": False})
         event.listen(engine, "connect", _apply_pragmas)
     else:
         engine = create_engine(parsed, pool_pre_ping=True)

@@ -23,6 +23,7 @@ from issuer.accreditation import AccreditationGate
 from issuer.approvals import APPROVE_ROLES, REJECT_ROLES, Issuing
 from issuer.audit import AUDIT_ROLES
 from issuer.auth import ISSUE, Operator, authenticate, authorize
+from issuer.commits import GroupWriter
 from issuer.config import Settings
 from issuer.office import Office
 from issuer.schemas import IssueRequest
@@ -52,6 +53,11 @@ async def get_contexts(request: Request) -> LocalContexts:
     return contexts
 
 
+async def get_writer(request: Request) -> GroupWriter | None:
+    writer: GroupWriter | None = request.app.state.writer
+    return writer
+
+
 def get_session(request: Request) -> Iterator[Session]:
     engine: Engine = request.app.state.engine
     with Session(engine) as session:
@@ -67,6 +73,7 @@ SettingsDep = Annotated[Settings, Depends(get_app_settings)]
 OfficeDep = Annotated[Office, Depends(get_office)]
 GateDep = Annotated[AccreditationGate | None, Depends(get_gate)]
 ContextsDep = Annotated[LocalContexts, Depends(get_contexts)]
+WriterDep = Annotated[GroupWriter | None, Depends(get_writer)]
 SessionDep = Annotated[Session, Depends(get_session)]
 NowDep = Annotated[datetime, Depends(get_now)]
 

@@ -46,6 +46,18 @@ def add_leaf(session: Session, credential: Mapping[str, Any], now: datetime) -> 
     return leaf
 
 
+def leaf_row(credential: Mapping[str, Any], created_at: str) -> dict[str, Any]:
+    """The outbox row of ``credential`` as column values, for an insert that commits with the
+    credential (:mod:`issuer.commits`)."""
+    return {
+        "credential_id": credential["id"],
+        "leaf": credential_digest(credential),
+        "created_at": created_at,
+        "batch_id": None,
+        "receipt": None,
+    }
+
+
 def due_leaves(
     session: Session, *, now: datetime, max_leaves: int, max_age_s: float
 ) -> list[OutboxRow]:

@@ -42,17 +42,19 @@ from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import Table
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from issuer import outbox, status
 from issuer.accreditation import AccreditationGate
 from issuer.auth import ISSUE, READ, Operator, authorize
 from issuer.clock import stamp
+from issuer.commits import GroupWriter
 from issuer.errors import ConflictError
 from issuer.office import Office
 from issuer.schemas import IssueWarning
-from issuer.tables import CredentialRow
+from issuer.tables import CredentialRow, OutboxRow, StatusIndexRow
 from vc_core.canon import (
     ECERT_CONTEXT_URL,
     UTF16_ORDER_RISK,
@@ -66,6 +68,11 @@ from vc_core.keys import KeyPair
 from vc_core.ledger.did import verification_method_id
 from vc_core.models import Credential
 
+_CREDENTIAL_TABLE: Table = CredentialRow.__table__  # type: ignore[attr-defined]
+_OUTBOX_TABLE: Table = OutboxRow.__table__  # type: ignore[attr-defined]
+_STATUS_TABLE: Table = StatusIndexRow.__table__  # type: ignore[attr-defined]
+# Fresh status index draws for one credential before giving up (each avoids every stored one).
+_INDEX_TRIES = 8
 _URN_UUID = re.compile(r"urn:uuid:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 
 
@@ -108,12 +115,8 @@ def check_draft(
     Credential.from_dict(prepared)
     type_name = credential_type_of(prepared)
     authorize(operator, roles=ISSUE, credential_type=type_name)
-    if session.get(CredentialRow, prepared["id"]) is not None:
-        raise ConflictError(
-            f"a credential {prepared['id']} was already issued",
-            code="CREDENTIAL_ID_TAKEN",
-            field="id",
-        )
+    if _taken(session, prepared["id"]):
+        raise _id_taken(prepared["id"])
     return prepared, type_name
 
 
@@ -129,13 +132,18 @@ def issue(
     registry_base: str | None = None,
     gate: AccreditationGate | None = None,
     before_commit: Callable[[Session, dict[str, Any]], None] | None = None,
+    writer: GroupWriter | None = None,
+    checked_type: str | None = None,
 ) -> dict[str, Any]:
     """Validate, sign and store ``draft``; return the verifiable credential (steps (1)–(8)).
 
     ``registry_base`` is the registry's URL the status lists are served from (no
     ``credentialStatus`` without it). ``before_commit(session, signed)`` adds rows that must
     commit in the same database transaction as the credential (a deed transfer's supersede
-    request, an approval's audit entry).
+    request, an approval's audit entry). Without it, a ``writer`` stores the rows in a group
+    commit shared with concurrent requests (:mod:`issuer.commits`), still before returning.
+    ``checked_type`` says that ``draft`` is what :func:`check_draft` returned for this
+    operator, of that type, so steps (1)–(4) and (5) are not run twice.
 
     Raises:
         SchemaError, IdentifierError: the type is unknown or the content invalid (422).
@@ -145,28 +153,39 @@ def issue(
         ConflictError: the id is already used (409).
         MalformedError: not a VCDM 2.0 credential (400).
     """
-    prepared, type_name = precheck(
-        office=office, operator=operator, draft=draft, now=now, gate=gate
-    )
-    if session.get(CredentialRow, prepared["id"]) is not None:
-        raise ConflictError(
-            f"a credential {prepared['id']} was already issued",
-            code="CREDENTIAL_ID_TAKEN",
-            field="id",
+    if checked_type is not None:
+        prepared, type_name = draft, checked_type
+        if gate is not None:
+            gate.check(prepared, now=now)
+    else:
+        prepared, type_name = precheck(
+            office=office, operator=operator, draft=draft, now=now, gate=gate
         )
+        if _taken(session, prepared["id"]):
+            raise _id_taken(prepared["id"])
     check_context(prepared)
     if registry_base is not None:
         refuse_status(prepared)
+    if writer is not None and before_commit is None:
+        return _issue_grouped(
+            session,
+            writer,
+            office=office,
+            operator=operator,
+            prepared=prepared,
+            type_name=type_name,
+            suite=suite_for(type_name),
+            contexts=contexts,
+            now=now,
+            registry_base=registry_base,
+        )
+    if registry_base is not None:
         try:
             index = status.allocate_index(session, prepared["id"])
         except IntegrityError:
             # Another request for the same id holds its index row (the id is unique there too).
             session.rollback()
-            raise ConflictError(
-                f"a credential {prepared['id']} was already issued",
-                code="CREDENTIAL_ID_TAKEN",
-                field="id",
-            ) from None
+            raise _id_taken(prepared["id"]) from None
         prepared["credentialStatus"] = status.status_entries(registry_base, office.did, index)
     suite = suite_for(type_name)
     # One read of the signing key, chosen for the proof's time: a key rotation may switch it at
@@ -191,6 +210,100 @@ def issue(
         before_commit,
     )
     return signed
+
+
+def _id_taken(credential_id: str) -> ConflictError:
+    return ConflictError(
+        f"a credential {credential_id} was already issued", code="CREDENTIAL_ID_TAKEN", field="id"
+    )
+
+
+def _taken(session: Session, credential_id: str) -> bool:
+    """Step (5): a credential has this id already (its status index row, when it has one,
+    commits with it, so this one read covers both)."""
+    found = session.exec(select(CredentialRow.id).where(CredentialRow.id == credential_id))
+    return found.first() is not None
+
+
+def _issue_grouped(
+    session: Session,
+    writer: GroupWriter,
+    *,
+    office: Office,
+    operator: Operator,
+    prepared: dict[str, Any],
+    type_name: str,
+    suite: str,
+    contexts: LocalContexts,
+    now: datetime,
+    registry_base: str | None,
+) -> dict[str, Any]:
+    """Steps (6b)–(8) through the group commit.
+
+    The status index is drawn among those unused so far but not inserted until the group
+    commit, so no write lock is held while signing; if another writer took it meanwhile, the
+    primary key refuses the rows and the credential is signed again with a fresh draw (rare:
+    the draw avoids every index already stored). Any other refusal means the id was taken.
+    """
+    credential_id, at = prepared["id"], stamp(now)
+    # One read of the signing key, chosen for the proof's time (see issue()).
+    signer = office.signer_at(now)
+    for _ in range(_INDEX_TRIES):
+        draft, rows = prepared, []
+        if registry_base is not None:
+            index = status.draw_indexes(session, 1)[0]
+            entries = status.status_entries(registry_base, office.did, index)
+            draft = {**prepared, "credentialStatus": entries}
+            rows.append((_STATUS_TABLE, {"index": index, "credential_id": credential_id}))
+        signed = sign(
+            draft, office_did=office.did, signer=signer, suite=suite, now=now, contexts=contexts
+        )
+        rows.append(
+            (
+                _CREDENTIAL_TABLE,
+                _credential_row(
+                    signed,
+                    type_name=type_name,
+                    suite=suite,
+                    office=office,
+                    operator=operator,
+                    at=at,
+                ),
+            )
+        )
+        rows.append((_OUTBOX_TABLE, outbox.leaf_row(signed, at)))
+        # End this session's read transaction before waiting: a snapshot held open meanwhile
+        # would keep SQLite from checkpointing its WAL.
+        session.rollback()
+        try:
+            writer.insert(rows)
+        except IntegrityError:
+            if registry_base is None or _taken(session, credential_id):
+                raise _id_taken(credential_id) from None
+            session.rollback()
+            continue
+        return signed
+    raise _id_taken(credential_id)  # pragma: no cover — each draw avoids every stored index
+
+
+def _credential_row(
+    signed: Mapping[str, Any],
+    *,
+    type_name: str,
+    suite: str,
+    office: Office,
+    operator: Operator,
+    at: str,
+) -> dict[str, Any]:
+    return {
+        "id": signed["id"],
+        "credential_type": type_name,
+        "issuer": office.did,
+        "suite": suite,
+        "operator_id": operator.id,
+        "issued_at": at,
+        "document": json.dumps(signed, ensure_ascii=False, separators=(",", ":")),
+    }
 
 
 def precheck(

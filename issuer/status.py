@@ -18,7 +18,9 @@ from __future__ import annotations
 
 import json
 import secrets
+import threading
 import uuid
+import weakref
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any, Literal
@@ -59,6 +61,35 @@ class StatusRequest(BaseModel):
     until: datetime | None = None
 
 
+# How many draws may pass between two counts of the used indexes (see _used_count).
+_RECOUNT_EVERY = 256
+_counts: weakref.WeakKeyDictionary[Any, list[int]] = weakref.WeakKeyDictionary()
+_counts_lock = threading.Lock()
+
+
+def _used_count(session: Session, drawing: int) -> int:
+    """About how many indexes are used, to size the span draws are made in.
+
+    ``count(*)`` reads the whole table, so it grows with every credential ever issued; it is
+    taken once per ``_RECOUNT_EVERY`` draws per database and the draws made since are added to
+    it. The figure only sizes the span (a new list opens once half of the open ones are
+    taken); it never decides whether an index is free, which the primary key does, so a count
+    that missed another writer's rows costs at most a few more draws that meet a taken index.
+    """
+    bind = session.get_bind()
+    engine = getattr(bind, "engine", bind)
+    with _counts_lock:
+        known = _counts.get(engine)
+        if known is not None and known[1] < _RECOUNT_EVERY:
+            used = known[0] + known[1]
+            known[1] += drawing
+            return used
+    used = int(session.exec(select(func.count()).select_from(StatusIndexRow)).one())
+    with _counts_lock:
+        _counts[engine] = [used, drawing]
+    return used
+
+
 def allocate_index(session: Session, credential_id: str) -> int:
     """A random status index never used by this office (inserted, not committed).
 
@@ -67,7 +98,7 @@ def allocate_index(session: Session, credential_id: str) -> int:
     processes sharing one PostgreSQL database) never take the same index. On PostgreSQL a draw
     that meets another transaction's uncommitted row waits for it and then counts as taken.
     """
-    used = int(session.exec(select(func.count()).select_from(StatusIndexRow)).one())
+    used = _used_count(session, 1)
     span = (used // _FILL + 1) * LIST_SIZE
     for _ in range(_TRIES):
         index = secrets.randbelow(span)
@@ -99,7 +130,7 @@ def draw_indexes(session: Session, count: int) -> list[int]:
     """``count`` random status indexes unused so far (nothing added: the caller inserts them in
     the transaction that stores their credentials, and a race with another writer fails that
     transaction on the primary key, never reusing an index)."""
-    used = int(session.exec(select(func.count()).select_from(StatusIndexRow)).one())
+    used = _used_count(session, count)
     span = ((used + count) // _FILL + 1) * LIST_SIZE
     chosen: set[int] = set()
     while len(chosen) < count:

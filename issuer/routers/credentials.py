@@ -21,6 +21,7 @@ from issuer.deps import (
     OperatorDep,
     SessionDep,
     SettingsDep,
+    WriterDep,
 )
 from issuer.routers.requests import held_response
 from issuer.schemas import CredentialPublic
@@ -44,6 +45,7 @@ def issue_credential(
     gate: GateDep,
     issuing: IssuingDep,
     now: NowDep,
+    writer: WriterDep,
     response: Response,
 ) -> CredentialPublic | JSONResponse:
     """Validate, sign with the office key and store a credential; 201 once it is durable
@@ -51,21 +53,27 @@ def issue_credential(
     draft = dict(body.credential)
     if body.options.credentialId is not None and "id" not in draft:
         draft["id"] = body.options.credentialId
-    held = approvals.hold_issue(
-        session=session,
-        issuing=issuing,
-        operator=operator,
-        draft=draft,
-        required_for=settings.approvals_for,
-        now=now,
+    prepared, type_name = service.check_draft(
+        session=session, office=office, operator=operator, draft=draft
     )
-    if held is not None:
-        return held_response(session, held)
+    if settings.approvals_for(type_name) > 1:
+        held = approvals.hold_issue(
+            session=session,
+            issuing=issuing,
+            operator=operator,
+            draft=draft,
+            required_for=settings.approvals_for,
+            now=now,
+        )
+        if held is not None:
+            return held_response(session, held)
     signed = service.issue(
         session=session,
         office=office,
         operator=operator,
-        draft=draft,
+        draft=prepared,
+        checked_type=type_name,
+        writer=writer,
         suite_for=settings.suite_for,
         contexts=contexts,
         now=now,
