@@ -25,6 +25,7 @@ Example:
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import hmac
 import re
@@ -32,7 +33,10 @@ import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
+from sqlalchemy import Table
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, select
 
 from issuer.clock import stamp, unstamp
@@ -68,15 +72,7 @@ class Operator:
 
     @classmethod
     def from_row(cls, row: OperatorRow) -> Operator:
-        return cls(
-            id=row.id,
-            name=row.name,
-            roles=frozenset(filter(None, row.roles.split(","))),
-            credential_types=frozenset(filter(None, row.credential_types.split(","))),
-            created_at=unstamp(row.created_at),
-            expires_at=unstamp(row.expires_at),
-            revoked_at=unstamp(row.revoked_at) if row.revoked_at else None,
-        )
+        return _operator_of(tuple(getattr(row, name) for name in _OPERATOR_FIELDS))
 
     def state(self, now: datetime) -> str:
         """``active``, ``expired`` or ``revoked`` at ``now``."""
@@ -202,15 +198,48 @@ def bearer_token(authorization: str | None) -> str:
     return token.strip()
 
 
+_OPERATOR: Table = OperatorRow.__table__  # type: ignore[attr-defined]
+_OPERATOR_FIELDS = (
+    "id",
+    "name",
+    "roles",
+    "credential_types",
+    "created_at",
+    "expires_at",
+    "revoked_at",
+)
+
+
+@functools.lru_cache(maxsize=256)
+def _operator_of(values: tuple[Any, ...]) -> Operator:
+    """The :class:`Operator` of a row's stored values (:data:`_OPERATOR_FIELDS`), parsed once
+    per distinct row; the row itself, revocation included, is read on every request."""
+    op_id, name, roles, types, created_at, expires_at, revoked_at = values
+    return Operator(
+        id=op_id,
+        name=name,
+        roles=frozenset(filter(None, roles.split(","))),
+        credential_types=frozenset(filter(None, types.split(","))),
+        created_at=unstamp(created_at),
+        expires_at=unstamp(expires_at),
+        revoked_at=unstamp(revoked_at) if revoked_at else None,
+    )
+
+
 def authenticate(session: Session, *, authorization: str | None, now: datetime) -> Operator:
-    """The operator whose token is in ``authorization``, steps (1)–(3)."""
+    """The operator whose token is in ``authorization``, steps (1)–(3).
+
+    The operator's row is read on every call (one indexed read through SQLAlchemy Core), so a
+    token revoked by another process is refused at its next request.
+    """
     operator_id, secret = parse_token(bearer_token(authorization))
-    row = session.get(OperatorRow, operator_id)
-    expected = row.secret_sha256 if row is not None else _DUMMY_HASH
+    query = sa_select(_OPERATOR).where(_OPERATOR.c.id == operator_id)
+    row = session.connection().execute(query).mappings().first()
+    expected = row["secret_sha256"] if row is not None else _DUMMY_HASH
     matches = hmac.compare_digest(_secret_hash(secret), expected)
     if row is None or not matches:
         raise NotAuthenticatedError("the bearer token is not valid", code="TOKEN_INVALID")
-    operator = Operator.from_row(row)
+    operator = _operator_of(tuple(row[name] for name in _OPERATOR_FIELDS))
     state = operator.state(now)
     if state == "revoked":
         raise NotAuthenticatedError("the bearer token was revoked", code="TOKEN_REVOKED")

@@ -9,7 +9,7 @@ a token with 422 instead of 401.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Annotated, Any, TypeVar
 
@@ -58,7 +58,10 @@ async def get_writer(request: Request) -> GroupWriter | None:
     return writer
 
 
-def get_session(request: Request) -> Iterator[Session]:
+async def get_session(request: Request) -> AsyncIterator[Session]:
+    """A session for the request. Made and closed on the event loop: making one touches no
+    database, and closing one only returns its connection to the pool, so neither is worth
+    the two trips through the thread pool a plain generator would cost on every request."""
     engine: Engine = request.app.state.engine
     with Session(engine) as session:
         yield session
@@ -86,8 +89,9 @@ def get_operator(request: Request, session: SessionDep, now: NowDep) -> Operator
 OperatorDep = Annotated[Operator, Depends(get_operator)]
 
 
-def _with_role(roles: frozenset[str]) -> Callable[[Operator], Operator]:
-    def dependency(operator: OperatorDep) -> Operator:
+def _with_role(roles: frozenset[str]) -> Callable[[Operator], Awaitable[Operator]]:
+    # async: a pure check, so it runs on the event loop rather than in the thread pool.
+    async def dependency(operator: OperatorDep) -> Operator:
         authorize(operator, roles=roles)
         return operator
 
@@ -148,7 +152,7 @@ def body_as(model: type[M]) -> Callable[..., Awaitable[M]]:
     return dependency
 
 
-def get_issuing(
+async def get_issuing(
     office: OfficeDep, settings: SettingsDep, contexts: ContextsDep, gate: GateDep
 ) -> Issuing:
     """What carrying out an approved request needs (:class:`issuer.approvals.Issuing`)."""

@@ -26,6 +26,8 @@ from datetime import datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
+from sqlalchemy import Table
+from sqlalchemy import select as sa_select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, func, select
@@ -61,6 +63,7 @@ class StatusRequest(BaseModel):
     until: datetime | None = None
 
 
+_INDEX_TABLE: Table = StatusIndexRow.__table__  # type: ignore[attr-defined]
 # How many draws may pass between two counts of the used indexes (see _used_count).
 _RECOUNT_EVERY = 256
 _counts: weakref.WeakKeyDictionary[Any, list[int]] = weakref.WeakKeyDictionary()
@@ -136,10 +139,10 @@ def draw_indexes(session: Session, count: int) -> list[int]:
     while len(chosen) < count:
         wanted = count - len(chosen)
         draws = {secrets.randbelow(span) for _ in range(wanted)} - chosen
-        taken = session.exec(
-            select(StatusIndexRow.index).where(col(StatusIndexRow.index).in_(draws))
+        taken = session.connection().execute(
+            sa_select(_INDEX_TABLE.c.index).where(_INDEX_TABLE.c.index.in_(draws))
         )
-        chosen |= draws - set(taken)
+        chosen |= draws - {row[0] for row in taken}
     return list(chosen)
 
 
