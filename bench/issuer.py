@@ -363,7 +363,7 @@ def _report(
         f"{per:.2f} ms, so at most {cores * 1000 / per:.0f}/s on {cores} idle cores; the "
         f"bare recipe is {base[suite + '/cpu_ms']:.2f} ms ({per / base[suite + '/cpu_ms']:.1f}x)\n"
         f"    issue to receipt available: median {_pct(lat, 0.5):.2f} s, "
-        f"p99 {_pct(lat, 0.99):.2f} s"
+        f"p99 {_pct(lat, 0.99):.2f} s; load average now {os.getloadavg()[0]:.1f}"
     )
 
 

@@ -33,7 +33,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import bindparam, insert, text, update
+from sqlalchemy import Table, bindparam, insert, text, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
@@ -59,6 +59,13 @@ from vc_core.canon import default_contexts
 from vc_core.errors import RegistryError, SchemaError, VCError
 
 log = logging.getLogger("issuer.batches")
+
+
+def _table(model: type[Any]) -> Table:
+    table: Table = model.__table__
+    return table
+
+
 IDLE_S = 0.2
 
 
@@ -194,7 +201,12 @@ class BatchRunner:
     ) -> dict[str, Any]:
         draft = json.loads(row.draft or "{}")
         prepared, type_name = service.precheck(
-            office=self._office, operator=operator, draft=draft, now=now, gate=self._gate
+            office=self._office,
+            operator=operator,
+            draft=draft,
+            now=now,
+            gate=self._gate,
+            owned=isinstance(draft, dict),
         )
         if type_name != batch.credential_type:
             raise SchemaError(
@@ -236,9 +248,12 @@ class BatchRunner:
         suite = self._settings.suite_for(batch.credential_type)
         signed = [w for w in work if isinstance(w.outcome, Signed)]
         refused = [w for w in work if isinstance(w.outcome, Refused)]
+        # Core inserts on the tables (executemany), not the ORM's bulk path: the rows are plain
+        # values already, and the ORM would only add per-row bookkeeping.
+        connection = session.connection()
         if signed:
-            session.execute(
-                insert(CredentialRow),
+            connection.execute(
+                insert(_table(CredentialRow)),
                 [
                     {
                         "id": w.credential_id,
@@ -254,12 +269,12 @@ class BatchRunner:
             )
             indexed = [w for w in signed if w.index is not None]
             if indexed:
-                session.execute(
-                    insert(StatusIndexRow),
+                connection.execute(
+                    insert(_table(StatusIndexRow)),
                     [{"index": w.index, "credential_id": w.credential_id} for w in indexed],
                 )
-            session.execute(
-                insert(OutboxRow),
+            connection.execute(
+                insert(_table(OutboxRow)),
                 [
                     {
                         "credential_id": w.credential_id,

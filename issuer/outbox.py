@@ -23,6 +23,8 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
+from sqlalchemy import Table, update
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, col, func, select
 
 from issuer.auth import READ, Operator, authorize
@@ -34,6 +36,7 @@ from vc_core.errors import NotFoundError
 from vc_core.ledger import Transaction
 
 SIGNED, INCLUDED, REJECTED = "signed", "included", "rejected"
+_OUTBOX: Table = OutboxRow.__table__  # type: ignore[attr-defined]
 
 
 def add_leaf(session: Session, credential: Mapping[str, Any], now: datetime) -> str:
@@ -66,13 +69,22 @@ def due_leaves(
     A batch closes when ``max_leaves`` wait, or when the oldest waiting leaf is ``max_age_s``
     old (the issue's 1,024 leaves or 1 s by default).
     """
-    waiting = select(OutboxRow).where(col(OutboxRow.batch_id).is_(None))
-    rows = list(session.exec(waiting.order_by(col(OutboxRow.id)).limit(max_leaves)))
-    if not rows:
+    # The worker asks many times a second: first the two facts that decide (the oldest waiting
+    # leaf's time, and whether max_leaves wait), by index, before loading any row.
+    waiting = col(OutboxRow.batch_id).is_(None)
+    oldest = session.exec(
+        select(OutboxRow.created_at).where(waiting).order_by(col(OutboxRow.id)).limit(1)
+    ).first()
+    if oldest is None:
         return []
-    if len(rows) >= max_leaves or rows[0].created_at <= stamp(now - timedelta(seconds=max_age_s)):
-        return rows
-    return []
+    if oldest > stamp(now - timedelta(seconds=max_age_s)):
+        full = session.exec(
+            select(OutboxRow.id).where(waiting).order_by(col(OutboxRow.id)).offset(max_leaves - 1)
+        ).first()
+        if full is None:
+            return []
+    query = select(OutboxRow).where(waiting).order_by(col(OutboxRow.id)).limit(max_leaves)
+    return list(session.exec(query))
 
 
 def pending_count(session: Session) -> int:
@@ -122,9 +134,19 @@ def close_batch(
     )
     session.add(batch)
     session.flush()
+    # One UPDATE for the batch's leaves (not one ORM change per row); the condition on
+    # batch_id keeps a leaf in at most one batch.
+    ids = [leaf.id for leaf in leaves]
+    taken = session.connection().execute(
+        update(_OUTBOX)
+        .where(_OUTBOX.c.id.in_(ids), _OUTBOX.c.batch_id.is_(None))
+        .values(batch_id=batch_id)
+    )
+    if taken.rowcount != len(ids):
+        session.rollback()
+        raise RuntimeError("a leaf of this batch was taken by another batch")
     for leaf in leaves:
-        leaf.batch_id = batch_id
-        session.add(leaf)
+        set_committed_value(leaf, "batch_id", batch_id)
     session.commit()
     return batch
 

@@ -83,9 +83,13 @@ def _issuer_id(value: Any) -> Any:
     return value.get("id") if isinstance(value, Mapping) else value
 
 
-def _prepare(draft: dict[str, Any], office: Office) -> dict[str, Any]:
-    """Step (1): the office as issuer, a credential id, and no proof yet."""
-    out = copy.deepcopy(draft)
+def _prepare(draft: dict[str, Any], office: Office, *, owned: bool = False) -> dict[str, Any]:
+    """Step (1): the office as issuer, a credential id, and no proof yet.
+
+    The caller's draft is copied first, unless it is ``owned``: made for this call alone (say,
+    just parsed from a stored row), so nobody else holds it.
+    """
+    out = draft if owned else copy.deepcopy(draft)
     if "proof" in out:
         raise ValidationFailedError(
             "the credential to issue must not carry a proof", code="ALREADY_SIGNED", field="proof"
@@ -107,14 +111,19 @@ def _prepare(draft: dict[str, Any], office: Office) -> dict[str, Any]:
 
 
 def check_draft(
-    *, session: Session, office: Office, operator: Operator, draft: dict[str, Any]
+    *,
+    session: Session,
+    office: Office,
+    operator: Operator,
+    draft: dict[str, Any],
+    owned: bool = False,
 ) -> tuple[dict[str, Any], str]:
     """Steps (1)–(4) and (5) without signing: the prepared draft (its id assigned) and its type.
 
     Dual control (:mod:`issuer.approvals`) runs these before it holds a request, so a held
     request is not refused later for what could be seen at once.
     """
-    prepared = _prepare(draft, office)
+    prepared = _prepare(draft, office, owned=owned)
     Credential.from_dict(prepared)
     type_name = credential_type_of(prepared)
     authorize(operator, roles=ISSUE, credential_type=type_name)
@@ -316,9 +325,13 @@ def precheck(
     draft: dict[str, Any],
     now: datetime,
     gate: AccreditationGate | None,
+    owned: bool = False,
 ) -> tuple[dict[str, Any], str]:
-    """Steps (1)–(4b): the prepared draft and its type (batch issuance runs these too)."""
-    prepared = _prepare(draft, office)
+    """Steps (1)–(4b): the prepared draft and its type (batch issuance runs these too).
+
+    ``owned``: the draft was made for this call alone and may be completed in place.
+    """
+    prepared = _prepare(draft, office, owned=owned)
     Credential.from_dict(prepared)
     type_name = credential_type_of(prepared)
     authorize(operator, roles=ISSUE, credential_type=type_name)

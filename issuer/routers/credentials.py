@@ -53,8 +53,9 @@ def issue_credential(
     draft = dict(body.credential)
     if body.options.credentialId is not None and "id" not in draft:
         draft["id"] = body.options.credentialId
+    # The draft is this request's own (parsed from its body), so it is completed in place.
     prepared, type_name = service.check_draft(
-        session=session, office=office, operator=operator, draft=draft
+        session=session, office=office, operator=operator, draft=draft, owned=True
     )
     if settings.approvals_for(type_name) > 1:
         held = approvals.hold_issue(
