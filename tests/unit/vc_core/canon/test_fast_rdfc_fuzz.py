@@ -194,9 +194,12 @@ plain_scalars = st.one_of(
     signable_text(8),
     st.integers(min_value=-(2**53), max_value=2**53),
     # At most 15 significant digits survive RDF's 16-digit double form exactly.
+    # Below 10^-6 a one-digit fraction (1e-7) is refused as NUMBER_NOT_INTEROPERABLE
+    # (vc_core/canon/fidelity.py: jsonld.js writes it as the integer 0), so not well-formed.
     st.floats(min_value=-1e15, max_value=1e15)
     .map(lambda f: f + 0.5 if f.is_integer() else f)
-    .map(lambda f: float(f"{f:.14e}")),
+    .map(lambda f: float(f"{f:.14e}"))
+    .filter(lambda f: abs(f) >= 1e-6),
     st.booleans(),
 )
 
