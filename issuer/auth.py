@@ -35,7 +35,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Table
+from sqlalchemy import Table, bindparam
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, select
 
@@ -199,6 +199,8 @@ def bearer_token(authorization: str | None) -> str:
 
 
 _OPERATOR: Table = OperatorRow.__table__  # type: ignore[attr-defined]
+# Built once: the operator's row by id.
+_OPERATOR_BY_ID = sa_select(_OPERATOR).where(_OPERATOR.c.id == bindparam("id"))
 _OPERATOR_FIELDS = (
     "id",
     "name",
@@ -233,8 +235,7 @@ def authenticate(session: Session, *, authorization: str | None, now: datetime) 
     token revoked by another process is refused at its next request.
     """
     operator_id, secret = parse_token(bearer_token(authorization))
-    query = sa_select(_OPERATOR).where(_OPERATOR.c.id == operator_id)
-    row = session.connection().execute(query).mappings().first()
+    row = session.connection().execute(_OPERATOR_BY_ID, {"id": operator_id}).mappings().first()
     expected = row["secret_sha256"] if row is not None else _DUMMY_HASH
     matches = hmac.compare_digest(_secret_hash(secret), expected)
     if row is None or not matches:

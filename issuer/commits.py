@@ -91,6 +91,9 @@ class GroupWriter:
             self._commit(group)
 
     def _commit(self, group: list[_Request]) -> None:
+        if len(group) == 1:
+            self._alone(group[0])
+            return
         try:
             with self._engine.connect() as connection, connection.begin():
                 if not self._all_at_once(connection, group):
@@ -103,6 +106,17 @@ class GroupWriter:
         finally:
             for request in group:
                 request.done.set()
+
+    def _alone(self, request: _Request) -> None:
+        """A group of one needs no savepoint: its transaction is rolled back on any error."""
+        try:
+            with self._engine.connect() as connection, connection.begin():
+                for table, row in request.rows:
+                    connection.execute(insert(table), [row])
+        except Exception as exc:  # noqa: BLE001 — handed to the waiting request
+            request.error = exc
+        finally:
+            request.done.set()
 
     @staticmethod
     def _all_at_once(connection: Connection, group: list[_Request]) -> bool:

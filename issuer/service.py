@@ -42,7 +42,7 @@ from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Table, select
+from sqlalchemy import Table, bindparam, select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
@@ -71,6 +71,8 @@ from vc_core.models import Credential
 _CREDENTIAL_TABLE: Table = CredentialRow.__table__  # type: ignore[attr-defined]
 _OUTBOX_TABLE: Table = OutboxRow.__table__  # type: ignore[attr-defined]
 _STATUS_TABLE: Table = StatusIndexRow.__table__  # type: ignore[attr-defined]
+# Built once: whether a credential id is stored already (step (5)).
+_ID_TAKEN = select(_CREDENTIAL_TABLE.c.id).where(_CREDENTIAL_TABLE.c.id == bindparam("id"))
 # Fresh status index draws for one credential before giving up (each avoids every stored one).
 _INDEX_TRIES = 8
 # The one suite whose warning exists (vc_core.canon.utf16_order_warning), and what it looks for.
@@ -233,8 +235,7 @@ def _id_taken(credential_id: str) -> ConflictError:
 def _taken(session: Session, credential_id: str) -> bool:
     """Step (5): a credential has this id already (its status index row, when it has one,
     commits with it, so this one read covers both)."""
-    query = select(_CREDENTIAL_TABLE.c.id).where(_CREDENTIAL_TABLE.c.id == credential_id)
-    return session.connection().execute(query).first() is not None
+    return session.connection().execute(_ID_TAKEN, {"id": credential_id}).first() is not None
 
 
 def _issue_grouped(

@@ -26,7 +26,7 @@ from datetime import datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
-from sqlalchemy import Table
+from sqlalchemy import Table, bindparam
 from sqlalchemy import select as sa_select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -64,6 +64,10 @@ class StatusRequest(BaseModel):
 
 
 _INDEX_TABLE: Table = StatusIndexRow.__table__  # type: ignore[attr-defined]
+# Built once (an expanding IN): which of the drawn indexes are stored already.
+_TAKEN_AMONG = sa_select(_INDEX_TABLE.c.index).where(
+    _INDEX_TABLE.c.index.in_(bindparam("draws", expanding=True))
+)
 # How many draws may pass between two counts of the used indexes (see _used_count).
 _RECOUNT_EVERY = 256
 _counts: weakref.WeakKeyDictionary[Any, list[int]] = weakref.WeakKeyDictionary()
@@ -139,9 +143,7 @@ def draw_indexes(session: Session, count: int) -> list[int]:
     while len(chosen) < count:
         wanted = count - len(chosen)
         draws = {secrets.randbelow(span) for _ in range(wanted)} - chosen
-        taken = session.connection().execute(
-            sa_select(_INDEX_TABLE.c.index).where(_INDEX_TABLE.c.index.in_(draws))
-        )
+        taken = session.connection().execute(_TAKEN_AMONG, {"draws": list(draws)})
         chosen |= draws - {row[0] for row in taken}
     return list(chosen)
 
