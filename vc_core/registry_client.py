@@ -106,8 +106,10 @@ class RegistryClient:
         backoff_s: float = DEFAULT_BACKOFF_S,
         transport: httpx.BaseTransport | None = None,
         sleep: Callable[[float], None] = time.sleep,
+        max_response_bytes: int = RESPONSE_MAX_BYTES,
     ) -> None:
         self.url = url.rstrip("/")
+        self._max_bytes = max_response_bytes
         self._retries = max(0, retries)
         self._backoff_s = backoff_s
         self._sleep = sleep
@@ -212,7 +214,7 @@ class RegistryClient:
         attempt = 0
         while True:
             try:
-                response = self._http.request(method, self.url + path, **kwargs)
+                response = self._bounded(method, path, **kwargs)
             except httpx.TransportError as exc:
                 if attempt >= self._retries:
                     raise RegistryError(
@@ -226,6 +228,31 @@ class RegistryClient:
             if response.status_code >= 400:
                 raise _problem_error(self.url + path, response)
             return response
+
+    def _bounded(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+        """The answer, its body read to at most ``max_response_bytes``. ``httpx`` would read a
+        whole body into memory before anyone could look at its size, so a node that streams
+        without end could exhaust a verifier's memory; a node is not trusted to stop."""
+        with self._http.stream(method, self.url + path, **kwargs) as streamed:
+            chunks: list[bytes] = []
+            size = 0
+            for chunk in streamed.iter_bytes():
+                size += len(chunk)
+                if size > self._max_bytes:
+                    raise self._bad(path, f"more than {self._max_bytes} bytes; stopped reading")
+                chunks.append(chunk)
+        # The body is decoded already: the copy must not claim an encoding or a length it lost.
+        headers = [
+            (name, value)
+            for name, value in streamed.headers.multi_items()
+            if name.lower() not in ("content-encoding", "content-length", "transfer-encoding")
+        ]
+        return httpx.Response(
+            streamed.status_code,
+            headers=headers,
+            content=b"".join(chunks),
+            request=streamed.request,
+        )
 
     def _json(self, response: httpx.Response, path: str) -> Any:
         # A node is not trusted to send sane JSON: a deep or huge answer is "could not check".
