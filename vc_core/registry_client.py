@@ -37,6 +37,7 @@ import httpx
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from vc_core.anchoring import AnchorReceipt
+from vc_core.bounded_http import bounded_request
 from vc_core.errors import (
     MalformedError,
     NotFoundError,
@@ -230,28 +231,17 @@ class RegistryClient:
             return response
 
     def _bounded(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
-        """The answer, its body read to at most ``max_response_bytes``. ``httpx`` would read a
-        whole body into memory before anyone could look at its size, so a node that streams
-        without end could exhaust a verifier's memory; a node is not trusted to stop."""
-        with self._http.stream(method, self.url + path, **kwargs) as streamed:
-            chunks: list[bytes] = []
-            size = 0
-            for chunk in streamed.iter_bytes():
-                size += len(chunk)
-                if size > self._max_bytes:
-                    raise self._bad(path, f"more than {self._max_bytes} bytes; stopped reading")
-                chunks.append(chunk)
-        # The body is decoded already: the copy must not claim an encoding or a length it lost.
-        headers = [
-            (name, value)
-            for name, value in streamed.headers.multi_items()
-            if name.lower() not in ("content-encoding", "content-length", "transfer-encoding")
-        ]
-        return httpx.Response(
-            streamed.status_code,
-            headers=headers,
-            content=b"".join(chunks),
-            request=streamed.request,
+        # A node is not trusted to stop talking: past the limit it is "could not check", and the
+        # rest is never read into memory (vc_core/bounded_http.py).
+        return bounded_request(
+            self._http,
+            method,
+            self.url + path,
+            max_bytes=self._max_bytes,
+            too_large=lambda: self._bad(
+                path, f"more than {self._max_bytes} bytes; stopped reading"
+            ),
+            **kwargs,
         )
 
     def _json(self, response: httpx.Response, path: str) -> Any:
