@@ -13,6 +13,7 @@ Example (not run here: it starts a process)::
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
@@ -45,9 +46,12 @@ class IssuerProcess:
     log_path: Path
 
     def kill(self) -> None:
-        """SIGKILL: the issuer gets no chance to flush or close anything."""
+        """SIGKILL to the issuer and every process it started (its signing pool), as a machine
+        losing power or systemd stopping the unit's cgroup would: nothing flushes or closes, and
+        no orphaned signing process outlives the test holding the office's key."""
         if self.process.poll() is None:
-            self.process.send_signal(signal.SIGKILL)
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.process.pid, signal.SIGKILL)
         self.process.wait(timeout=10)
 
     def stop(self) -> None:
@@ -57,6 +61,9 @@ class IssuerProcess:
                 self.process.wait(timeout=10)
             except subprocess.TimeoutExpired:
                 self.kill()
+        # A graceful stop shuts the signing pool down; anything left in the group goes now.
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.process.pid, signal.SIGKILL)
 
     def log(self) -> str:
         return self.log_path.read_text(encoding="utf-8", errors="replace")
@@ -74,7 +81,13 @@ def start_issuer(
     url = f"{_scheme(child_env, 'ISSUER_TLS_CERT_FILE')}://127.0.0.1:{port}"
     with log_path.open("ab") as log:
         process = subprocess.Popen(  # noqa: S603
-            cmd, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=child_env
+            cmd,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            env=child_env,
+            # Its own process group, so that kill() reaches the signing pool too.
+            start_new_session=True,
         )
     issuer = IssuerProcess(process=process, url=url, log_path=log_path)
     wait_ready(issuer)
