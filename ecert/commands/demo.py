@@ -407,8 +407,8 @@ def not_built_yet() -> None:
         "(POST /batches), anchors through its outbox, publishes status, transfers and "
         "encumbers deeds under dual control, rotates its key (`ecert issuer rotate-key`), "
         "offers credentials by OpenID4VCI (step 9, its chain worker off; a deed's offer once "
-        "an approver approved it), serves HTTPS (--tls-cert); not yet the issuance rates "
-        "issue 8 asks for"
+        "an approver approved it), serves HTTPS (--tls-cert); batches reach issue 8's rates "
+        "(bench/issuer.py), one-by-one POSTs about 300 a second"
     )
     say(
         "      verifier service (`ecert verifier serve`): the same checks over HTTP, challenges, "
