@@ -36,6 +36,7 @@ from vc_core.canon.contexts import LocalContexts
 MAX_COMPILED_CONTEXTS = 512
 MAX_CACHED_PER_CONTEXT = 1024
 MAX_CACHED_LENGTH = 256
+MAX_SHAPE_KEYS = 64
 
 # Sentinel for "not cached", since None is a meaningful answer of IRI Expansion (API §5.2.2
 # returns null for a term explicitly mapped to null).
@@ -49,7 +50,17 @@ class Unsupported(Exception):
 class CompiledContext:
     """One pyld active context with memoized IRI expansion and scoped-context processing."""
 
-    __slots__ = ("_ids", "_owner", "_scoped", "_vocab", "mappings", "plans", "previous", "raw")
+    __slots__ = (
+        "_ids",
+        "_owner",
+        "_scoped",
+        "_vocab",
+        "mappings",
+        "plans",
+        "previous",
+        "raw",
+        "shapes",
+    )
 
     def __init__(self, raw: Any, owner: ContextCompiler) -> None:
         self.raw = raw
@@ -60,6 +71,9 @@ class CompiledContext:
         self._scoped: dict[tuple[int, bool, bool], CompiledContext] = {}
         # Per-key plans of the RDF walk (vc_core.canon.fast_rdf.KeyPlan), keyed by document key.
         self.plans: dict[str, Any] = {}
+        # Per-node shapes of the RDF walk (vc_core.canon.fast_rdf.NodeShape), keyed by a node's
+        # sorted keys and its @type values.
+        self.shapes: dict[tuple[tuple[str, ...], tuple[Any, ...]], Any] = {}
         previous = raw.get("previousContext")
         # A non-propagated (type-scoped) context remembers the context to revert to when the
         # expansion descends into a new node object (API §5.1.2 step 7).
@@ -105,6 +119,21 @@ class CompiledContext:
     def remember_plan(self, key: str, plan: Any) -> None:
         """Keep the walk's plan for ``key`` (vc_core.canon.fast_rdf.KeyPlan)."""
         _remember(self.plans, key, plan)
+
+    def remember_shape(self, key: tuple[tuple[str, ...], tuple[Any, ...]], shape: Any) -> None:
+        """Keep the walk's shape of a node (vc_core.canon.fast_rdf.NodeShape), if its key is
+        small: a node with many or long keys is worked out afresh, so junk cannot fill memory."""
+        keys, types = key
+        if len(keys) + len(types) > MAX_SHAPE_KEYS:
+            return
+        size = sum(map(len, keys)) + sum(
+            len(t) if type(t) is str else sum(map(len, t)) for t in types
+        )
+        if size > MAX_CACHED_LENGTH * 4:
+            return
+        if len(self.shapes) >= MAX_CACHED_PER_CONTEXT:
+            self.shapes.clear()
+        self.shapes[key] = shape
 
     def revert(self) -> CompiledContext:
         """The context before any non-propagated type-scoped context (API §5.1.2 step 7)."""

@@ -196,6 +196,46 @@ class RdfWriter:
         """Expand one node object's entries and emit its quads; return its subject term."""
         if "@context" in element and not top_level:
             raise Unsupported("embedded @context")
+        shape = self._shape(ctx, element, keys)
+        subject: str | None = None
+        if shape.id_key is not None:
+            value = element[shape.id_key]
+            if type(value) is not str:
+                raise Unsupported("@id is not a string")
+            subject = iri_term(shape.ctx.document_iri(value))
+        if subject is None:
+            subject = self._sink.blank_node()
+        for type_iri in shape.types:
+            self._sink.add(subject, RDF_TYPE, type_iri, graph)
+        for plan, key in shape.properties:
+            self._property(plan, subject, key, element[key], graph=graph, depth=depth)
+        return subject
+
+    def _shape(self, ctx: CompiledContext, element: dict[str, Any], keys: list[str]) -> NodeShape:
+        """The node's shape in ``ctx``, remembered per (sorted keys, @type values): everything
+        :meth:`work_out_shape` decides depends on nothing else of the node."""
+        types: list[str | tuple[str, ...]] = []
+        for key in keys:
+            if ctx.vocab(key) == "@type":
+                value = element[key]
+                if type(value) is str:
+                    types.append(value)
+                elif type(value) is list and all(type(t) is str for t in value):
+                    types.append(tuple(value))
+                else:
+                    return self.work_out_shape(ctx, element, keys)
+        cache_key = (tuple(keys), tuple(types))
+        found: NodeShape | None = ctx.shapes.get(cache_key)
+        if found is None:
+            found = self.work_out_shape(ctx, element, keys)
+            ctx.remember_shape(cache_key, found)
+        return found
+
+    def work_out_shape(
+        self, ctx: CompiledContext, element: dict[str, Any], keys: list[str]
+    ) -> NodeShape:
+        """API §5.1.2 steps 11 and 13.4 for one node: its type-scoped context, its @id key, its
+        @type IRIs and its properties' plans (tests call this directly to check the cache)."""
         type_scoped = ctx
         ctx, type_key = self._type_scoped(ctx, element, keys)
         if type_key is not None:
@@ -203,15 +243,8 @@ class RdfWriter:
             first = first[0] if first and type(first) is list else first
             if type(first) is str and ctx.vocab(first) == "@json":
                 raise Unsupported("@type @json on a node")
-
-        subject, types, properties = self._entries(ctx, type_scoped, element, keys)
-        if subject is None:
-            subject = self._sink.blank_node()
-        for type_iri in types:
-            self._sink.add(subject, RDF_TYPE, type_iri, graph)
-        for plan, key in properties:
-            self._property(plan, subject, key, element[key], graph=graph, depth=depth)
-        return subject
+        id_key, types, properties = self._entries(ctx, type_scoped, element, keys)
+        return NodeShape(ctx, id_key, tuple(types), tuple(properties))
 
     def _entries(
         self,
@@ -220,8 +253,8 @@ class RdfWriter:
         element: dict[str, Any],
         keys: list[str],
     ) -> tuple[str | None, list[str], list[tuple[KeyPlan, str]]]:
-        """API §5.1.2 step 13.4: the node's @id, its @type values, and its properties' plans."""
-        subject: str | None = None
+        """API §5.1.2 step 13.4: the node's @id key, its @type values, and its properties' plans."""
+        id_key: str | None = None
         types: list[str] = []
         type_seen = False
         properties: list[tuple[KeyPlan, str]] = []
@@ -230,10 +263,9 @@ class RdfWriter:
                 continue
             plan = ctx.plans.get(key) or key_plan(ctx, key)
             if plan.kind == "@id":
-                value = element[key]
-                if subject is not None or type(value) is not str:
-                    raise Unsupported("colliding @id, or @id is not a string")
-                subject = iri_term(ctx.document_iri(value))
+                if id_key is not None:
+                    raise Unsupported("colliding @id")
+                id_key = key
             elif plan.kind == "@type":
                 if type_seen:
                     raise Unsupported("two keys expand to @type")
@@ -241,7 +273,7 @@ class RdfWriter:
                 types = self._types(type_scoped, element[key])
             else:
                 properties.append((plan, key))
-        return subject, types, properties
+        return id_key, types, properties
 
     def _types(self, type_scoped: CompiledContext, value: Any) -> list[str]:
         # pyld expands @type values against the context before type-scoped contexts applied.
@@ -352,6 +384,26 @@ class RdfWriter:
             # An integer beyond a double's range: the reference raises its own error for it.
             raise Unsupported("@json value JCS cannot write") from exc
         return self._sink.literal(lexical, RDF_JSON)
+
+
+class NodeShape:
+    """What a node object's keys and @type values mean in one active context, worked out once:
+    the context after its type-scoped contexts, the key holding its @id, its @type IRIs (as
+    N-Quads terms) and its properties' plans in key order."""
+
+    __slots__ = ("ctx", "id_key", "properties", "types")
+
+    def __init__(
+        self,
+        ctx: CompiledContext,
+        id_key: str | None,
+        types: tuple[str, ...],
+        properties: tuple[tuple[KeyPlan, str], ...],
+    ) -> None:
+        self.ctx = ctx
+        self.id_key = id_key
+        self.types = types
+        self.properties = properties
 
 
 class KeyPlan:
