@@ -124,6 +124,46 @@ def _plain(value: Any) -> bool:
     return True
 
 
+# What plain_within found: plain and within the depth, not plain (depth not known), too deep.
+_PLAIN, _NOT_PLAIN, _TOO_DEEP = 0, 1, 2
+
+
+def plain_within(value: Any, max_depth: int) -> bool | None:
+    """``None`` if ``value`` nests containers deeper than ``max_depth`` (as
+    :func:`vc_core.jsonio.deeper_than`), else whether it is plain (as :func:`_plain`), in one
+    walk instead of two. ``False`` says nothing about depth: the walk stops at the first thing
+    that is not plain, so the caller must still ask ``deeper_than``.
+    ``tests/unit/vc_core/canon/test_jcs_fast.py`` compares it with both.
+    """
+    if max_depth < 0:
+        return None
+    found = _plain_within(value, max_depth)
+    return None if found == _TOO_DEEP else found == _PLAIN
+
+
+def _plain_within(value: Any, room: int) -> int:
+    # ``room`` is how many more levels of containers may open here, this one included.
+    kind = type(value)
+    if kind is not dict and kind is not list:
+        return _PLAIN if _plain_scalar(value) else _NOT_PLAIN
+    if room <= 0:
+        return _TOO_DEEP
+    if kind is dict and not _plain_names(value):
+        return _NOT_PLAIN
+    items: Any = value.values() if kind is dict else value
+    for item in items:
+        kind = type(item)
+        if kind is str or kind is bool or item is None:
+            continue
+        if kind is dict or kind is list:
+            found = _plain_within(item, room - 1)
+            if found != _PLAIN:
+                return found
+        elif not _plain_scalar(item):
+            return _NOT_PLAIN
+    return _PLAIN
+
+
 def _plain_scalar(value: Any) -> bool:
     kind = type(value)
     if kind is int:
@@ -199,7 +239,9 @@ def _member(name: str, value: Any) -> bytes:
     return _dumps(name) + b":" + _dumps(value)
 
 
-def jcs_secured(document: dict[str, Any]) -> tuple[bytes, bytes | None]:
+def jcs_secured(
+    document: dict[str, Any], *, known_plain: bool = False
+) -> tuple[bytes, bytes | None]:
     """The JCS bytes of a secured document, and of the same document without its ``proof``
     member (the unsecured document of VC-DI 1.0 §4.4 step 1, which ``eddsa-jcs-2022`` signs,
     EdDSA §3.3.3), for the work of about one encoding.
@@ -211,11 +253,12 @@ def jcs_secured(document: dict[str, Any]) -> tuple[bytes, bytes | None]:
     object as its sorted members joined by commas). The unsecured bytes are ``None`` where the
     fast path does not apply; the caller then canonicalizes the unsecured document itself.
     ``tests/unit/vc_core/canon/test_jcs_fast.py`` checks both results against :func:`jcs`.
+    ``known_plain``: the caller has just found ``document`` plain (:func:`plain_within`).
 
     Raises:
         MalformedError: as :func:`jcs`.
     """
-    if type(document) is not dict or not _plain(document):
+    if type(document) is not dict or not (known_plain or _plain(document)):
         return jcs(document), None
     if "proof" not in document:
         whole = _fast(document)

@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import Any
 
 from vc_core.anchoring.bundle import credential_status_keys
-from vc_core.canon.jcs import jcs_secured
+from vc_core.canon.jcs import jcs_secured, plain_within
 from vc_core.credential_types import validate_credential, validated_region
 from vc_core.errors import MalformedError, VCError
 from vc_core.jsonio import MAX_BYTES, MAX_DEPTH, JsonCode, deeper_than, parse_object
@@ -63,18 +63,21 @@ def parse_step(
     The digest is the one an issuer anchors (:func:`vc_core.anchoring.credential_digest`: SHA-256
     of the RFC 8785 JCS of the secured credential); the JCS bytes also give the size bound.
     """
+    plain: bool | None = False
     try:
         if isinstance(credential, str | bytes):
             document = parse_object(credential)
         elif isinstance(credential, Mapping):
             document = dict(credential)
-            if deeper_than(document, MAX_DEPTH):
+            # One walk finds both the depth and whether the fast JCS encoder may write it.
+            plain = plain_within(document, MAX_DEPTH)
+            if plain is None or (not plain and deeper_than(document, MAX_DEPTH)):
                 raise MalformedError(
                     f"input nests deeper than {MAX_DEPTH} levels", code=JsonCode.TOO_DEEP
                 )
         else:
             raise MalformedError("a credential is a JSON object", code=StepCode.NOT_AN_OBJECT)
-        canonical, unsecured = jcs_secured(document)
+        canonical, unsecured = jcs_secured(document, known_plain=plain is True)
     except VCError as exc:
         return StepResult.from_error(Step.PARSE, exc), None
     if len(canonical) > MAX_BYTES:

@@ -17,8 +17,17 @@ import rfc8785
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from vc_core.canon.jcs import _dumps_orjson, _dumps_stdlib, _fast, _plain, jcs, jcs_secured
+from vc_core.canon.jcs import (
+    _dumps_orjson,
+    _dumps_stdlib,
+    _fast,
+    _plain,
+    jcs,
+    jcs_secured,
+    plain_within,
+)
 from vc_core.errors import MalformedError
+from vc_core.jsonio import deeper_than
 
 EXAMPLES = 2000 if os.environ.get("CI") else 200
 SETTINGS = settings(max_examples=EXAMPLES, deadline=None)
@@ -270,3 +279,39 @@ def test_nesting_past_orjsons_limit_still_takes_the_fast_path() -> None:
         deep = [deep]
     assert _dumps_orjson(deep) == _dumps_stdlib(deep) == b"[" * 300 + b'"x"' + b"]" * 300
     assert jcs(deep) == _dumps_stdlib(deep)
+
+
+def _nested(depth: int, leaf: Any, *, in_list: bool = False) -> Any:
+    value = leaf
+    for _ in range(depth):
+        value = [value] if in_list else {"a": value}
+    return value
+
+
+def _agrees_with_the_two_walks(value: Any, max_depth: int) -> None:
+    found = plain_within(value, max_depth)
+    if found is None:
+        assert deeper_than(value, max_depth)
+    elif found:
+        assert _plain(value) and not deeper_than(value, max_depth)
+    else:
+        assert not _plain(value)
+
+
+@SETTINGS
+@given(VALUES, st.integers(min_value=-1, max_value=5))
+def test_plain_within_agrees_with_plain_and_deeper_than(value: Any, max_depth: int) -> None:
+    _agrees_with_the_two_walks(value, max_depth)
+    # Wrapped deeper, with something not plain beside it or not: depth must still be found.
+    for beside in (None, 1.5, 2**60):
+        _agrees_with_the_two_walks({"x": beside, "y": _nested(4, value)}, max_depth + 2)
+
+
+@pytest.mark.parametrize("in_list", [False, True])
+@pytest.mark.parametrize("leaf", ["text", 1.5, {1: 2}, 2**60])
+def test_plain_within_finds_the_depth_limit_exactly(in_list: bool, leaf: Any) -> None:
+    for depth in range(28, 36):
+        value = _nested(depth, leaf, in_list=in_list)
+        _agrees_with_the_two_walks(value, 32)
+        # One chain of containers: the limit is met before the leaf, whatever the leaf is.
+        assert (plain_within(value, 32) is None) == deeper_than(value, 32)
