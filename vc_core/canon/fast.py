@@ -105,7 +105,9 @@ class _TermSink(QuadSink):
         self._seen.add(quad)
 
     def literal(self, lexical: str, datatype: str) -> str:
-        if UNESCAPED_CONTROL_OR_SURROGATE.search(lexical):
+        # Every character the pattern matches is a control (Cc) or surrogate (Cs), which
+        # isprintable() refuses, so a printable string (most are) skips the search.
+        if not lexical.isprintable() and UNESCAPED_CONTROL_OR_SURROGATE.search(lexical):
             raise Unsupported("control character or lone surrogate in a literal")
         return '"' + lexical + '"' + datatype
 

@@ -92,7 +92,9 @@ class QuadSink:
         self.add(subject, predicate, obj, graph)
 
     def literal(self, lexical: str, datatype: str) -> str:
-        if UNESCAPED_CONTROL_OR_SURROGATE.search(lexical):
+        # Every character the pattern matches is a control (Cc) or surrogate (Cs), which
+        # isprintable() refuses, so a printable string (most are) skips the search.
+        if not lexical.isprintable() and UNESCAPED_CONTROL_OR_SURROGATE.search(lexical):
             # The reference refuses these (see rdfc.UNESCAPED_CONTROL); let it say so.
             raise Unsupported("control character or lone surrogate in a literal")
         # pyld serialize_nquad: xsd:string is implicit; every other datatype is written out.

@@ -12,6 +12,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -19,6 +20,7 @@ from vc_core.canon import default_contexts
 from vc_core.canon.fast import _TermSink, _walk
 from vc_core.canon.fast_contexts import Unsupported
 from vc_core.canon.fast_rdf import QuadSink
+from vc_core.canon.rdfc import UNESCAPED_CONTROL_OR_SURROGATE
 from vc_core.credential_types import CREDENTIAL_TYPES, example_credential
 
 CONTEXTS = default_contexts()
@@ -90,3 +92,14 @@ def test_duplicates_and_control_characters_are_declined() -> None:
     doc = example_credential("PropertyDeedCredential")
     doc["name"] = "a\x01"
     assert not _decision(doc, _TermSink())
+
+
+def test_printable_text_holds_nothing_the_sinks_refuse() -> None:
+    # Both sinks skip the control/surrogate search for printable text; this holds for every
+    # code point, so it holds for every string (both tests are per character).
+    refused = [c for c in map(chr, range(0x110000)) if UNESCAPED_CONTROL_OR_SURROGATE.search(c)]
+    assert refused and not any(c.isprintable() for c in refused)
+    for sink in (QuadSink(), _TermSink()):
+        for c in refused:
+            with pytest.raises(Unsupported):
+                sink.literal("a" + c, "http://www.w3.org/2001/XMLSchema#string")
