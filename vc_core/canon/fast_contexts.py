@@ -60,6 +60,7 @@ class CompiledContext:
         "previous",
         "raw",
         "shapes",
+        "type_keys",
     )
 
     def __init__(self, raw: Any, owner: ContextCompiler) -> None:
@@ -74,6 +75,8 @@ class CompiledContext:
         # Per-node shapes of the RDF walk (vc_core.canon.fast_rdf.NodeShape), keyed by a node's
         # sorted keys and its @type values.
         self.shapes: dict[tuple[tuple[str, ...], tuple[Any, ...]], Any] = {}
+        # Which of a node's sorted keys expand to @type, keyed by those keys.
+        self.type_keys: dict[tuple[str, ...], tuple[str, ...]] = {}
         previous = raw.get("previousContext")
         # A non-propagated (type-scoped) context remembers the context to revert to when the
         # expansion descends into a new node object (API §5.1.2 step 7).
@@ -134,6 +137,18 @@ class CompiledContext:
         if len(self.shapes) >= MAX_CACHED_PER_CONTEXT:
             self.shapes.clear()
         self.shapes[key] = shape
+
+    def keys_to_type(self, keys: tuple[str, ...]) -> tuple[str, ...]:
+        """Those of ``keys`` that expand to ``@type`` here (IRI Expansion, API §5.2.2),
+        remembered per key set when it is small (as :meth:`remember_shape`)."""
+        found = self.type_keys.get(keys)
+        if found is None:
+            found = tuple(k for k in keys if self.vocab(k) == "@type")
+            if len(keys) <= MAX_SHAPE_KEYS and sum(map(len, keys)) <= MAX_CACHED_LENGTH * 4:
+                if len(self.type_keys) >= MAX_CACHED_PER_CONTEXT:
+                    self.type_keys.clear()
+                self.type_keys[keys] = found
+        return found
 
     def revert(self) -> CompiledContext:
         """The context before any non-propagated type-scoped context (API §5.1.2 step 7)."""

@@ -217,16 +217,16 @@ class RdfWriter:
         """The node's shape in ``ctx``, remembered per (sorted keys, @type values): everything
         :meth:`work_out_shape` decides depends on nothing else of the node."""
         types: list[str | tuple[str, ...]] = []
-        for key in keys:
-            if ctx.vocab(key) == "@type":
-                value = element[key]
-                if type(value) is str:
-                    types.append(value)
-                elif type(value) is list and all(type(t) is str for t in value):
-                    types.append(tuple(value))
-                else:
-                    return self.work_out_shape(ctx, element, keys)
-        cache_key = (tuple(keys), tuple(types))
+        sorted_keys = tuple(keys)
+        for key in ctx.keys_to_type(sorted_keys):
+            value = element[key]
+            if type(value) is str:
+                types.append(value)
+            elif type(value) is list and all(type(t) is str for t in value):
+                types.append(tuple(value))
+            else:
+                return self.work_out_shape(ctx, element, keys)
+        cache_key = (sorted_keys, tuple(types))
         found: NodeShape | None = ctx.shapes.get(cache_key)
         if found is None:
             found = self.work_out_shape(ctx, element, keys)
