@@ -22,6 +22,7 @@ from __future__ import annotations
 import re
 from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
+from functools import lru_cache
 
 from vc_core.errors import MalformedError, UsageCode
 
@@ -47,6 +48,10 @@ def is_datetime_stamp(value: object) -> bool:
     return True
 
 
+# Stamps longer than this are parsed afresh every time (the remembered ones stay small).
+_REMEMBERED_LENGTH = 40
+
+
 def parse_instant(value: object, *, field: str) -> datetime:
     """The aware UTC instant that ``value`` names (see the module docstring for the grammar).
 
@@ -54,6 +59,27 @@ def parse_instant(value: object, *, field: str) -> datetime:
         MalformedError: ``INVALID_DATETIME``, naming ``field``: not a string of the grammar, or
             no real date and time (30 February, hour 24, a year Python cannot hold).
     """
+    if type(value) is str and len(value) <= _REMEMBERED_LENGTH:
+        # A verification reads validFrom and validUntil three times each; the answer depends on
+        # the string alone (a datetime is immutable). Errors are not remembered: they name the
+        # field, so they are raised afresh below.
+        found = _remembered_instant(value)
+        if found is not None:
+            return found
+    return parse_instant_afresh(value, field=field)
+
+
+@lru_cache(maxsize=1024)
+def _remembered_instant(value: str) -> datetime | None:
+    try:
+        return parse_instant_afresh(value, field="value")
+    except MalformedError:
+        return None
+
+
+def parse_instant_afresh(value: object, *, field: str) -> datetime:
+    """:func:`parse_instant` without its memory (``tests/unit/vc_core/test_times.py`` compares
+    the two)."""
     if not isinstance(value, str) or not _STAMP.match(value):
         shown = repr(value) if not isinstance(value, str) or len(value) <= 60 else "a long string"
         raise MalformedError(

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta, timezone
+from typing import Any
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from vc_core.errors import MalformedError
-from vc_core.times import TimeCode, is_datetime_stamp, parse_instant
+from vc_core.times import TimeCode, is_datetime_stamp, parse_instant, parse_instant_afresh
 
 ACCEPTED = [
     ("2025-03-01T09:00:00Z", datetime(2025, 3, 1, 9, tzinfo=UTC)),
@@ -104,3 +105,39 @@ def test_the_skipped_rewrites_change_nothing(text: str) -> None:
     except MalformedError:
         ours = None
     assert ours == _parse_as_before(text)
+
+
+_STAMP_PIECES = st.sampled_from(
+    ["2024", "-", "02", "30", "29", "T", "24", ":", "00", "59", "60", ".", "123456789", "Z", "z",
+     "+08:00", "-00:00", "+24:00", " ", "0", "9", "t", "\u0661"]
+)  # fmt: skip
+
+
+def _outcome(parse: Any, value: object) -> str:
+    try:
+        found = parse(value, field="f")
+    except MalformedError as exc:
+        return f"raised {exc.code} {exc.field} {exc.message}"
+    return f"{found!r} {found.tzinfo!r}"
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(_STAMP_PIECES, max_size=12).map("".join))
+def test_remembered_instants_equal_fresh_ones(text: str) -> None:
+    # Twice: the second answer may come from memory, and must be the same (errors included).
+    for _ in range(2):
+        assert _outcome(parse_instant, text) == _outcome(parse_instant_afresh, text)
+
+
+def test_remembered_instants_of_known_stamps() -> None:
+    for text in ["2024-05-01T10:00:00+08:00", "2024-02-30T00:00:00Z", "x" * 50, "2024-05-01"]:
+        for _ in range(2):
+            assert _outcome(parse_instant, text) == _outcome(parse_instant_afresh, text)
+
+    class Text(str):
+        __slots__ = ()
+
+    for _ in range(2):
+        assert _outcome(parse_instant, Text("2024-05-01T10:00:00Z")) == _outcome(
+            parse_instant_afresh, Text("2024-05-01T10:00:00Z")
+        )
