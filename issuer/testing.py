@@ -28,6 +28,7 @@ from pathlib import Path
 import httpx
 
 from vc_core.errors import RegistryError
+from vc_core.tls import url_scheme
 
 
 def free_port() -> int:
@@ -78,7 +79,7 @@ def start_issuer(
     child_env = {**os.environ, **(env or {})}
     cmd = [sys.executable, "-m", "issuer", "serve", "--data-dir", str(data_dir)]
     cmd += ["--port", str(port)]
-    url = f"{_scheme(child_env, 'ISSUER_TLS_CERT_FILE')}://127.0.0.1:{port}"
+    url = f"{url_scheme(child_env, 'ISSUER_TLS_CERT_FILE')}://127.0.0.1:{port}"
     with log_path.open("ab") as log:
         process = subprocess.Popen(  # noqa: S603
             cmd,
@@ -118,8 +119,3 @@ def running_issuer(data_dir: Path, **kwargs: object) -> Iterator[IssuerProcess]:
         yield issuer
     finally:
         issuer.stop()
-
-
-def _scheme(env: dict[str, str], tls_variable: str) -> str:
-    """``https`` when the child is given a TLS certificate (vc_core/tls.py), else ``http``."""
-    return "https" if env.get(tls_variable) else "http"

@@ -35,6 +35,7 @@ from vc_core.errors import RegistryError
 from vc_core.keys import KeyPair
 from vc_core.ledger import Transaction
 from vc_core.registry_client import RegistryClient
+from vc_core.tls import url_scheme
 
 
 def free_port() -> int:
@@ -89,7 +90,7 @@ def start_node(
         "--port",
         str(port),
     ]
-    url = f"{_scheme(child_env, 'REGISTRY_TLS_CERT_FILE')}://127.0.0.1:{port}"
+    url = f"{url_scheme(child_env, 'REGISTRY_TLS_CERT_FILE')}://127.0.0.1:{port}"
     with log_path.open("ab") as log:
         process = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=child_env)  # noqa: S603
     node = NodeProcess(process=process, url=url, log_path=log_path)
@@ -140,8 +141,3 @@ def embedded_ledger(genesis: Transaction, producer_key: KeyPair, now: datetime) 
 def _cleanup(engine: Engine, folder: Path) -> None:
     engine.dispose()
     shutil.rmtree(folder, ignore_errors=True)
-
-
-def _scheme(env: dict[str, str], tls_variable: str) -> str:
-    """``https`` when the child is given a TLS certificate (vc_core/tls.py), else ``http``."""
-    return "https" if env.get(tls_variable) else "http"

@@ -55,3 +55,9 @@ def server_tls(cert_file: Path | None, key_file: Path | None) -> dict[str, str]:
             code=TlsCode.TLS_CONFIG,
         ) from None
     return {"ssl_certfile": str(cert_file), "ssl_keyfile": str(key_file)}
+
+
+def url_scheme(env: dict[str, str], cert_variable: str) -> str:
+    """``https`` when ``env`` gives a server its TLS certificate (``cert_variable``), else ``http``:
+    how a test or a launcher that starts a service by environment knows its URL."""
+    return "https" if env.get(cert_variable) else "http"

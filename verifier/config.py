@@ -19,9 +19,10 @@ from datetime import timedelta
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from vc_core.did_web import is_did_web
 from vc_core.verification import FreshnessPolicy
 
 REPLICA_FILE = "replica.sqlite"
@@ -71,11 +72,17 @@ class Settings(BaseSettings):
     # Receipts name this verifier by its key's did:key, or by the bank's did:web when set
     # (``did:web:bank.example``): the bank then publishes GET /.well-known/did.json's document at
     # https://bank.example/.well-known/did.json, and checkers hold a copy (vc_core/did_web.py).
-    receipt_did: str | None = Field(
-        default=None, pattern=r"^did:web:[A-Za-z0-9.-]+(%3A[0-9]{1,5})?(:[A-Za-z0-9._~%-]+)*$"
-    )
+    receipt_did: str | None = None
     passphrase_file: Path | None = None
     key_kdf: str = "moderate"
+
+    @field_validator("receipt_did")
+    @classmethod
+    def _did_web(cls, value: str | None) -> str | None:
+        # The one did:web grammar (vc_core/did_web.py), so what serves is what receipts check.
+        if value is not None and not is_did_web(value):
+            raise ValueError(f"not a did:web DID: {value!r}")
+        return value
 
     @property
     def replica_file(self) -> Path:

@@ -16,7 +16,6 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -75,24 +74,13 @@ def load_or_init_key(path: Path, passphrase: str, limits: KdfLimits) -> KeyPair:
     return SealedKey.read(path).unseal(passphrase)
 
 
-@lru_cache(maxsize=16)
-def _chain_time(text: str) -> datetime:
-    """The instant of a report's ``chain.time``: the replica's head changes once a sync, so the
-    same few texts come back in every report."""
-    return parse_instant(text, field="chain.time")
-
-
 def _checkpoint(chain: dict[str, Any], chain_id: str | None, genesis: str) -> Checkpoint | None:
     """The report's chain view as a checkpoint, or ``None`` when the report used none."""
     head, time = chain.get("hash"), chain.get("time")
     if not isinstance(head, str) or time is None or chain_id is None:
         return None
-    if isinstance(time, datetime):
-        when = time
-    elif isinstance(time, str):
-        when = _chain_time(time)
-    else:
-        when = parse_instant(time, field="chain.time")
+    # parse_instant remembers short stamps, and the replica's head changes once a sync.
+    when = time if isinstance(time, datetime) else parse_instant(time, field="chain.time")
     height = chain.get("height")
     return Checkpoint(
         chain_id=chain_id,

@@ -33,6 +33,7 @@ import httpx
 from vc_core.did import did_key
 from vc_core.errors import RegistryError
 from vc_core.keystore import KdfLimits, SealedKey
+from vc_core.tls import url_scheme
 from verifier.config import RECEIPT_KEY_FILE
 from verifier.receipts import PASSPHRASE_ENV, init_key
 
@@ -82,7 +83,7 @@ def start_verifier(
         receipt_did = _test_key(data_dir / RECEIPT_KEY_FILE)
     cmd = [sys.executable, "-m", "verifier", "serve", "--data-dir", str(data_dir)]
     cmd += ["--port", str(port)]
-    url = f"{_scheme(child_env, 'VERIFIER_TLS_CERT_FILE')}://127.0.0.1:{port}"
+    url = f"{url_scheme(child_env, 'VERIFIER_TLS_CERT_FILE')}://127.0.0.1:{port}"
     with log_path.open("ab") as log:
         process = subprocess.Popen(  # noqa: S603
             cmd, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=child_env
@@ -130,8 +131,3 @@ def running_verifier(data_dir: Path, **kwargs: object) -> Iterator[VerifierProce
         yield verifier
     finally:
         verifier.stop()
-
-
-def _scheme(env: dict[str, str], tls_variable: str) -> str:
-    """``https`` when the child is given a TLS certificate (vc_core/tls.py), else ``http``."""
-    return "https" if env.get(tls_variable) else "http"
