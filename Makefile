@@ -8,7 +8,7 @@ SYSTEM := $(VENV)/.system
 TEST_WORKERS ?= auto
 SETUP_SCRIPTS := $(sort $(wildcard tools/setup/*.sh))
 
-.PHONY: run test lint types contracts unit bench clean
+.PHONY: run test lint types contracts native unit bench clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -23,7 +23,12 @@ $(SYSTEM): $(BIN)/python $(SETUP_SCRIPTS) tools/setup/lib.bash tools/node/packag
 	for script in $(SETUP_SCRIPTS); do bash $$script || exit 1; done
 	touch $(SYSTEM)
 
-run: $(STAMP)
+# The verification hot path compiled by mypyc, in place (tools/build_native.py); it returns at
+# once when nothing changed, and leaves ecert pure Python where there is no C compiler.
+native: $(STAMP)
+	$(BIN)/python tools/build_native.py
+
+run: native
 	$(BIN)/ecert demo
 
 lint: $(STAMP)
@@ -36,13 +41,15 @@ types: $(STAMP)
 contracts: $(STAMP)
 	$(BIN)/lint-imports
 
-unit: $(STAMP) $(SYSTEM)
+unit: $(SYSTEM) native
 	$(BIN)/pytest -q -n $(TEST_WORKERS) --dist loadfile --durations=25
 
 test: lint types contracts unit
 
-bench: $(STAMP)
+bench: native
 	$(BIN)/python bench/core.py
 
 clean:
 	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache build *.egg-info
+	find vc_core -name '*.so' -delete
+	rm -f vc_core/native-manifest.json

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 from collections.abc import Callable
@@ -11,6 +12,39 @@ from typing import Any
 import pytest
 
 REPO = Path(__file__).resolve().parent.parent
+NATIVE_MANIFEST = REPO / "vc_core" / "native-manifest.json"
+
+
+def _stale_native_modules() -> list[str]:
+    """Sources changed since tools/build_native.py compiled them: the compiled module, not the
+    edit, would be tested. An empty list when ecert is pure Python or freshly compiled."""
+    compiled = sorted(p for p in (REPO / "vc_core").rglob("*.so"))
+    if not compiled:
+        return []
+    if not NATIVE_MANIFEST.exists():
+        return [str(p.relative_to(REPO)) for p in compiled]
+    recorded: dict[str, str] = json.loads(NATIVE_MANIFEST.read_text())
+    return [
+        source
+        for source, digest in sorted(recorded.items())
+        if hashlib.sha256((REPO / source).read_bytes()).hexdigest() != digest
+    ]
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    stale = _stale_native_modules()
+    if stale:
+        raise pytest.UsageError(
+            f"compiled modules are older than their sources ({', '.join(stale)}); "
+            "run `make native`, or `.venv/bin/python tools/build_native.py --clean` for pure Python"
+        )
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    if NATIVE_MANIFEST.exists():
+        count = len(json.loads(NATIVE_MANIFEST.read_text()))
+        return f"ecert: {count} vc_core modules compiled by mypyc (tools/build_native.py)"
+    return "ecert: pure Python (no modules compiled)"
 
 
 def _conformance_dir() -> Path | None:

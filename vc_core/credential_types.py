@@ -137,7 +137,7 @@ def credential_type_of(doc: Mapping[str, Any]) -> str:
     return found
 
 
-def _type_of(doc: Mapping[str, Any]) -> str | SchemaError:
+def _type_of(doc: object) -> str | SchemaError:
     if not isinstance(doc, Mapping):
         return SchemaError("the credential must be a JSON object", code=JsonCode.NOT_AN_OBJECT)
     declared = doc.get("type")

@@ -46,7 +46,7 @@ def multibase_encode(data: bytes) -> str:
     return "z" + base58.b58encode(data).decode("ascii")
 
 
-def multibase_decode(value: str, *, field: str = "multibase") -> bytes:
+def multibase_decode(value: object, *, field: str = "multibase") -> bytes:
     """Decode a ``z``-prefixed base58btc multibase string.
 
     Raises:

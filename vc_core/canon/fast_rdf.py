@@ -123,10 +123,12 @@ def _sorted_keys(element: dict[Any, Any]) -> list[str]:
 class RdfWriter:
     """Turns one compacted JSON-LD document into quads, in the reference's order of decisions."""
 
-    __slots__ = ("_sink",)
+    __slots__ = ("_remember", "_sink")
 
-    def __init__(self, sink: QuadSink) -> None:
+    def __init__(self, sink: QuadSink, *, remember_shapes: bool = True) -> None:
         self._sink = sink
+        # False works out every node's shape afresh (tests compare the two walks).
+        self._remember = remember_shapes
 
     def document(self, top: CompiledContext, element: dict[str, Any]) -> None:
         """The top-level node object; ``top`` already holds its ``@context`` (API §5.1.2 step 9)."""
@@ -216,6 +218,8 @@ class RdfWriter:
     def _shape(self, ctx: CompiledContext, element: dict[str, Any], keys: list[str]) -> NodeShape:
         """The node's shape in ``ctx``, remembered per (sorted keys, @type values): everything
         :meth:`work_out_shape` decides depends on nothing else of the node."""
+        if not self._remember:
+            return self.work_out_shape(ctx, element, keys)
         types: list[str | tuple[str, ...]] = []
         sorted_keys = tuple(keys)
         for key in ctx.keys_to_type(sorted_keys):

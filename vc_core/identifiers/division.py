@@ -57,7 +57,7 @@ def division_problem(code: str, *, allow_national: bool = False, offset: int = 0
 
 
 def validate_division_code(
-    value: str, *, field: str = "divisionCode", allow_national: bool = False
+    value: object, *, field: str = "divisionCode", allow_national: bool = False
 ) -> str:
     """Check a six-digit division code and return it without surrounding whitespace.
 
@@ -76,7 +76,7 @@ def validate_division_code(
     return code
 
 
-def validate_division_prefix(value: str, *, field: str = "divisionPrefix") -> str:
+def validate_division_prefix(value: object, *, field: str = "divisionPrefix") -> str:
     """Check an accreditation prefix: 2, 4 or 6 digits that start a valid division code.
 
     Raises:

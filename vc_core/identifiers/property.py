@@ -72,7 +72,7 @@ class PropertyUnitNumber:
         )
 
 
-def validate_property_certificate_number(value: str, *, field: str = "certificateNumber") -> str:
+def validate_property_certificate_number(value: object, *, field: str = "certificateNumber") -> str:
     """Check a certificate number and return it with ASCII parentheses.
 
     Raises:
@@ -86,7 +86,7 @@ def validate_property_certificate_number(value: str, *, field: str = "certificat
     return f"{text[0]}({text[2:6]}){place}{CERTIFICATE_MARKER}{rest}"
 
 
-def parse_property_unit_number(value: str, *, field: str = "unitNumber") -> PropertyUnitNumber:
+def parse_property_unit_number(value: object, *, field: str = "unitNumber") -> PropertyUnitNumber:
     """Split a unit number into its GB/T 37346-2019 parts, checking each one.
 
     Raises:
@@ -107,7 +107,7 @@ def parse_property_unit_number(value: str, *, field: str = "unitNumber") -> Prop
     )
 
 
-def validate_property_unit_number(value: str, *, field: str = "unitNumber") -> str:
+def validate_property_unit_number(value: object, *, field: str = "unitNumber") -> str:
     """Check a unit number and return it normalized (stripped, ASCII letters upper-cased).
 
     Raises:

@@ -54,7 +54,9 @@ def resident_id_check_character(first17: str, *, field: str = "idNumber") -> str
     return RESIDENT_ID_CHECK_CHARACTERS[total % 11]
 
 
-def validate_resident_id(value: str, *, field: str = "idNumber", today: date | None = None) -> str:
+def validate_resident_id(
+    value: object, *, field: str = "idNumber", today: date | None = None
+) -> str:
     """Check a resident ID number and return it normalized (stripped, ``x`` → ``X``).
 
     Args:

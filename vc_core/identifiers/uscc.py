@@ -52,7 +52,7 @@ def uscc_check_character(first17: str, *, field: str = "unifiedSocialCreditCode"
     return USCC_ALPHABET[(31 - total % 31) % 31]
 
 
-def validate_uscc(value: str, *, field: str = "unifiedSocialCreditCode") -> str:
+def validate_uscc(value: object, *, field: str = "unifiedSocialCreditCode") -> str:
     """Check a USCC and return it normalized (stripped, ASCII letters upper-cased).
 
     Raises:
