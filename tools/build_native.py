@@ -62,6 +62,10 @@ MODULES = (
     "vc_core/identifiers/resident_id.py",
     "vc_core/identifiers/property.py",
     "vc_core/credential_types.py",
+    "vc_core/verification/receipt.py",
+    "vc_core/keys.py",
+    "vc_core/did.py",
+    "vc_core/did_ecert.py",
 )
 
 

@@ -176,7 +176,7 @@ class EddsaJcs2022(_EddsaSuite):
 Cryptosuite = EddsaRdfc2022 | EddsaJcs2022
 
 
-def suite_named(name: str | None, *, code: str = ProofCode.PROOF_VERIFICATION_ERROR) -> Cryptosuite:
+def suite_named(name: object, *, code: str = ProofCode.PROOF_VERIFICATION_ERROR) -> Cryptosuite:
     """The cryptosuite for a name, or an error naming the unknown suite."""
     if name == EDDSA_RDFC_2022:
         return EddsaRdfc2022()
