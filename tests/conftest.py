@@ -16,19 +16,25 @@ NATIVE_MANIFEST = REPO / "vc_core" / "native-manifest.json"
 
 
 def _stale_native_modules() -> list[str]:
-    """Sources changed since tools/build_native.py compiled them: the compiled module, not the
-    edit, would be tested. An empty list when ecert is pure Python or freshly compiled."""
-    compiled = sorted(p for p in (REPO / "vc_core").rglob("*.so"))
+    """Compiled modules that do not match their sources (changed since tools/build_native.py
+    compiled them, or no longer compiled by it): the compiled module, not the edit, would be
+    tested. An empty list when ecert is pure Python or freshly compiled."""
+    compiled = sorted((REPO / "vc_core").rglob("*.so"))
     if not compiled:
         return []
     if not NATIVE_MANIFEST.exists():
         return [str(p.relative_to(REPO)) for p in compiled]
     recorded: dict[str, str] = json.loads(NATIVE_MANIFEST.read_text())
-    return [
+    stale = [
         source
         for source, digest in sorted(recorded.items())
         if hashlib.sha256((REPO / source).read_bytes()).hexdigest() != digest
     ]
+    for path in compiled:
+        source = str(path.relative_to(REPO)).split(".", 1)[0] + ".py"
+        if source not in recorded and not source.endswith("__mypyc.py"):
+            stale.append(str(path.relative_to(REPO)))
+    return stale
 
 
 def pytest_configure(config: pytest.Config) -> None:

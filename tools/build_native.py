@@ -66,6 +66,7 @@ MODULES = (
     "vc_core/keys.py",
     "vc_core/did.py",
     "vc_core/did_ecert.py",
+    "vc_core/dataintegrity/proofs.py",
 )
 
 
@@ -73,12 +74,21 @@ def source_hashes() -> dict[str, str]:
     return {m: hashlib.sha256((REPO / m).read_bytes()).hexdigest() for m in MODULES}
 
 
-def compiled_files() -> list[Path]:
-    """Every compiled file of ours in the tree (by the extension suffix of this Python)."""
-    suffix = sysconfig.get_config_var("EXT_SUFFIX") or ".so"
-    found = [REPO / (m[: -len(".py")] + suffix) for m in MODULES]
-    found.append(REPO / (GROUP.replace(".", "/") + "__mypyc" + suffix))
-    return [p for p in found if p.exists()]
+def _suffix() -> str:
+    return str(sysconfig.get_config_var("EXT_SUFFIX") or ".so")
+
+
+def expected_files() -> set[Path]:
+    """The files a build of MODULES leaves in the tree."""
+    found = {REPO / (m[: -len(".py")] + _suffix()) for m in MODULES}
+    found.add(REPO / (GROUP.replace(".", "/") + "__mypyc" + _suffix()))
+    return found
+
+
+def compiled_files() -> set[Path]:
+    """Every compiled file in vc_core, including those of modules no longer in MODULES: one left
+    behind would load against a shared library that no longer holds it."""
+    return set((REPO / "vc_core").rglob("*" + _suffix()))
 
 
 def up_to_date() -> bool:
@@ -88,7 +98,7 @@ def up_to_date() -> bool:
         recorded = json.loads(MANIFEST.read_text())
     except ValueError:
         return False
-    return recorded == source_hashes() and len(compiled_files()) == len(MODULES) + 1
+    return recorded == source_hashes() and compiled_files() == expected_files()
 
 
 def clean() -> None:
@@ -150,9 +160,7 @@ def build() -> str | None:
         if done.returncode != 0:
             tail = (done.stderr or done.stdout).strip().splitlines()[-3:]
             return "mypyc failed: " + " | ".join(tail)
-        suffix = sysconfig.get_config_var("EXT_SUFFIX")
-        built = [m[: -len(".py")] + suffix for m in MODULES]
-        built.append(GROUP.replace(".", "/") + "__mypyc" + suffix)
+        built = sorted(str(p.relative_to(REPO)) for p in expected_files())
         missing = [b for b in built if not (work / b).exists()]
         if missing:
             return f"mypyc did not produce {missing[0]}"

@@ -39,6 +39,10 @@ class KeyCode(StrEnum):
 _B58_DIGITS = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
 _B58_ALPHABET = frozenset(_B58_DIGITS)
 _B58_VALUE = {c: i for i, c in enumerate(_B58_DIGITS)}
+# Ten base58 digits make a number below 2**64, so they are gathered in a machine-sized integer
+# and only every tenth step touches the (512-bit) big integer.
+_B58_CHUNK = 10
+_B58_CHUNK_BASE = 58**_B58_CHUNK
 
 
 def multibase_encode(data: bytes) -> str:
@@ -77,10 +81,17 @@ def _b58decode(body: str) -> bytes:
     ``str.index``): a verification decodes a proof value every time. ``KeyError`` for a
     character outside the alphabet. ``tests/unit/vc_core/test_primitives_b58.py`` compares both.
     """
-    number = 0
     digit = _B58_VALUE
-    for char in body:
+    # The leading partial chunk first, so that every later chunk is exactly ten digits.
+    start = len(body) % _B58_CHUNK
+    number = 0
+    for char in body[:start]:
         number = number * 58 + digit[char]
+    for at in range(start, len(body), _B58_CHUNK):
+        chunk = 0
+        for char in body[at : at + _B58_CHUNK]:
+            chunk = chunk * 58 + digit[char]
+        number = number * _B58_CHUNK_BASE + chunk
     zeros = len(body) - len(body.lstrip("1"))
     return b"\0" * zeros + number.to_bytes((number.bit_length() + 7) // 8, "big")
 

@@ -67,7 +67,7 @@ def parse_step(
     try:
         if isinstance(credential, str | bytes):
             document = parse_object(credential)
-        elif isinstance(credential, Mapping):
+        elif type(credential) is dict or isinstance(credential, Mapping):
             document = dict(credential)
             # One walk finds both the depth and whether the fast JCS encoder may write it.
             plain = plain_within(document, MAX_DEPTH)
