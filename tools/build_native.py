@@ -42,7 +42,8 @@ GROUP = "vc_core.native"
 # The modules a verification runs through, by the time each takes (profile of bench/verifier.py).
 # Not here: modules defining pydantic models (mypyc cannot compile their metaclass), classes that
 # code elsewhere subclasses (vc_core.ledger.queries), and the rdfc labelling (fast_c14n), whose
-# tests watch its calls into pyld.
+# tests watch its calls into pyld; vc_core.keys, whose functools.cached_property caches nothing on
+# a compiled class (no instance __dict__): KeyPair.sign would expand its key at every signature.
 MODULES = (
     "vc_core/canon/fast_rdf.py",
     "vc_core/canon/fast.py",
@@ -63,10 +64,10 @@ MODULES = (
     "vc_core/identifiers/property.py",
     "vc_core/credential_types.py",
     "vc_core/verification/receipt.py",
-    "vc_core/keys.py",
     "vc_core/did.py",
     "vc_core/did_ecert.py",
     "vc_core/dataintegrity/proofs.py",
+    "vc_core/jsonio.py",
 )
 
 

@@ -71,7 +71,8 @@ UTF8_BOM = b"\xef\xbb\xbf"
 # A \u escape of a UTF-16 surrogate (D800–DFFF); only these can produce an unpaired one, since
 # raw bytes are decoded as strict UTF-8, which has no surrogates.
 _SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89abcdefABCDEF]")
-_SURROGATE = re.compile("[\ud800-\udfff]")
+# Built with chr(): mypyc, which compiles this module, takes no surrogates in string literals.
+_SURROGATE = re.compile(f"[{chr(0xD800)}-{chr(0xDFFF)}]")
 
 
 def _reject_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-import base58
 import nacl.exceptions
 import nacl.signing
 
@@ -47,7 +46,32 @@ _B58_CHUNK_BASE = 58**_B58_CHUNK
 
 def multibase_encode(data: bytes) -> str:
     """Multibase base58btc: header ``z`` then the Bitcoin-alphabet encoding (CID 2.4)."""
-    return "z" + base58.b58encode(data).decode("ascii")
+    return "z" + _b58encode(data)
+
+
+def _b58encode(data: bytes) -> str:
+    """base58btc encode (each leading zero byte is a ``1``), as ``base58.b58encode`` does.
+
+    Ten digits at a time: one division of the big integer by 58**10 per ten digits, the digits
+    themselves from a machine-sized remainder (a verifier signs a receipt per request).
+    ``tests/unit/vc_core/test_primitives_b58.py`` compares both.
+    """
+    zeros = len(data) - len(data.lstrip(b"\0"))
+    number = int.from_bytes(data, "big")
+    digits = _B58_DIGITS
+    chunks: list[str] = []
+    while number:
+        number, chunk = divmod(number, _B58_CHUNK_BASE)
+        part = ["1"] * _B58_CHUNK
+        for at in range(_B58_CHUNK - 1, -1, -1):
+            # // and % rather than divmod: compiled, they stay machine-integer operations.
+            part[at] = digits[chunk % 58]
+            chunk //= 58
+        chunks.append("".join(part))
+    chunks.reverse()
+    # The most significant chunk was padded with zero digits ("1"); the number's own first
+    # digit is not zero, so every leading "1" left is padding.
+    return "1" * zeros + "".join(chunks).lstrip("1")
 
 
 def multibase_decode(value: object, *, field: str = "multibase") -> bytes:

@@ -37,6 +37,14 @@ def test_every_compiled_module_is_the_one_imported() -> None:
         assert str(module.__file__).endswith(".so"), f"{name} loads from {module.__file__}"
 
 
+def test_no_compiled_module_relies_on_cached_property() -> None:
+    # A compiled class has no instance __dict__, so functools.cached_property recomputes on
+    # every access, silently: vc_core.keys, compiled, expanded its key at every signature (the
+    # reason it is not on the list). The build's sources must not use it.
+    users = [s for s in _compiled_sources() if "cached_property" in (REPO / s).read_text()]
+    assert users == []
+
+
 def _reports(*flags: str) -> tuple[str, int]:
     done = subprocess.run(
         [sys.executable, str(SCRIPT), *flags],

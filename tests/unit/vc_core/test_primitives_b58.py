@@ -8,7 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from vc_core.errors import MalformedError
-from vc_core.primitives import multibase_decode
+from vc_core.primitives import multibase_decode, multibase_encode
 
 ALPHABET = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
 
@@ -30,3 +30,18 @@ def test_refuses_characters_outside_the_alphabet(bad: str) -> None:
     with pytest.raises(MalformedError) as info:
         multibase_decode(bad)
     assert "outside the base58btc alphabet" in info.value.message
+
+
+@given(st.binary(max_size=80))
+def test_encodes_as_the_package_does(data: bytes) -> None:
+    assert multibase_encode(data) == "z" + base58.b58encode(data).decode("ascii")
+
+
+@pytest.mark.parametrize(
+    "data", [b"", b"\0", b"\0\0\0", b"\0\x01", b"\xff" * 64, bytes(63) + b"\x01", bytes(range(64))]
+)
+def test_encodes_edges_as_the_package_does(data: bytes) -> None:
+    # Leading zero bytes, nothing at all, and a top chunk that is mostly padding.
+    assert multibase_encode(data) == "z" + base58.b58encode(data).decode("ascii")
+    if data:  # "z" alone is refused: a multibase value holds at least one digit.
+        assert multibase_decode(multibase_encode(data)) == data
