@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import copy
 import importlib.machinery
+import importlib.util
 import json
 import sys
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -60,69 +61,33 @@ def _replaced(doc: dict[str, Any], path: tuple[Any, ...], value: Any) -> dict[st
     return out
 
 
+def _bench_chain() -> Any:
+    """bench/verifier.py, whose build() makes the chain: one office accredited for every type,
+    each bundled example issued in both suites and anchored."""
+    spec = importlib.util.spec_from_file_location("bench_verifier", REPO / "bench" / "verifier.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
 def main() -> int:
     if "--pure" in sys.argv:
         _source_only()
     from vc_core.anchoring import credential_digest
-    from vc_core.credential_types import CREDENTIAL_TYPES, example_credential, subject_region
-    from vc_core.issuance import issue_credential
-    from vc_core.keys import KeyPair
-    from vc_core.ledger import (
-        AccreditBody,
-        AnchorBody,
-        MemoryLedger,
-        Scope,
-        council_tx,
-        genesis_tx,
-        office_did,
-        office_tx,
-    )
+    from vc_core.ledger import AnchorBody, office_tx
     from vc_core.transparency import MerkleTree
     from vc_core.verification import check_credential
 
+    bench = _bench_chain()
     compiled = sum(
         1
         for name, module in sys.modules.items()
         if name.startswith("vc_core") and str(getattr(module, "__file__", "")).endswith(".so")
     )
     print(json.dumps({"compiled_modules": compiled}), file=sys.stderr)
-
-    t0 = datetime(2024, 5, 1, tzinfo=UTC)
-    council, producer, key = (KeyPair.from_seed(bytes([b]) * 32) for b in (1, 2, 3))
-    office = office_did("diff", "office")
-    ledger = MemoryLedger.create(
-        genesis_tx("diff", [council], 1, producer.public, t0), producer, t0
-    )
-    window = {"validFrom": "2024-01-01T00:00:00+08:00", "validUntil": "2029-01-01T00:00:00+08:00"}
-    drafts = {name: {**example_credential(name), **window} for name in CREDENTIAL_TYPES}
-    scopes = tuple(
-        Scope(credential_type=name, division_prefixes=(subject_region(d)[:4],))
-        for name, d in drafts.items()
-    )
-    t = t0 + timedelta(seconds=1)
-    body = AccreditBody(
-        office=office,
-        name="Differential office",
-        uscc="91350100M000100Y43",
-        scopes=scopes,
-        valid_from=t0,
-        initial_key=key.public_multibase,
-    )
-    ledger.submit(council_tx("diff", "issuer.accredit", body, proposer=council, seq=2, time=t), t)
-    ledger.produce_block(t)
-    t += timedelta(seconds=1)
-    vm = f"{office}#{key.public_multibase}"
-    issued = [
-        issue_credential(
-            {**draft, "id": f"urn:diff:{name}:{suite}"},
-            key,
-            suite=suite,
-            now=t,
-            verification_method=vm,
-        )
-        for name, draft in drafts.items()
-        for suite in ("eddsa-rdfc-2022", "eddsa-jcs-2022")
-    ]
+    ledger, by_type, t = bench.build()
+    issued = list(by_type.values())
     documents: list[dict[str, Any]] = []
     for credential in issued:
         documents.append(credential)
@@ -130,12 +95,16 @@ def main() -> int:
             documents.extend(_replaced(credential, path, value) for value in ODD_VALUES)
     # Every document is anchored, garbled ones too, so that each one reaches the proof and the
     # chain steps instead of stopping at "not anchored".
-    leaves = sorted({credential_digest(d) for d in documents})
+    # (The examples themselves are already anchored, in the bench's own batch.)
+    leaves = sorted({credential_digest(d) for d in documents} - set(map(credential_digest, issued)))
     root = MerkleTree([bytes.fromhex(x) for x in leaves]).root.hex()
     anchor = AnchorBody(
-        batch_id="b1", batch_root=root, leaf_count=len(leaves), leaves=tuple(leaves)
+        batch_id="garbled", batch_root=root, leaf_count=len(leaves), leaves=tuple(leaves)
     )
-    ledger.submit(office_tx("diff", "anchor", anchor, office=office, seq=1, time=t, key=key), t)
+    tx = office_tx(
+        bench.CHAIN, "anchor", anchor, office=bench.OFFICE, seq=2, time=t, key=bench.OFFICE_KEY
+    )
+    ledger.submit(tx, t)
     ledger.produce_block(t)
     now = t + timedelta(seconds=1)
     for document in documents:
