@@ -414,7 +414,8 @@ def not_built_yet() -> None:
         "      verifier service (`ecert verifier serve`): the same checks over HTTP, challenges, "
         "presentations, OpenID4VP requests (step 9, and from the clerk's page), signed receipts "
         "(by its did:key or the bank's did:web) and the clerk's page, over HTTPS (--tls-cert); "
-        "not yet the verification rates issue 9 asks for"
+        "a deed verifies in about 0.15 ms in process (issue 9's target, with `make native`), "
+        "but over HTTP at about 13 % of a hello-world app's rate, not the 60 % issue 9 asks"
     )
     say(
         "      registry: this story runs on the embedded chain; `ecert registry serve --backend "
