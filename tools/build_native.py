@@ -68,6 +68,7 @@ MODULES = (
     "vc_core/did_ecert.py",
     "vc_core/dataintegrity/proofs.py",
     "vc_core/jsonio.py",
+    "vc_core/verification/records.py",
 )
 
 

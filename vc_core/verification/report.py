@@ -29,25 +29,22 @@ from pydantic import BaseModel, ConfigDict
 
 from vc_core.errors import RegistryError, VCError, VerificationError
 from vc_core.verification.codes import CHAIN_STEPS, Step, StepCode, StepStatus, Verdict
+from vc_core.verification.records import step_record, trusted
 
 _EXIT_CODES = {Verdict.VALID: 0, Verdict.INVALID: 1, Verdict.COULD_NOT_CHECK: 3}
 _TITLES = {step: step.title for step in Step}
+# Enum members read once: looking one up on its class costs as much as the rest of a test.
+_OK, _FAILED, _SKIPPED = StepStatus.OK, StepStatus.FAILED, StepStatus.SKIPPED
+_FRESHNESS = Step.FRESHNESS
 
 
 _Model = TypeVar("_Model", bound=BaseModel)
 
 
 def _trusted(cls: type[_Model], values: dict[str, Any], fields_set: set[str]) -> _Model:
-    """What ``cls.model_construct(**values)`` makes when ``values`` names every field, without
-    its walk over aliases and defaults (as ``_Record.trusted`` in the ledger); for values this
-    module builds itself, of the declared types. ``tests/unit/vc_core/verification/
-    test_report_fast.py`` checks that it, ``model_construct`` and validation agree."""
-    model = cls.__new__(cls)
-    setattr_ = object.__setattr__
-    setattr_(model, "__dict__", values)
-    setattr_(model, "__pydantic_fields_set__", fields_set)
-    setattr_(model, "__pydantic_extra__", None)
-    setattr_(model, "__pydantic_private__", None)
+    """What ``cls.model_construct(**values)`` makes when ``values`` names every field (see
+    :func:`.records.trusted`, compiled)."""
+    model: _Model = trusted(cls, values, fields_set)
     return model
 
 
@@ -73,27 +70,27 @@ class StepResult(BaseModel):
         code: str | None = None,
     ) -> StepResult:
         # Every constructor below passes values of the declared types (a Step, a StepStatus,
-        # str), so pydantic's validation of them would only cost time: a verification builds
-        # nine of these. This is what ``model_construct`` makes of them, every field given,
-        # without its walk over aliases and defaults (as ``_Record.trusted`` in the ledger);
-        # ``tests/unit/vc_core/verification/test_report_fast.py`` checks that all three agree.
-        values = {
-            "step": step,
-            "name": _TITLES[step],
-            "status": status,
-            "code": None if code is None else str(code),
-            "message": str(message),
-            "details": details,
-        }
-        return _trusted(cls, values, set(values))
+        # str), so pydantic's validation of them would only cost time: .records builds the
+        # record as model_construct would (tests/unit/vc_core/verification/test_report_fast.py).
+        # ok, failed and skipped, the common ones, call it directly: one Python frame less each.
+        built: StepResult = step_record(
+            cls, step, _TITLES[step], status, message=message, details=details, code=code
+        )
+        return built
 
     @classmethod
     def ok(cls, step: Step, message: str, **details: Any) -> StepResult:
-        return cls._built(step, StepStatus.OK, message, details)
+        built: StepResult = step_record(
+            cls, step, _TITLES[step], _OK, message=message, details=details, code=None
+        )
+        return built
 
     @classmethod
     def failed(cls, step: Step, code: str, message: str, **details: Any) -> StepResult:
-        return cls._built(step, StepStatus.FAILED, message, details, code)
+        built: StepResult = step_record(
+            cls, step, _TITLES[step], _FAILED, message=message, details=details, code=code
+        )
+        return built
 
     @classmethod
     def from_error(cls, step: Step, error: VCError) -> StepResult:
@@ -119,11 +116,10 @@ class StepResult(BaseModel):
     @classmethod
     def skipped(cls, step: Step, because: str) -> StepResult:
         """The step needs what an earlier step could not give."""
-        return cls._built(step, StepStatus.SKIPPED, because, {})
-
-
-# Enum members read once: looking one up on its class costs as much as the rest of a test.
-_OK, _FAILED, _FRESHNESS = StepStatus.OK, StepStatus.FAILED, Step.FRESHNESS
+        built: StepResult = step_record(
+            cls, step, _TITLES[step], _SKIPPED, message=because, details={}, code=None
+        )
+        return built
 
 
 def verdict_of(steps: Sequence[StepResult]) -> Verdict:
