@@ -81,8 +81,13 @@ def check_terms_fast(document: Mapping[str, Any], contexts: LocalContexts) -> No
         MalformedError: as :func:`.rdfc.expand_strict`.
     """
     try:
-        _walk(document, contexts, _TermSink())
+        sink = _walk(document, contexts, _TermSink())
     except Unsupported:
+        expand_strict(document, contexts)
+        return
+    if not sink.has_quads():
+        # Nothing to sign (e.g. a document of an @context and an id alone): the reference
+        # refuses it as data loss, so it decides.
         expand_strict(document, contexts)
 
 

@@ -69,6 +69,10 @@ class QuadSink:
         self._json_seen: set[tuple[str, str, str]] = set()
         self._count = 0
 
+    def has_quads(self) -> bool:
+        """Whether any quad was added (a sink that keeps no list, as the term check's, too)."""
+        return bool(self._seen)
+
     def blank_node(self) -> str:
         self._count += 1
         return f"_:b{self._count}"

@@ -17,11 +17,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from vc_core.canon import default_contexts
-from vc_core.canon.fast import _TermSink, _walk
+from vc_core.canon.fast import _TermSink, _walk, check_terms_fast
 from vc_core.canon.fast_contexts import Unsupported
 from vc_core.canon.fast_rdf import QuadSink
-from vc_core.canon.rdfc import UNESCAPED_CONTROL_OR_SURROGATE
+from vc_core.canon.rdfc import UNESCAPED_CONTROL_OR_SURROGATE, expand_strict
 from vc_core.credential_types import CREDENTIAL_TYPES, example_credential
+from vc_core.errors import CanonicalizationError
 
 CONTEXTS = default_contexts()
 PIECES = st.sampled_from(['"', '"^^<', "\\", "\x00", "\x1f", "\x7f", "\ud800", "a", "é", "<", ">"])
@@ -103,3 +104,23 @@ def test_printable_text_holds_nothing_the_sinks_refuse() -> None:
         for c in refused:
             with pytest.raises(Unsupported):
                 sink.literal("a" + c, "http://www.w3.org/2001/XMLSchema#string")
+
+
+@pytest.mark.parametrize(
+    "doc",
+    [
+        {"@context": ["https://www.w3.org/ns/credentials/v2"], "id": "urn:x:1"},
+        {"@context": ["https://www.w3.org/ns/credentials/v2"]},
+        {"@context": ["https://www.w3.org/ns/credentials/v2"], "id": "urn:x:1", "name": None},
+    ],
+)
+def test_a_document_that_states_nothing_is_refused_as_the_reference_refuses_it(
+    doc: dict[str, Any],
+) -> None:
+    # The walk finds no quad, and nothing it cannot handle; expand_strict refuses such a
+    # document ("states nothing that can be signed"), and so must the term check.
+    with pytest.raises(CanonicalizationError) as fast:
+        check_terms_fast(doc, CONTEXTS)
+    with pytest.raises(CanonicalizationError) as reference:
+        expand_strict(doc, CONTEXTS)
+    assert fast.value.to_dict() == reference.value.to_dict()
