@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import hashlib
+import importlib.util
 import json
 import os
 from collections.abc import Callable
@@ -15,33 +15,21 @@ REPO = Path(__file__).resolve().parent.parent
 NATIVE_MANIFEST = REPO / "vc_core" / "native-manifest.json"
 
 
-def _stale_native_modules() -> list[str]:
-    """Compiled modules that do not match their sources (changed since tools/build_native.py
-    compiled them, or no longer compiled by it): the compiled module, not the edit, would be
-    tested. An empty list when ecert is pure Python or freshly compiled."""
-    compiled = sorted((REPO / "vc_core").rglob("*.so"))
-    if not compiled:
-        return []
-    if not NATIVE_MANIFEST.exists():
-        return [str(p.relative_to(REPO)) for p in compiled]
-    recorded: dict[str, str] = json.loads(NATIVE_MANIFEST.read_text())
-    stale = [
-        source
-        for source, digest in sorted(recorded.items())
-        if hashlib.sha256((REPO / source).read_bytes()).hexdigest() != digest
-    ]
-    for path in compiled:
-        source = str(path.relative_to(REPO)).split(".", 1)[0] + ".py"
-        if source not in recorded and not source.endswith("__mypyc.py"):
-            stale.append(str(path.relative_to(REPO)))
-    return stale
+def _native_build() -> Any:
+    """tools/build_native.py, which knows what a build of the compiled modules leaves."""
+    path = REPO / "tools" / "build_native.py"
+    spec = importlib.util.spec_from_file_location("build_native", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    stale = _stale_native_modules()
+    stale = _native_build().stale()
     if stale:
         raise pytest.UsageError(
-            f"compiled modules are older than their sources ({', '.join(stale)}); "
+            f"compiled modules do not match their sources ({', '.join(stale)}); "
             "run `make native`, or `.venv/bin/python tools/build_native.py --clean` for pure Python"
         )
 

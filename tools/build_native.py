@@ -33,6 +33,7 @@ import subprocess
 import sys
 import sysconfig
 import tempfile
+from collections.abc import Iterable
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
@@ -72,19 +73,28 @@ MODULES = (
 )
 
 
+def _digest(source: str) -> str:
+    return hashlib.sha256((REPO / source).read_bytes()).hexdigest()
+
+
 def source_hashes() -> dict[str, str]:
-    return {m: hashlib.sha256((REPO / m).read_bytes()).hexdigest() for m in MODULES}
+    return {m: _digest(m) for m in MODULES}
 
 
 def _suffix() -> str:
     return str(sysconfig.get_config_var("EXT_SUFFIX") or ".so")
 
 
-def expected_files() -> set[Path]:
-    """The files a build of MODULES leaves in the tree."""
-    found = {REPO / (m[: -len(".py")] + _suffix()) for m in MODULES}
+def _files_of(modules: Iterable[str]) -> set[Path]:
+    """The files a build of ``modules`` leaves in the tree, the shared library included."""
+    found = {REPO / (m[: -len(".py")] + _suffix()) for m in modules}
     found.add(REPO / (GROUP.replace(".", "/") + "__mypyc" + _suffix()))
     return found
+
+
+def expected_files() -> set[Path]:
+    """The files a build of MODULES leaves in the tree."""
+    return _files_of(MODULES)
 
 
 def compiled_files() -> set[Path]:
@@ -93,14 +103,33 @@ def compiled_files() -> set[Path]:
     return set((REPO / "vc_core").rglob("*" + _suffix()))
 
 
-def up_to_date() -> bool:
-    if not MANIFEST.exists():
-        return False
+def _recorded() -> dict[str, str] | None:
+    """The manifest of the last build, or None (no build, or a manifest that does not parse)."""
     try:
-        recorded = json.loads(MANIFEST.read_text())
-    except ValueError:
-        return False
-    return recorded == source_hashes() and compiled_files() == expected_files()
+        found = json.loads(MANIFEST.read_text())
+    except (OSError, ValueError):
+        return None
+    return found if isinstance(found, dict) else None
+
+
+def stale() -> list[str]:
+    """What does not match the last build's sources: a source edited since it was compiled, or
+    a compiled file that build did not make. ``tests/conftest.py`` refuses to run on any (the
+    compiled module, not the edit, would be tested). Empty when nothing is compiled."""
+    compiled = compiled_files()
+    if not compiled:
+        return []
+    recorded = _recorded()
+    if recorded is None:
+        return sorted(str(p.relative_to(REPO)) for p in compiled)
+    edited = [source for source, digest in sorted(recorded.items()) if _digest(source) != digest]
+    strays = compiled - _files_of(recorded)
+    return edited + sorted(str(p.relative_to(REPO)) for p in strays)
+
+
+def up_to_date() -> bool:
+    """The last build is of MODULES as they are now, and nothing else is compiled."""
+    return _recorded() == source_hashes() and compiled_files() == expected_files()
 
 
 def clean() -> None:
