@@ -112,22 +112,17 @@ def structure_step(
     except VCError as exc:
         return StepResult.from_error(Step.STRUCTURE, exc), None
     credential_id, status_index = credential_status_keys(document)
+    failure: VCError | None = None
+    type_name: str | None = None
+    region: str | None = None
     try:
         type_name = validate_credential(
             document, require_issuer=True, today=at.date(), canonical=canonical
         )
         region = validated_region(document, type_name)
     except VCError as exc:
-        known = Subject(
-            issuer=issuer,
-            credential_type=None,
-            region=None,
-            credential_id=credential_id,
-            status_index=status_index,
-            valid_from=valid_from,
-            valid_until=valid_until,
-        )
-        return StepResult.from_error(Step.STRUCTURE, exc), known
+        # What was learnt before the failure still serves the later steps (issuer, status).
+        failure, type_name, region = exc, None, None
     subject = Subject(
         issuer=issuer,
         credential_type=type_name,
@@ -137,6 +132,8 @@ def structure_step(
         valid_from=valid_from,
         valid_until=valid_until,
     )
+    if failure is not None:
+        return StepResult.from_error(Step.STRUCTURE, failure), subject
     result = StepResult.ok(
         Step.STRUCTURE,
         f"a VCDM 2.0 {type_name} whose schema and identifiers check",
